@@ -1,0 +1,90 @@
+"""Training endpoints: step-through training, the loss surface, the built-in datasets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from app.training.datasets import DATASETS, make_dataset
+from app.training.examples import TRAINING_EXAMPLES
+from app.training.optimizers import OPTIMIZERS
+from app.training.schemas_extra import (
+    DatasetData,
+    DatasetListing,
+    SurfaceRequest,
+    SurfaceResponse,
+    TrainRequest,
+    TrainResponse,
+)
+from app.training.surface import surface
+from app.training.train import train
+
+router = APIRouter(prefix="/api", tags=["training"])
+
+
+def _dataset(req: Any) -> dict[str, Any] | None:
+    return None if req is None else req.model_dump(exclude_none=True)
+
+
+@router.post("/train", response_model=TrainResponse, response_model_exclude_none=True)
+def post_train(req: TrainRequest) -> dict[str, Any]:
+    """Train the params of an expression step by step; return the whole trajectory."""
+    return train(
+        req.expression,
+        req.values,
+        req.params,
+        data=req.data,
+        optimizer=req.optimizer.model_dump(exclude_none=True),
+        steps=req.steps,
+        seed=req.seed,
+        batch_size=req.batch_size,
+        output=req.output,
+        dataset=_dataset(req.dataset),
+        per_example=req.per_example,
+        explain=req.explain,
+    )
+
+
+@router.post("/surface", response_model=SurfaceResponse)
+def post_surface(req: SurfaceRequest) -> dict[str, Any]:
+    """Evaluate the loss on a grid over one or two params (the others fixed)."""
+    return surface(
+        req.expression,
+        req.values,
+        req.params,
+        data=req.data,
+        dataset=_dataset(req.dataset),
+        output=req.output,
+        ranges={k: list(v) for k, v in req.ranges.items()} if req.ranges else None,
+        resolution=req.resolution,
+    )
+
+
+@router.get("/datasets", response_model=DatasetListing)
+def get_datasets() -> dict[str, Any]:
+    """List the built-in datasets, the optimizers with torch's defaults, and the examples."""
+    return {
+        "datasets": [d.to_dict() for d in DATASETS.values()],
+        "optimizers": [o.to_dict() for o in OPTIMIZERS.values()],
+        "examples": TRAINING_EXAMPLES,
+    }
+
+
+@router.get("/datasets/{name}", response_model=DatasetData)
+def get_dataset(
+    name: str,
+    n: int | None = Query(None, description="rows"),
+    noise: float | None = Query(None, description="noise level"),
+    seed: int = Query(0, description="random seed"),
+) -> dict[str, Any]:
+    """Generate one built-in dataset (for plotting its points)."""
+    columns = make_dataset({"name": name, "n": n, "noise": noise, "seed": seed})
+    spec = DATASETS[name]
+    return {
+        "name": name,
+        "n": spec.n if n is None else n,
+        "noise": spec.noise if noise is None else noise,
+        "seed": seed,
+        "columns": {c: a.tolist() for c, a in columns.items()},
+    }

@@ -1,0 +1,91 @@
+# ruff: noqa: RUF001, RUF003  (the UI shows real math signs: − × α β ε …)
+"""Built-in training examples for the UI (the worked example first). Each is a ready
+``train`` request: expression, values, params, data or dataset, optimizer, steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TRAINING_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "id": "worked",
+        "title": "The worked example, trained on w and b",
+        "description": "One data point; each SGD step moves w by lr·x and b by lr until the "
+        "prediction reaches the target, then the |·| loss makes it oscillate.",
+        "expression": "y = w*x + b; loss = abs(y_true - y)",
+        "values": {"x": 2.0, "w": 3.0, "b": 1.0, "y_true": 4.0},
+        "params": ["w", "b"],
+        "optimizer": {"name": "sgd", "lr": 0.1},
+        "steps": 10,
+    },
+    {
+        "id": "linear-regression",
+        "title": "Linear regression on the linear dataset",
+        "description": "Fit y = w·x + b to 100 noisy points of y = 2x + 1 by mean squared error.",
+        "expression": "y_hat = w*x + b; loss = mean((y_hat - y)**2)",
+        "values": {"w": 0.0, "b": 0.0},
+        "params": ["w", "b"],
+        "dataset": {"name": "linear", "n": 100, "noise": 0.1, "seed": 0},
+        "optimizer": {"name": "sgd", "lr": 0.1},
+        "steps": 100,
+    },
+    {
+        "id": "local-minimum-sgd",
+        "title": "A local minimum: plain SGD stalls",
+        "description": "From w = 2, SGD with lr 0.01 rolls into the local minimum near "
+        "w ≈ 1.38 and stays there.",
+        "expression": "loss = w**4 - 3*w**2 + w + 2*sin(3*w)",
+        "values": {"w": 2.0},
+        "params": ["w"],
+        "optimizer": {"name": "sgd", "lr": 0.01},
+        "steps": 200,
+    },
+    {
+        "id": "local-minimum-momentum",
+        "title": "A local minimum: momentum 0.9 rolls past it",
+        "description": "The same start and lr with momentum 0.9: the velocity carries w over "
+        "the bump into the global minimum near w ≈ −0.75.",
+        "expression": "loss = w**4 - 3*w**2 + w + 2*sin(3*w)",
+        "values": {"w": 2.0},
+        "params": ["w"],
+        "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.9},
+        "steps": 200,
+    },
+    {
+        "id": "mlp-moons",
+        "title": "A small MLP on two moons",
+        "description": "2 → 16 (tanh) → 2 logits, cross-entropy, Adam, mini-batches of 32.",
+        "expression": "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\n"
+        "loss = cross_entropy(logits, y)",
+        "values": {
+            "W1": {"init": "normal", "shape": [2, 16], "scale": 1.0, "seed": 0},
+            "b1": {"init": "zeros", "shape": [16]},
+            "W2": {"init": "normal", "shape": [16, 2], "scale": 0.25, "seed": 1},
+            "b2": {"init": "zeros", "shape": [2]},
+        },
+        "params": ["W1", "b1", "W2", "b2"],
+        "dataset": {"name": "moons", "n": 200, "noise": 0.1, "seed": 0},
+        "optimizer": {"name": "adam", "lr": 0.05},
+        "batch_size": 32,
+        "steps": 200,
+    },
+]
+
+#: The fields of an example that are ``train`` keyword arguments.
+TRAIN_FIELDS = (
+    "expression",
+    "values",
+    "params",
+    "data",
+    "dataset",
+    "optimizer",
+    "steps",
+    "seed",
+    "batch_size",
+    "output",
+)
+
+
+def train_kwargs(example: dict[str, Any]) -> dict[str, Any]:
+    """The ``train(**kwargs)`` of an example."""
+    return {k: v for k, v in example.items() if k in TRAIN_FIELDS}
