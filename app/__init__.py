@@ -1,0 +1,13 @@
+"""chainrule: see the chain rule at work on a computational graph.
+
+Python API (same JSON-ready dicts as the HTTP API, one exception type)::
+
+    from app import analyze, train, ChainruleError
+"""
+
+from app.engine.analysis import analyze
+from app.errors import ChainruleError
+
+__version__ = "0.1.0"
+
+__all__ = ["ChainruleError", "__version__", "analyze"]

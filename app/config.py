@@ -1,0 +1,54 @@
+"""Every limit of chainrule: named, documented, configurable by environment variables.
+
+Limits are read once at import; tests and deployments set the variables before start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:  # a mistyped deployment setting must fail loudly at start-up
+        raise RuntimeError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on the work one request may ask for (env var in each field's metadata)."""
+
+    max_expression_chars: int = 1_000_000  # CHAINRULE_MAX_EXPRESSION_CHARS
+    max_nodes: int = 200_000  # CHAINRULE_MAX_NODES
+    max_depth: int = 200  # CHAINRULE_MAX_DEPTH: nesting of parentheses/calls/unary ops
+    max_tensor_elements: int = 1_000_000  # CHAINRULE_MAX_TENSOR_ELEMENTS: one value
+    max_total_elements: int = 5_000_000  # CHAINRULE_MAX_TOTAL_ELEMENTS: all node values
+    max_exponent: float = 1e6  # CHAINRULE_MAX_EXPONENT: |numeric literal| in `**` exponents
+    max_body_bytes: int = 8_000_000  # CHAINRULE_MAX_BODY_BYTES: HTTP request body
+    max_train_steps: int = 10_000  # CHAINRULE_MAX_TRAIN_STEPS
+    max_train_work: int = 50_000_000  # CHAINRULE_MAX_TRAIN_WORK: steps x graph size
+    max_grid: int = 101  # CHAINRULE_MAX_GRID: surface grid points per axis
+    request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        values = {}
+        for field in fields(cls):
+            env = env_name(field.name)
+            default = field.default
+            number = _env_number(env, float(default))  # type: ignore[arg-type]
+            values[field.name] = int(number) if isinstance(default, int) else number
+        return cls(**values)
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a limit, e.g. max_nodes -> CHAINRULE_MAX_NODES."""
+    return "CHAINRULE_" + field_name.upper()
+
+
+LIMITS = Limits.from_env()

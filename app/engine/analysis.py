@@ -1,0 +1,90 @@
+"""The analysis of an expression: graph, values, local gradients and gradients as JSON-ready data.
+
+This is the response of ``POST /api/graph`` and of the Python API's ``analyze``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.engine.autodiff import Program, Run, compile_program
+from app.engine.check import gradient_check
+from app.engine.encode import encode
+from app.engine.graph import Graph
+from app.engine.ops import _formula_args
+from app.engine.values import resolve_values
+
+
+def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
+            detail: str = "full", check: bool = False, *, arrays: str = "list") -> dict[str, Any]:
+    """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
+
+    ``arrays="numpy"`` leaves tensors as C-contiguous numpy arrays for orjson (HTTP path).
+    """
+    program = compile_program(expression, output)
+    resolved = resolve_values(values, program.input_names)
+    run = program.run(resolved)
+    extra = sorted(set(values) - set(program.input_names))
+    if extra:
+        run.warnings.append("values given for names the expression does not use: "
+                            + ", ".join(repr(n) for n in extra[:10]))
+    mode = "summary" if detail == "summary" else arrays
+    result = render(program, run, mode)
+    if check:
+        result["check"] = gradient_check(program, resolved, run.input_grads)
+    return result
+
+
+def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
+    """The JSON-ready dict of a finished run (``mode``: list | numpy | summary)."""
+    graph = program.graph
+    ids = [f"n{i}" for i in range(len(graph.nodes))]
+    return {
+        "output": ids[graph.output],
+        "output_name": graph.output_name,
+        "value": encode(run.value, mode),
+        "nodes": _nodes(graph, run, ids, mode),
+        "edges": _edges(graph, run, ids, mode),
+        "forward_order": ids,
+        "backward_order": [ids[i] for i in run.backward_order],
+        "gradients": {name: encode(g, mode) for name, g in run.input_grads.items()},
+        "warnings": run.warnings,
+    }
+
+
+def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
+    labels, formulas = graph.labels(), graph.formulas()
+    out = []
+    for node, value, grad in zip(graph.nodes, run.values, run.grads, strict=True):
+        i = node.index
+        line, col = graph.position(i)
+        item: dict[str, Any] = {
+            "id": ids[i], "op": node.op_name, "label": labels[i],
+            "shape": list(value.shape) if not isinstance(value, float) else [],
+            "value": encode(value, mode), "grad": encode(grad, mode),
+            "statement": node.statement, "line": line, "col": col,
+        }
+        if node.name is not None:
+            item["name"] = node.name
+        if formulas[i] is not None:
+            item["formula"] = formulas[i]
+        out.append(item)
+    return out
+
+
+def _edges(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
+    labels = graph.labels()
+    out = []
+    for e, (source, target, arg) in enumerate(graph.edges):
+        node = graph.nodes[target]
+        arg_labels = [labels[a] for a in node.args]
+        template = node.op.local_formulas[arg]  # type: ignore[union-attr]
+        out.append({
+            "id": f"e{e}", "source": ids[source], "target": ids[target], "arg": arg,
+            "local": encode(run.edge_local[e], mode),
+            "local_formula": template.format(*arg_labels, **_formula_args(arg_labels),
+                                             out=labels[target]),
+            "grad": encode(run.edge_grad[e], mode),
+        })
+    return out

@@ -1,0 +1,265 @@
+"""Evaluation and differentiation: the forward pass, then the chain rule in reverse.
+
+Backward is one loop over the reversed topological order. For each edge A -> B it records
+the local derivative d(B)/d(A) (elementwise ops) and the edge's contribution
+``grad(B) * local`` (or the op's VJP), and *sums* contributions into A's gradient, so a node
+used twice gets the sum over its paths (micrograd's ``+=``).
+
+Scalars travel as Python floats through :data:`SCALAR` math; anything the fast path cannot
+do (a tensor, a division by zero, a log of a negative number) goes through numpy, whose
+inf/NaN results are reported as warnings rather than errors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.config import LIMITS, env_name
+from app.engine.graph import CONST, INPUT, Graph, build_graph
+from app.engine.ops import ARRAY, SCALAR, Op, OpError, unbroadcast
+from app.engine.values import Value
+from app.errors import ChainruleError
+
+_FALLBACK = (ArithmeticError, ValueError)  # math's ways of saying "numpy would give inf/NaN"
+
+
+@dataclass
+class Run:
+    """The result of one forward (and backward) pass over a :class:`Program`."""
+
+    values: list[Value]
+    grads: list[Value | None]  # d(loss)/d(node); None for nodes that need no gradient
+    edge_local: list[Value | None]  # d(target)/d(source), None where not elementwise
+    edge_grad: list[Value | None]  # the edge's contribution to grad(source)
+    backward_order: list[int]
+    output: int
+    warnings: list[str] = field(default_factory=list)
+    input_grads: dict[str, Value] = field(default_factory=dict)
+
+    @property
+    def value(self) -> Value:
+        return self.values[self.output]
+
+    @property
+    def loss(self) -> float:
+        """The differentiated scalar: the output, or sum(output) for a tensor output."""
+        v = self.values[self.output]
+        return float(v) if isinstance(v, float) else float(np.sum(v))
+
+
+class Program:
+    """A compiled expression: build once, run forward/backward with many value sets."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        nodes = graph.nodes
+        self.needs_grad = [False] * len(nodes)
+        for node in nodes:
+            self.needs_grad[node.index] = node.kind == INPUT or (
+                node.kind != CONST and any(self.needs_grad[a] for a in node.args)
+            )
+        self.ancestors = self._ancestors_of_output()
+        self.edge_start = []
+        count = 0
+        for node in nodes:
+            self.edge_start.append(count)
+            count += len(node.args)
+
+    @property
+    def input_names(self) -> list[str]:
+        return self.graph.input_names
+
+    def _ancestors_of_output(self) -> list[int]:
+        """Nodes on some path to the output, in reverse topological order (iteratively)."""
+        nodes = self.graph.nodes
+        marked = [False] * len(nodes)
+        marked[self.graph.output] = True
+        order = []
+        for i in range(self.graph.output, -1, -1):
+            if marked[i]:
+                order.append(i)
+                for a in nodes[i].args:
+                    marked[a] = True
+        return order
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, values: dict[str, Value]) -> tuple[list[Value], list[str]]:
+        """Every node's value; raises ChainruleError (with position) when an op rejects its input."""
+        nodes = self.graph.nodes
+        vals: list[Any] = [None] * len(nodes)
+        total = 0
+        index = 0
+        try:
+            with np.errstate(all="ignore"):
+                for node in nodes:
+                    index = node.index
+                    op = node.op
+                    if op is None:
+                        vals[index] = values[node.name] if node.kind == INPUT else node.const  # type: ignore[index]
+                        continue
+                    args = [vals[a] for a in node.args]
+                    if op.local is not None:
+                        if _all_float(args):
+                            try:
+                                vals[index] = op.forward(SCALAR, *args)
+                                continue
+                            except _FALLBACK:
+                                pass
+                        else:
+                            total += _check_size(_broadcast_size(args))
+                    out = op.forward(ARRAY, *args, **node.kwargs)
+                    if np.ndim(out) == 0:
+                        vals[index] = float(out)
+                    else:
+                        total += _check_size(out.size) if op.local is None else 0
+                        vals[index] = out
+                    if total > LIMITS.max_total_elements:
+                        raise ChainruleError(
+                            "limit_exceeded",
+                            f"the values of all nodes exceed {LIMITS.max_total_elements} elements "
+                            f"(set {env_name('max_total_elements')})",
+                        )
+        except OpError as exc:
+            raise self._error_at(index, exc.code, exc.message) from None
+        except ValueError as exc:  # numpy's broadcasting errors
+            raise self._error_at(index, "shape_mismatch", _numpy_message(exc)) from None
+        except MemoryError:
+            raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
+        return vals, _non_finite_warnings(self.graph, vals, "value")
+
+    def _error_at(self, index: int, code: str, message: str) -> ChainruleError:
+        node = self.graph.nodes[index]
+        line, col = self.graph.position(index)
+        return ChainruleError(code, f"{node.op_name}: {message} (line {line}, column {col})", line, col)
+
+    # ------------------------------------------------------------------ backward
+    def run(self, values: dict[str, Value], backward: bool = True) -> Run:
+        """Forward pass, then (unless ``backward=False``) the backward pass."""
+        vals, warnings = self.forward(values)
+        graph = self.graph
+        n_edges = len(graph.edges)
+        run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
+                  self.ancestors, graph.output, warnings)
+        out_value = vals[graph.output]
+        if not isinstance(out_value, float):
+            label = graph.labels()[graph.output]
+            run.warnings.append(f"the output {label!r} has shape {list(np.shape(out_value))}, not a "
+                                f"scalar: differentiating sum({label})")
+        if not backward:
+            return run
+        with np.errstate(all="ignore"):
+            self._backward(run)
+        run.input_grads = {name: run.grads[i] for name, i in graph.inputs.items()}  # type: ignore[misc]
+        run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient"))
+        return run
+
+    def _backward(self, run: Run) -> None:
+        nodes, vals, grads = self.graph.nodes, run.values, run.grads
+        edge_local, edge_grad, needs_grad = run.edge_local, run.edge_grad, self.needs_grad
+        out = self.graph.output
+        grads[out] = 1.0 if isinstance(vals[out], float) else np.ones(np.shape(vals[out]))
+        on_path = set(self.ancestors)
+        # Nodes off the output's path get gradient 0, visited after the path, same rules.
+        for i in self.ancestors + [j for j in range(len(nodes) - 1, -1, -1) if j not in on_path]:
+            if not needs_grad[i]:
+                continue
+            g = grads[i]
+            if g is None:
+                g = grads[i] = 0.0 if isinstance(vals[i], float) else np.zeros(np.shape(vals[i]))
+            node = nodes[i]
+            op = node.op
+            if op is None:
+                continue
+            ans = vals[i]
+            args = [vals[a] for a in node.args]
+            e = self.edge_start[i]
+            for k, a in enumerate(node.args):
+                if not needs_grad[a]:
+                    continue
+                if op.local is not None:
+                    local, contrib = _elementwise_vjp(op, k, g, ans, args)
+                    edge_local[e + k] = local
+                else:
+                    contrib = op.vjp[k](np.asarray(g), ans, *args, **node.kwargs)  # type: ignore[index]
+                    if not isinstance(args[k], np.ndarray):
+                        contrib = float(contrib)
+                edge_grad[e + k] = contrib
+                prev = grads[a]
+                grads[a] = contrib if prev is None else prev + contrib
+
+
+def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: list[Any]) -> tuple[Any, Any]:
+    """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape)."""
+    local_fn = op.local[k]  # type: ignore[index]
+    if type(g) is float and _all_float(args):
+        try:
+            local = local_fn(SCALAR, ans, *args)
+            return local, g * local
+        except _FALLBACK:
+            pass
+    local = local_fn(ARRAY, ans, *args)
+    arg = args[k]
+    shape = np.shape(arg)
+    contrib = unbroadcast(np.multiply(g, local), shape)
+    if not shape:
+        contrib = float(contrib)
+        return (float(local) if np.ndim(local) == 0 else None), contrib
+    full = np.broadcast_to(local, np.shape(ans))
+    return (full if full.shape == shape else None), contrib
+
+
+def _all_float(args: list[Any]) -> bool:
+    for a in args:
+        if type(a) is not float:
+            return False
+    return True
+
+
+def _broadcast_size(args: list[Any]) -> int:
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError as exc:
+        raise OpError("shape_mismatch", _numpy_message(exc)) from None
+    return math.prod(shape)
+
+
+def _check_size(size: int) -> int:
+    if size > LIMITS.max_tensor_elements:
+        raise OpError("limit_exceeded", f"the result would have {size} elements; the limit is "
+                                        f"{LIMITS.max_tensor_elements} (set {env_name('max_tensor_elements')})")
+    return size
+
+
+def _numpy_message(exc: Exception) -> str:
+    text = str(exc)
+    return text.split("\n")[0][:300] or type(exc).__name__
+
+
+MAX_WARNINGS = 10
+
+
+def _non_finite_warnings(graph: Graph, values: list[Any], what: str) -> list[str]:
+    bad = [i for i, v in enumerate(values) if v is not None and not _finite(v)]
+    if not bad:
+        return []
+    labels = graph.labels()
+    out = [f"the {what} of {labels[i]!r} ({graph.nodes[i].op_name}, node n{i}) is not finite"
+           for i in bad[:MAX_WARNINGS]]
+    if len(bad) > MAX_WARNINGS:
+        out.append(f"... and {len(bad) - MAX_WARNINGS} more nodes with a non-finite {what}")
+    return out
+
+
+def _finite(v: Any) -> bool:
+    if type(v) is float:
+        return v - v == 0.0  # False for inf and NaN, and faster than math.isfinite
+    return bool(np.isfinite(v).all())
+
+
+def compile_program(expression: str, output: str | None = None) -> Program:
+    """Parse and build ``expression`` into a reusable :class:`Program`."""
+    return Program(build_graph(expression, output))

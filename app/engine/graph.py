@@ -1,0 +1,171 @@
+"""Graph building: the parser's calls -> a DAG of plain nodes in topological order.
+
+Nodes are appended only after their arguments exist, so creation order *is* a topological
+order: no sort (recursive or not) is ever needed, however long the chain. Every free name
+is one input node, however often it is used, so shared sub-expressions form a DAG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.config import LIMITS, env_name
+from app.engine.ops import OPS, Op, _formula_args
+from app.engine.parser import Source, parse
+from app.errors import ChainruleError
+
+INPUT, CONST, OP = "input", "const", "op"
+LABEL_MAX_CHARS = 14  # longer sub-expressions are labelled t1, t2, ... instead of spelled out
+
+
+@dataclass(slots=True)
+class Node:
+    """One vertex: an input, a constant, or an operation applied to earlier nodes."""
+
+    index: int
+    kind: str  # INPUT | CONST | OP
+    op: Op | None
+    args: tuple[int, ...]
+    kwargs: dict[str, Any]
+    pos: int  # offset in the source, for errors
+    name: str | None = None  # the input's name, or the name a statement assigns
+    const: float = 0.0
+    text: str = ""  # a constant's source text
+    statement: int = 0  # which statement (0-based) created the node, for collapsing in the UI
+
+    @property
+    def op_name(self) -> str:
+        return self.op.name if self.op is not None else self.kind
+
+
+@dataclass
+class Graph:
+    """The parsed DAG: nodes in topological order, the inputs, and the output node."""
+
+    source: Source
+    nodes: list[Node]
+    inputs: dict[str, int]  # free name -> node index, in first-use order
+    names: dict[str, int]  # every assigned name -> its (last) node
+    output: int
+    output_name: str | None
+    edges: list[tuple[int, int, int]] = field(default_factory=list)  # (source, target, arg)
+    _labels: list[str] | None = None
+    _formulas: list[str | None] | None = None
+
+    def __post_init__(self) -> None:
+        self.edges = [(a, n.index, k) for n in self.nodes for k, a in enumerate(n.args)]
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.inputs)
+
+    def position(self, index: int) -> tuple[int, int]:
+        return self.source.line_col(self.nodes[index].pos)
+
+    def labels(self) -> list[str]:
+        """What the UI shows for each node: its name, its number, or a short formula."""
+        if self._labels is None:
+            self._compute_labels()
+        assert self._labels is not None
+        return self._labels
+
+    def formulas(self) -> list[str | None]:
+        """Each operation written with its arguments' labels, e.g. ``w * x``."""
+        if self._formulas is None:
+            self._compute_labels()
+        assert self._formulas is not None
+        return self._formulas
+
+    def _compute_labels(self) -> None:
+        labels: list[str] = []
+        formulas: list[str | None] = []
+        seen_names: dict[str, int] = {}
+        temporaries = 0
+        for node in self.nodes:
+            formula = None
+            if node.op is not None:
+                arg_labels = [labels[a] for a in node.args]
+                formula = node.op.formula.format(*arg_labels, **_formula_args(arg_labels))
+            if node.name is not None:
+                count = seen_names[node.name] = seen_names.get(node.name, 0) + 1
+                label = node.name if count == 1 else f"{node.name}#{count}"
+            elif node.kind == CONST:
+                label = node.text
+            elif formula is not None and len(formula) <= LABEL_MAX_CHARS:
+                label = formula
+            else:
+                temporaries += 1
+                label = f"t{temporaries}"
+            labels.append(label)
+            formulas.append(formula)
+        self._labels, self._formulas = labels, formulas
+
+
+class GraphBuilder:
+    """Receives the parser's calls and appends nodes (see :class:`app.engine.parser.Builder`)."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.inputs: dict[str, int] = {}
+        self.env: dict[str, int] = {}
+        self.last_assigned: str | None = None
+        self.last_expression: int | None = None
+        self.max_nodes = LIMITS.max_nodes
+        self.statement = 0
+
+    def _add(self, node: Node) -> int:
+        if node.index >= self.max_nodes:
+            raise ChainruleError(
+                "limit_exceeded",
+                f"the graph has more than {self.max_nodes} nodes (set {env_name('max_nodes')})",
+            )
+        node.statement = self.statement
+        self.nodes.append(node)
+        return node.index
+
+    def name(self, name: str, pos: int) -> int:
+        found = self.env.get(name)
+        if found is not None:
+            return found
+        index = self._add(Node(len(self.nodes), INPUT, None, (), {}, pos, name=name))
+        self.env[name] = self.inputs[name] = index
+        return index
+
+    def number(self, value: float, text: str, pos: int) -> int:
+        return self._add(Node(len(self.nodes), CONST, None, (), {}, pos, const=value, text=text))
+
+    def apply(self, op: str, args: list[int], kwargs: dict[str, Any], pos: int) -> int:
+        return self._add(Node(len(self.nodes), OP, OPS[op], tuple(args), kwargs, pos))
+
+    def assign(self, name: str, ref: int, pos: int) -> None:
+        node = self.nodes[ref]
+        if node.kind == OP and node.name is None:
+            node.name = name
+        self.env[name] = ref
+        self.last_assigned = name
+        self.statement += 1
+
+    def result(self, ref: int, pos: int) -> None:
+        self.last_expression = ref
+        self.statement += 1
+
+
+def build_graph(text: str, output: str | None = None) -> Graph:
+    """Parse ``text`` into a :class:`Graph` whose output is ``output`` (see API.md)."""
+    builder = GraphBuilder()
+    source = Source(text)
+    parse(text, builder)
+    if output is not None:
+        if output not in builder.env:
+            assigned = ", ".join(sorted(builder.env)) or "none"
+            raise ChainruleError("unknown_name", f"output {output!r} is not a name in the expression "
+                                                 f"(names: {assigned})")
+        out, out_name = builder.env[output], output
+    elif builder.last_assigned is not None:
+        out, out_name = builder.env[builder.last_assigned], builder.last_assigned
+    else:
+        assert builder.last_expression is not None
+        out, out_name = builder.last_expression, None
+    names = {k: v for k, v in builder.env.items() if k not in builder.inputs or v != builder.inputs[k]}
+    return Graph(source, builder.nodes, builder.inputs, names, out, out_name)

@@ -1,0 +1,511 @@
+"""The one table of operations.
+
+Every operation is registered once, here, with:
+- its forward function ``forward(m, *args, **kw)``;
+- for elementwise ops, one local derivative per argument ``local(m, ans, *args)`` (the
+  vector-Jacobian product is then ``unbroadcast(g * local)``), otherwise one VJP per
+  argument ``vjp(g, ans, *args, **kw)`` (numpy arrays in, gradient of the argument's shape out);
+- the forward formula and the local-derivative formula as text.
+
+``m`` is a math namespace: :data:`SCALAR` (Python floats and :mod:`math`, ~20x faster than
+numpy on 0-d values) or :data:`ARRAY` (numpy). Elementwise ops are written once against
+that namespace so the scalar fast path and the tensor path cannot disagree.
+
+The parser, the evaluator, the backward pass, ``GET /api/ops`` and the front-end legend all
+read this table; nothing else switches on op names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class OpError(Exception):
+    """An operation rejected its arguments; the evaluator adds the source position."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --------------------------------------------------------------------------- namespaces
+
+
+def _scalar_sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _array_sigmoid(x: Any) -> Any:
+    # Two branches so neither exp overflows: the classic stable logistic.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _scalar_max(a: float, b: float) -> float:
+    return a if (a >= b or a != a) else b
+
+
+def _scalar_min(a: float, b: float) -> float:
+    return a if (a <= b or a != a) else b
+
+
+class SCALAR:
+    """Python-float math: the fast path for 0-d values. Raising falls back to :class:`ARRAY`."""
+
+    exp = staticmethod(math.exp)
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    tanh = staticmethod(math.tanh)
+    abs = staticmethod(abs)
+    pow = staticmethod(math.pow)
+    sigmoid = staticmethod(_scalar_sigmoid)
+    maximum = staticmethod(_scalar_max)
+    minimum = staticmethod(_scalar_min)
+
+    @staticmethod
+    def sign(x: float) -> float:
+        return float((x > 0) - (x < 0)) if x == x else x
+
+    @staticmethod
+    def step(x: float) -> float:
+        return 1.0 if x > 0 else 0.0
+
+    @staticmethod
+    def where(cond: bool, a: float, b: float) -> float:
+        return a if cond else b
+
+
+class ARRAY:
+    """numpy math for tensors (and for scalars the fast path could not handle)."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    pow = staticmethod(np.power)
+    sigmoid = staticmethod(_array_sigmoid)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        return (np.asarray(x) > 0).astype(np.float64)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting (one helper for all)."""
+    grad = np.asarray(grad)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if kept:
+        grad = grad.sum(axis=kept, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """Normalise an ``axis=`` argument (None, int or tuple) to a sorted tuple of axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for a in items:
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise OpError("bad_value", f"axis must be an integer or a tuple of integers, got {a!r}")
+        if not -ndim <= a < max(ndim, 1):
+            raise OpError("shape_mismatch", f"axis {a} is out of range for a {ndim}-d tensor")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def _expand(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """Broadcast the gradient of a reduction back over the reduced axes."""
+    g = np.asarray(g)
+    if not keepdims and len(x_shape):
+        g = np.expand_dims(g, _axes(axis, len(x_shape)))
+    return np.broadcast_to(g, x_shape)
+
+
+def _as_float(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation: forward, derivative (local or VJP) per argument, and its formulas."""
+
+    name: str
+    arity: int
+    forward: Callable[..., Any]
+    formula: str
+    local_formulas: tuple[str, ...]
+    description: str
+    local: tuple[Callable[..., Any], ...] | None = None
+    vjp: tuple[Callable[..., Any], ...] | None = None
+    symbol: str | None = None
+    callable: bool = True
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    differentiable: tuple[bool, ...] | None = None
+
+    @property
+    def elementwise(self) -> bool:
+        return self.local is not None
+
+    def describe(self) -> dict[str, Any]:
+        """The op as ``GET /api/ops`` shows it."""
+        args = [f"a{i}" for i in range(self.arity)]
+        fmt = _formula_args(args)
+        return {
+            "name": self.name,
+            "symbol": self.symbol,
+            "arity": self.arity,
+            "callable": self.callable,
+            "kwargs": self.kwargs,
+            "elementwise": self.elementwise,
+            "formula": self.formula.format(*args, **fmt),
+            "local_formulas": [f.format(*args, **fmt) for f in self.local_formulas],
+            "description": self.description,
+        }
+
+
+OPS: dict[str, Op] = {}
+OPERATORS: dict[str, Op] = {}  # binary operator symbol -> op
+
+
+def register(op: Op) -> Op:
+    assert op.name not in OPS, op.name
+    assert (op.local is None) != (op.vjp is None), op.name
+    n = len(op.local if op.local is not None else op.vjp or ())
+    assert n == op.arity == len(op.local_formulas), op.name
+    OPS[op.name] = op
+    if op.symbol and op.arity == 2:
+        OPERATORS[op.symbol] = op
+    return op
+
+
+def _formula_args(labels: list[str]) -> dict[str, str]:
+    """Format keys ``p0``, ``p1``...: a label parenthesised unless it is a plain name/number."""
+    return {f"p{i}": (lab if _is_atomic(lab) else f"({lab})") for i, lab in enumerate(labels)}
+
+
+def _is_atomic(label: str) -> bool:
+    return all(c.isalnum() or c in "_.#" for c in label) and not label.startswith("-")
+
+
+def elementwise(
+    name: str,
+    forward: Callable[..., Any],
+    locals_: tuple[Callable[..., Any], ...],
+    formula: str,
+    local_formulas: tuple[str, ...],
+    description: str,
+    symbol: str | None = None,
+    callable: bool = True,
+) -> Op:
+    return register(
+        Op(
+            name=name,
+            arity=len(locals_),
+            forward=forward,
+            formula=formula,
+            local_formulas=local_formulas,
+            description=description,
+            local=locals_,
+            symbol=symbol,
+            callable=callable,
+        )
+    )
+
+
+# Elementwise arithmetic (operators). Kept as their own primitives, not derived
+# (a - b is not a + (-b)) so that the graph a student sees matches what they typed.
+elementwise("add", lambda m, a, b: a + b, (lambda m, y, a, b: 1.0, lambda m, y, a, b: 1.0),
+            "{p0} + {p1}", ("1", "1"), "sum", symbol="+", callable=False)
+elementwise("sub", lambda m, a, b: a - b, (lambda m, y, a, b: 1.0, lambda m, y, a, b: -1.0),
+            "{p0} - {p1}", ("1", "-1"), "difference", symbol="-", callable=False)
+elementwise("mul", lambda m, a, b: a * b, (lambda m, y, a, b: b, lambda m, y, a, b: a),
+            "{p0} * {p1}", ("{1}", "{0}"), "product", symbol="*", callable=False)
+elementwise("div", lambda m, a, b: a / b,
+            (lambda m, y, a, b: 1.0 / b, lambda m, y, a, b: -a / (b * b)),
+            "{p0} / {p1}", ("1/{p1}", "-{p0}/{p1}^2"), "quotient", symbol="/", callable=False)
+def _pow_local_base(m: Any, y: Any, a: Any, b: Any) -> Any:
+    # torch: b * a**(b-1), defined as 0 where b == 0 (so 0**0 has slope 0, not NaN)
+    return m.where(b == 0, 0.0 * a, b * m.pow(a, b - 1.0))
+
+
+def _pow_local_exponent(m: Any, y: Any, a: Any, b: Any) -> Any:
+    # torch: a**b * log(a), defined as 0 where a == 0 and b >= 0; NaN for a < 0
+    return m.where((a == 0) & (b >= 0), 0.0 * y, y * m.log(m.where(a == 0, 1.0, a)))
+
+
+elementwise("pow", lambda m, a, b: m.pow(a, b), (_pow_local_base, _pow_local_exponent),
+            "{p0}^{p1}", ("{p1}·{p0}^({p1} - 1)", "{p0}^{p1}·ln({p0})"), "power", symbol="**",
+            callable=False)
+elementwise("neg", lambda m, a: -a, (lambda m, y, a: -1.0,), "-{p0}", ("-1",), "negation",
+            callable=False)
+
+# Elementwise functions. PyTorch's conventions at kinks: d|x|/dx = 0 and d relu/dx = 0 at 0.
+elementwise("relu", lambda m, x: m.maximum(x, 0.0), (lambda m, y, x: m.step(x),),
+            "relu({0})", ("[{0} > 0]",), "rectified linear unit max(x, 0)")
+elementwise("sigmoid", lambda m, x: m.sigmoid(x), (lambda m, y, x: y * (1.0 - y),),
+            "sigmoid({0})", ("sigmoid({0})·(1 - sigmoid({0}))",), "logistic 1/(1+e^-x)")
+elementwise("tanh", lambda m, x: m.tanh(x), (lambda m, y, x: 1.0 - y * y,),
+            "tanh({0})", ("1 - tanh({0})^2",), "hyperbolic tangent")
+elementwise("exp", lambda m, x: m.exp(x), (lambda m, y, x: y,),
+            "exp({0})", ("exp({0})",), "exponential")
+elementwise("log", lambda m, x: m.log(x), (lambda m, y, x: 1.0 / x,),
+            "log({0})", ("1/{p0}",), "natural logarithm")
+elementwise("sqrt", lambda m, x: m.sqrt(x), (lambda m, y, x: 0.5 / y,),
+            "sqrt({0})", ("1/(2·sqrt({0}))",), "square root")
+elementwise("abs", lambda m, x: m.abs(x), (lambda m, y, x: m.sign(x),),
+            "abs({0})", ("sign({0})",), "absolute value")
+elementwise("sin", lambda m, x: m.sin(x), (lambda m, y, x: m.cos(x),),
+            "sin({0})", ("cos({0})",), "sine")
+elementwise("cos", lambda m, x: m.cos(x), (lambda m, y, x: -m.sin(x),),
+            "cos({0})", ("-sin({0})",), "cosine")
+elementwise("square", lambda m, x: x * x, (lambda m, y, x: 2.0 * x,),
+            "{p0}^2", ("2·{p0}",), "square")
+
+
+def _tie_local(m: Any, a: Any, b: Any, wins: Any) -> Any:
+    # torch.maximum/minimum: the gradient is split in half between tied arguments.
+    return m.where(wins, 1.0, m.where(a == b, 0.5, 0.0))
+
+
+elementwise("maximum", lambda m, a, b: m.maximum(a, b),
+            (lambda m, y, a, b: _tie_local(m, a, b, a > b),
+             lambda m, y, a, b: _tie_local(m, b, a, b > a)),
+            "maximum({0}, {1})", ("[{0} > {1}] (½ at a tie)", "[{1} > {0}] (½ at a tie)"),
+            "elementwise maximum")
+elementwise("minimum", lambda m, a, b: m.minimum(a, b),
+            (lambda m, y, a, b: _tie_local(m, a, b, a < b),
+             lambda m, y, a, b: _tie_local(m, b, a, b < a)),
+            "minimum({0}, {1})", ("[{0} < {1}] (½ at a tie)", "[{1} < {0}] (½ at a tie)"),
+            "elementwise minimum")
+
+
+# --------------------------------------------------------------------------- linear algebra
+
+
+def _matmul(m: Any, a: Any, b: Any) -> Any:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise OpError("shape_mismatch", "matmul needs tensors of at least 1 dimension, got a scalar")
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise OpError("shape_mismatch",
+                      f"matmul: inner dimensions differ: {list(a.shape)} @ {list(b.shape)}")
+    return np.matmul(a, b)
+
+
+def _dot(m: Any, a: Any, b: Any) -> Any:
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise OpError("shape_mismatch", "dot takes tensors of at most 2 dimensions; use matmul (@)")
+    return _matmul(m, a, b)
+
+
+def _promoted(a: Any, b: Any, g: Any) -> tuple[Any, Any, Any]:
+    """Promote 1-d matmul operands to 2-d (as numpy does), and the gradient to match."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 1:
+        a, g = a[None, :], np.expand_dims(g, -2)
+    if b.ndim == 1:
+        b, g = b[:, None], g[..., None]
+    return a, b, g
+
+
+def _matmul_vjp_a(g: Any, y: Any, a: Any, b: Any) -> Any:
+    a2, b2, g2 = _promoted(a, b, g)
+    return unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(np.shape(a))
+
+
+def _matmul_vjp_b(g: Any, y: Any, a: Any, b: Any) -> Any:
+    a2, b2, g2 = _promoted(a, b, g)
+    return unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(np.shape(b))
+
+
+for _name, _fwd, _desc in (("matmul", _matmul, "matrix product (@)"),
+                           ("dot", _dot, "dot product of vectors or matrices")):
+    register(Op(_name, 2, _fwd, "{p0} @ {p1}" if _name == "matmul" else "dot({0}, {1})",
+                ("{p1}^T", "{p0}^T"), _desc, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                symbol="@" if _name == "matmul" else None))
+
+
+def _transpose(m: Any, x: Any, axes: Any = None) -> Any:
+    if axes is not None and (not isinstance(axes, tuple) or sorted(axes) != list(range(np.ndim(x)))):
+        raise OpError("bad_value", f"axes must be a permutation of 0..{np.ndim(x) - 1}, got {axes!r}")
+    return np.transpose(x, axes)
+
+
+register(Op("transpose", 1, _transpose, "{p0}^T", ("transpose back",), "transpose (x.T)",
+            vjp=(lambda g, y, x, axes=None: np.transpose(g, None if axes is None
+                                                         else tuple(np.argsort(axes))),),
+            kwargs={"axes": None}))
+
+
+# --------------------------------------------------------------------------- reductions
+
+_REDUCE_KW = {"axis": None, "keepdims": False}
+
+
+def _count(x: Any, axis: Any) -> int:
+    shape = np.shape(x)
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))], dtype=np.int64))
+
+
+def _reduce(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def forward(m: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        axes = _axes(axis, np.ndim(x))
+        if np.size(x) == 0:
+            raise OpError("shape_mismatch", "cannot reduce an empty tensor")
+        return fn(x, axis=axes, keepdims=bool(keepdims))
+    return forward
+
+
+def _extreme_vjp(g: Any, y: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    # torch.amax / full torch.max(): the gradient is split evenly between tied extremes.
+    shape = np.shape(x)
+    hits = (np.asarray(x) == _expand(y, shape, axis, keepdims)).astype(np.float64)
+    counts = hits.sum(axis=_axes(axis, len(shape)), keepdims=True)
+    return hits / counts * _expand(g, shape, axis, keepdims)
+
+
+register(Op("sum", 1, _reduce(np.sum), "sum({0})", ("1 (broadcast back)",), "sum of elements",
+            vjp=(lambda g, y, x, axis=None, keepdims=False:
+                 np.array(_expand(g, np.shape(x), axis, keepdims)),),
+            kwargs=_REDUCE_KW))
+register(Op("mean", 1, _reduce(np.mean), "mean({0})", ("1/N (broadcast back)",), "mean of elements",
+            vjp=(lambda g, y, x, axis=None, keepdims=False:
+                 _expand(g, np.shape(x), axis, keepdims) / _count(x, axis),),
+            kwargs=_REDUCE_KW))
+register(Op("max", 1, _reduce(np.max), "max({0})", ("[x = max] (split at ties)",),
+            "largest element", vjp=(_extreme_vjp,), kwargs=_REDUCE_KW))
+register(Op("min", 1, _reduce(np.min), "min({0})", ("[x = min] (split at ties)",),
+            "smallest element", vjp=(_extreme_vjp,), kwargs=_REDUCE_KW))
+
+
+def _logsumexp(m: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    axes = _axes(axis, np.ndim(x))
+    if np.size(x) == 0:
+        raise OpError("shape_mismatch", "cannot reduce an empty tensor")
+    peak = np.max(x, axis=axes, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    out = np.log(np.sum(np.exp(x - peak), axis=axes, keepdims=True)) + peak
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _softmax(m: Any, x: Any, axis: Any = -1) -> Any:
+    axes = _axes(axis, np.ndim(x))
+    z = np.exp(x - np.max(x, axis=axes, keepdims=True))
+    return z / np.sum(z, axis=axes, keepdims=True)
+
+
+def _log_softmax(m: Any, x: Any, axis: Any = -1) -> Any:
+    return x - _logsumexp(m, x, axis=axis, keepdims=True)
+
+
+register(Op("logsumexp", 1, _logsumexp, "logsumexp({0})", ("softmax({0})",),
+            "log of the sum of exponentials (stable)",
+            vjp=(lambda g, y, x, axis=None, keepdims=False:
+                 _expand(g, np.shape(x), axis, keepdims)
+                 * np.exp(x - _expand(y, np.shape(x), axis, keepdims)),),
+            kwargs=_REDUCE_KW))
+register(Op("softmax", 1, _softmax, "softmax({0})", ("diag(s) - s·s^T",),
+            "normalised exponentials along an axis (default the last)",
+            vjp=(lambda g, y, x, axis=-1:
+                 y * (g - np.sum(g * y, axis=_axes(axis, np.ndim(x)), keepdims=True)),),
+            kwargs={"axis": -1}))
+register(Op("log_softmax", 1, _log_softmax, "log_softmax({0})", ("I - softmax({0})",),
+            "log of softmax along an axis (default the last)",
+            vjp=(lambda g, y, x, axis=-1:
+                 g - np.exp(y) * np.sum(g, axis=_axes(axis, np.ndim(x)), keepdims=True),),
+            kwargs={"axis": -1}))
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def _mse(m: Any, pred: Any, target: Any) -> Any:
+    return np.mean(np.square(np.subtract(pred, target)))
+
+
+def _mse_vjp(sign: float) -> Callable[..., Any]:
+    def vjp(g: Any, y: Any, pred: Any, target: Any) -> Any:
+        diff = np.subtract(pred, target)
+        grad = sign * 2.0 * g * diff / max(diff.size, 1)
+        return unbroadcast(grad, np.shape(pred if sign > 0 else target))
+    return vjp
+
+
+register(Op("mse", 2, _mse, "mse({0}, {1})", ("2·({p0} - {p1})/N", "-2·({p0} - {p1})/N"),
+            "mean squared error mean((pred - target)^2)", vjp=(_mse_vjp(1.0), _mse_vjp(-1.0))))
+
+
+def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
+    """(log-probabilities, target distribution, number of examples) for cross-entropy."""
+    logits, target = np.asarray(logits, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if logits.ndim == 0:
+        raise OpError("shape_mismatch", "cross_entropy needs logits with a class axis (last axis)")
+    logp = _log_softmax(ARRAY, logits, axis=-1)
+    classes = logits.shape[-1]
+    if target.shape == logits.shape:
+        probs = target
+    elif target.shape == logits.shape[:-1]:
+        if not np.all((target == np.round(target)) & (target >= 0) & (target < classes)):
+            raise OpError("bad_value", f"cross_entropy: class indices must be integers in 0..{classes - 1}")
+        probs = np.eye(classes)[target.astype(np.int64)]
+    else:
+        raise OpError("shape_mismatch",
+                      f"cross_entropy: target shape {list(target.shape)} fits neither logits "
+                      f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
+    return logp, probs, max(int(np.prod(logits.shape[:-1])), 1)
+
+
+def _cross_entropy(m: Any, logits: Any, target: Any) -> Any:
+    logp, probs, n = _ce_parts(logits, target)
+    return -np.sum(probs * np.where(probs > 0, logp, 0.0)) / n
+
+
+def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:
+    logp, probs, n = _ce_parts(logits, target)
+    return g * (np.exp(logp) * probs.sum(axis=-1, keepdims=True) - probs) / n
+
+
+def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
+    logp, _, n = _ce_parts(logits, target)
+    if np.shape(target) != np.shape(logits):
+        return np.zeros(np.shape(target))  # class indices are not differentiable
+    return -g * logp / n
+
+
+register(Op("cross_entropy", 2, _cross_entropy, "cross_entropy({0}, {1})",
+            ("(softmax({0}) - {1})/N", "-log_softmax({0})/N (0 for class indices)"),
+            "mean softmax cross-entropy; target: class indices or probabilities",
+            vjp=(_ce_vjp_logits, _ce_vjp_target)))
+
+
+__all__ = ["ARRAY", "OPERATORS", "OPS", "SCALAR", "Op", "OpError", "_as_float", "unbroadcast"]

@@ -1,0 +1,72 @@
+"""The ASGI app: wiring only (routers, middleware, error handlers, static files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.config import LIMITS
+from app.errors import ChainruleError
+from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
+from app.routes import graph, meta
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
+
+#: Who may frame the app (CSP frame-ancestors) and call the API cross-origin (CORS).
+FRAME_ANCESTORS = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
+CORS_ORIGINS = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",") if o.strip()]
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="chainrule", version=__version__,
+                  description="Computational graphs, forward and backward, with the chain rule shown.")
+    app.include_router(graph.router)
+    app.include_router(meta.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_error_handlers(app)
+    app.add_middleware(CORSMiddleware, allow_origins=CORS_ORIGINS, allow_credentials=False,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(SecurityHeaders, headers={
+        "Content-Security-Policy": content_security_policy(FRAME_ANCESTORS),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    })
+    app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ChainruleError)
+    async def on_chainrule_error(request: Request, exc: ChainruleError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":
+            return error_response(422, "invalid_json", f"the request body is not valid JSON: "
+                                                       f"{first.get('ctx', {}).get('error', '')}")
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        message = f"{where}: {first['msg']}" if where else str(first["msg"])
+        return error_response(422, "invalid_request", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+
+app = create_app()

@@ -1,0 +1,32 @@
+"""GET /api/ops, /api/examples, /api/health: what the engine knows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app import __version__
+from app.engine.ops import OPS
+from app.examples import EXAMPLES
+from app.schemas import Example, Health, OpInfo
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+
+@router.get("/ops", response_model=list[OpInfo])
+def list_ops() -> list[dict[str, Any]]:
+    """Every supported operation: arity, forward formula and local derivative formulas."""
+    return [op.describe() for op in OPS.values()]
+
+
+@router.get("/examples", response_model=list[Example])
+def list_examples() -> list[dict[str, Any]]:
+    """The built-in examples, the worked example first."""
+    return EXAMPLES
+
+
+@router.get("/health", response_model=Health)
+def get_health() -> dict[str, str]:
+    """Liveness: the server is up and which version it runs."""
+    return {"status": "ok", "version": __version__}
