@@ -488,11 +488,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 DEFAULT_OPTIMIZER = "sgd"
 
 
-def make_optimizer(config: Mapping[str, Any] | None) -> tuple[OptimizerSpec, Optimizer]:
+def make_optimizer(
+    config: Mapping[str, Any] | None, ignored: list[str] | None = None
+) -> tuple[OptimizerSpec, Optimizer]:
     """Validate ``{"name": ..., hyper-parameters...}`` and build the optimizer.
 
-    Unknown names, unknown or out-of-range hyper-parameters raise ``bad_value``; omitted
-    ones take torch's defaults. ``maximize`` is accepted only as ``false``.
+    Unknown names and out-of-range hyper-parameters raise ``bad_value``; omitted ones take
+    torch's defaults. A hyper-parameter the optimizer does not have raises ``bad_value``,
+    unless ``ignored`` is a list: then its name is appended there and it is ignored (so a
+    UI may send every field whatever the optimizer). ``maximize`` is accepted only as false.
     """
     config = dict(config or {})
     name = config.pop("name", DEFAULT_OPTIMIZER)
@@ -507,7 +511,10 @@ def make_optimizer(config: Mapping[str, Any] | None) -> tuple[OptimizerSpec, Opt
     config.pop("maximize", None)
     config = {k: v for k, v in config.items() if v is not None}
     unknown = sorted(set(config) - set(spec.defaults))
-    if unknown:
+    if unknown and ignored is not None:
+        ignored.extend(unknown)
+        config = {k: v for k, v in config.items() if k in spec.defaults}
+    elif unknown:
         raise ChainruleError(
             "bad_value",
             f"optimizer {spec.name!r} has no hyper-parameter {', '.join(map(repr, unknown))}; "

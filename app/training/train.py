@@ -68,7 +68,8 @@ def node_count(program: Any) -> int:
     """The graph size used for work limits."""
     n = getattr(program, "node_count", None)
     if n is None:
-        n = len(program.nodes)
+        graph = getattr(program, "graph", program)
+        n = len(graph.nodes)
     return int(n)
 
 
@@ -108,9 +109,10 @@ def load_data(
     else:
         return {}
     used = [c for c in columns if c in program.input_names]
-    for c in columns:
-        if c not in program.input_names:
-            warnings.setdefault(f"data column {c!r} is not used by the expression")
+    if dataset is None:  # a built-in dataset's spare columns (y and Y) are no news
+        for c in columns:
+            if c not in program.input_names:
+                warnings.setdefault(f"data column {c!r} is not used by the expression")
     if dataset is None:
         for c in used:
             if not isinstance(columns[c], list):
@@ -173,7 +175,10 @@ def train(
     program = _engine.compile_program(expression, output)
     param_names = _check_names(params, program)
     warnings: dict[str, None] = {}  # an ordered set
-    spec, opt = make_optimizer(optimizer)
+    ignored: list[str] = []
+    spec, opt = make_optimizer(optimizer, ignored)
+    if ignored:
+        warnings.setdefault(f"optimizer {spec.name!r} has no {', '.join(ignored)}: ignored")
 
     columns = load_data(program, data, dataset, warnings)
     for c in columns:
