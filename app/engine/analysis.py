@@ -12,7 +12,7 @@ from app.engine.autodiff import Program, Run, compile_program
 from app.engine.check import gradient_check
 from app.engine.encode import encode
 from app.engine.graph import Graph
-from app.engine.ops import _formula_args
+from app.engine.ops import fill_formula
 from app.engine.values import resolve_values
 
 
@@ -55,14 +55,17 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
 
 def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
     labels, formulas = graph.labels(), graph.formulas()
+    line_col = graph.source.line_col
     out = []
     for node, value, grad in zip(graph.nodes, run.values, run.grads, strict=True):
         i = node.index
-        line, col = graph.position(i)
+        line, col = line_col(node.pos)
+        scalar = type(value) is float
         item: dict[str, Any] = {
             "id": ids[i], "op": node.op_name, "label": labels[i],
-            "shape": list(value.shape) if not isinstance(value, float) else [],
-            "value": encode(value, mode), "grad": encode(grad, mode),
+            "shape": [] if scalar else list(value.shape),
+            "value": value if scalar and value - value == 0.0 else encode(value, mode),
+            "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             "statement": node.statement, "line": line, "col": col,
         }
         if node.name is not None:
@@ -76,15 +79,15 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, 
 def _edges(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
     labels = graph.labels()
     out = []
+    edge_local, edge_grad = run.edge_local, run.edge_grad
     for e, (source, target, arg) in enumerate(graph.edges):
         node = graph.nodes[target]
-        arg_labels = [labels[a] for a in node.args]
         template = node.op.local_formulas[arg]  # type: ignore[union-attr]
+        local, grad = edge_local[e], edge_grad[e]
         out.append({
             "id": f"e{e}", "source": ids[source], "target": ids[target], "arg": arg,
-            "local": encode(run.edge_local[e], mode),
-            "local_formula": template.format(*arg_labels, **_formula_args(arg_labels),
-                                             out=labels[target]),
-            "grad": encode(run.edge_grad[e], mode),
+            "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
+            "local_formula": fill_formula(template, [labels[a] for a in node.args], labels[target]),
+            "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
         })
     return out

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.config import LIMITS, env_name
-from app.engine.ops import OPS, Op, _formula_args
+from app.engine.ops import OPS, Op, fill_formula
 from app.engine.parser import Source, parse
 from app.errors import ChainruleError
 
@@ -85,8 +85,7 @@ class Graph:
         for node in self.nodes:
             formula = None
             if node.op is not None:
-                arg_labels = [labels[a] for a in node.args]
-                formula = node.op.formula.format(*arg_labels, **_formula_args(arg_labels))
+                formula = fill_formula(node.op.formula, [labels[a] for a in node.args])
             if node.name is not None:
                 count = seen_names[node.name] = seen_names.get(node.name, 0) + 1
                 label = node.name if count == 1 else f"{node.name}#{count}"

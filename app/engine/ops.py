@@ -18,8 +18,10 @@ read this table; nothing else switches on op names.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -148,10 +150,6 @@ def _expand(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     return np.broadcast_to(g, x_shape)
 
 
-def _as_float(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
-
-
 # --------------------------------------------------------------------------- the table
 
 
@@ -179,7 +177,6 @@ class Op:
     def describe(self) -> dict[str, Any]:
         """The op as ``GET /api/ops`` shows it."""
         args = [f"a{i}" for i in range(self.arity)]
-        fmt = _formula_args(args)
         return {
             "name": self.name,
             "symbol": self.symbol,
@@ -187,8 +184,8 @@ class Op:
             "callable": self.callable,
             "kwargs": self.kwargs,
             "elementwise": self.elementwise,
-            "formula": self.formula.format(*args, **fmt),
-            "local_formulas": [f.format(*args, **fmt) for f in self.local_formulas],
+            "formula": fill_formula(self.formula, args),
+            "local_formulas": [fill_formula(f, args) for f in self.local_formulas],
             "description": self.description,
         }
 
@@ -208,13 +205,28 @@ def register(op: Op) -> Op:
     return op
 
 
-def _formula_args(labels: list[str]) -> dict[str, str]:
-    """Format keys ``p0``, ``p1``...: a label parenthesised unless it is a plain name/number."""
-    return {f"p{i}": (lab if _is_atomic(lab) else f"({lab})") for i, lab in enumerate(labels)}
+_ATOMIC = re.compile(r"[\w.#]+").fullmatch
 
 
-def _is_atomic(label: str) -> bool:
-    return all(c.isalnum() or c in "_.#" for c in label) and not label.startswith("-")
+@lru_cache(maxsize=None)
+def _placeholders(template: str) -> int:
+    """0: plain text; 1: only positional {0}/{1}; 2: needs {p0}/{p1}/{out} too."""
+    if "{" not in template:
+        return 0
+    return 2 if ("{p" in template or "{out}" in template) else 1
+
+
+def fill_formula(template: str, labels: list[str], out: str = "") -> str:
+    """Write a formula over argument labels: {0} is a label, {p0} the same label in
+    parentheses unless it is a plain name or number, {out} the result's label."""
+    kind = _placeholders(template)
+    if kind == 0:
+        return template
+    if kind == 1:
+        return template.format(*labels)
+    wrapped = {f"p{i}": (lab if _ATOMIC(lab) and lab[0] != "-" else f"({lab})")
+               for i, lab in enumerate(labels)}
+    return template.format(*labels, out=out, **wrapped)
 
 
 def elementwise(
@@ -508,4 +520,4 @@ register(Op("cross_entropy", 2, _cross_entropy, "cross_entropy({0}, {1})",
             vjp=(_ce_vjp_logits, _ce_vjp_target)))
 
 
-__all__ = ["ARRAY", "OPERATORS", "OPS", "SCALAR", "Op", "OpError", "_as_float", "unbroadcast"]
+__all__ = ["ARRAY", "OPERATORS", "OPS", "SCALAR", "Op", "OpError", "fill_formula", "unbroadcast"]
