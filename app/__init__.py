@@ -7,7 +7,8 @@ Python API (same JSON-ready dicts as the HTTP API, one exception type)::
 
 from app.engine.analysis import analyze
 from app.errors import ChainruleError
+from app.training.train import train
 
 __version__ = "0.1.0"
 
-__all__ = ["ChainruleError", "__version__", "analyze"]
+__all__ = ["ChainruleError", "__version__", "analyze", "train"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import Any
 
 
 def _env_number(name: str, default: float) -> float:
@@ -37,7 +38,7 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        values = {}
+        values: dict[str, Any] = {}
         for field in fields(cls):
             env = env_name(field.name)
             default = field.default

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +17,7 @@ from app import __version__
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
-from app.routes import graph, meta
+from app.routes import graph, meta, pages, train
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -33,8 +34,8 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def create_app() -> FastAPI:
     app = FastAPI(title="chainrule", version=__version__,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
-    app.include_router(graph.router)
-    app.include_router(meta.router)
+    for module in (graph, train, meta, pages):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     app.add_middleware(CORSMiddleware, allow_origins=CORS_ORIGINS, allow_credentials=False,
@@ -57,8 +58,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         if first.get("type") == "json_invalid":
-            return error_response(422, "invalid_json", f"the request body is not valid JSON: "
-                                                       f"{first.get('ctx', {}).get('error', '')}")
+            context: Any = first.get("ctx") or {}
+            return error_response(422, "invalid_json",
+                                  f"the request body is not valid JSON: {context.get('error', '')}")
         where = ".".join(str(p) for p in first["loc"] if p != "body")
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
         return error_response(422, "invalid_request", message)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

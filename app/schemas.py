@@ -29,13 +29,14 @@ class ErrorResponse(BaseModel):
 # ------------------------------------------------------------------------ /api/graph
 
 EXAMPLE_EXPRESSION = "y = w*x + b; loss = abs(y_true - y)"
-EXAMPLE_VALUES = {"x": 2, "y_true": 4, "w": 3, "b": 1}
+EXAMPLE_VALUES: dict[str, Any] = {"x": 2, "y_true": 4, "w": 3, "b": 1}
 
 
 class GraphRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"expression": EXAMPLE_EXPRESSION, "values": EXAMPLE_VALUES}]},
+        json_schema_extra={"examples": [
+            {"expression": EXAMPLE_EXPRESSION, "values": dict(EXAMPLE_VALUES)}]},  # type: ignore[dict-item]
     )
 
     expression: str = Field(description="statements `name = expr` separated by newlines or ';'")
@@ -146,7 +147,7 @@ class TrainRequest(BaseModel):
         None, description="arrays sliced along axis 0 into mini-batches (same length for all)")
     dataset: str | None = Field(None, description="a built-in dataset instead of data")
     batch_size: int | None = Field(None, ge=1, description="omitted: the full batch")
-    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    optimizer: OptimizerConfig = Field(default_factory=lambda: OptimizerConfig())
     steps: int = Field(100, ge=0)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     output: str | None = None

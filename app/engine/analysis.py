@@ -63,7 +63,7 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, 
         scalar = type(value) is float
         item: dict[str, Any] = {
             "id": ids[i], "op": node.op_name, "label": labels[i],
-            "shape": [] if scalar else list(value.shape),
+            "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
             "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             "statement": node.statement, "line": line, "col": col,

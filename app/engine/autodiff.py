@@ -213,7 +213,8 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: list[Any]) -> tuple
 
 
 def _all_float(args: list[Any]) -> bool:
-    for a in args:
+    # A plain loop: all() over a generator costs more than the scalar op it guards.
+    for a in args:  # noqa: SIM110
         if type(a) is not float:
             return False
     return True
@@ -229,8 +230,9 @@ def _broadcast_size(args: list[Any]) -> int:
 
 def _check_size(size: int) -> int:
     if size > LIMITS.max_tensor_elements:
-        raise OpError("limit_exceeded", f"the result would have {size} elements; the limit is "
-                                        f"{LIMITS.max_tensor_elements} (set {env_name('max_tensor_elements')})")
+        raise OpError("limit_exceeded",
+                      f"the result would have {size} elements; the limit is "
+                      f"{LIMITS.max_tensor_elements} (set {env_name('max_tensor_elements')})")
     return size
 
 

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -208,7 +208,7 @@ def register(op: Op) -> Op:
 _ATOMIC = re.compile(r"[\w.#]+").fullmatch
 
 
-@lru_cache(maxsize=None)
+@cache
 def _placeholders(template: str) -> int:
     """0: plain text; 1: only positional {0}/{1}; 2: needs {p0}/{p1}/{out} too."""
     if "{" not in template:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.engine import analyze
+from app.engine.values import Initializer
 from app.responses import FastJSONResponse
 from app.schemas import ErrorResponse, GraphRequest, GraphResponse
 
 router = APIRouter(prefix="/api", tags=["graph"])
 
-ERRORS = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
           422: {"model": ErrorResponse}}
 
 
-@router.post("/graph", response_model=GraphResponse, responses=ERRORS)  # type: ignore[untyped-decorator]
+@router.post("/graph", response_model=GraphResponse, responses=ERRORS)
 def analyze_graph(request: GraphRequest) -> FastJSONResponse:
     """Parse, evaluate and differentiate an expression: the forward and backward graphs."""
-    values = {k: v.model_dump() if hasattr(v, "model_dump") else v
+    values = {k: v.model_dump() if isinstance(v, Initializer) else v
               for k, v in request.values.items()}
     result = analyze(request.expression, values, request.output, request.detail, request.check,
                      arrays="numpy")
