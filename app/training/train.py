@@ -187,9 +187,7 @@ def train(
         if c in values:
             raise ChainruleError("bad_value", f"{c!r} is given in both values and data")
     fixed_names = [n for n in program.input_names if n not in columns]
-    resolved = _engine.resolve_values(
-        {k: v for k, v in values.items() if k in fixed_names}, fixed_names
-    )
+    resolved = _engine.resolve_values({k: v for k, v in values.items() if k in fixed_names}, fixed_names)
     for name in values:
         if name not in program.input_names:
             warnings.setdefault(f"value {name!r} is not used by the expression")
@@ -209,9 +207,7 @@ def train(
     size = node_count(program)
     work = steps * size * (1 + (rows if per_example else 0))
     if work > LIMITS.max_train_work:
-        raise limit_error(
-            "steps x graph size", LIMITS.max_train_work, "CHAINRULE_MAX_TRAIN_WORK", work
-        )
+        raise limit_error("steps x graph size", LIMITS.max_train_work, "CHAINRULE_MAX_TRAIN_WORK", work)
     p_elems = sum(np.size(resolved[p]) for p in param_names)
     if steps * p_elems * 2 > MAX_TRAJECTORY_NUMBERS:
         raise ChainruleError(
@@ -249,9 +245,7 @@ def train(
         grads = {p: ig[p] for p in param_names}
         for w in run.warnings:
             warnings.setdefault(w)
-        examples = (
-            _per_example(program, env, columns, idx, n_rows, param_names) if per_example else None
-        )
+        examples = _per_example(program, env, columns, idx, n_rows, param_names) if per_example else None
         if not math.isfinite(loss):
             records.append((loss, cur, grads, epoch, idx, examples, None))
             stopped = "diverged"
@@ -273,9 +267,7 @@ def train(
         if bad:
             records.append((loss, cur, grads, epoch, idx, examples, None))
             stopped = "diverged"
-            warnings.setdefault(
-                f"diverged at step {k}: the gradient of {', '.join(bad)} is not finite"
-            )
+            warnings.setdefault(f"diverged at step {k}: the gradient of {', '.join(bad)} is not finite")
             break
         new, terms = opt.step(cur, grads)
         records.append((loss, cur, grads, epoch, idx, examples, (new, terms) if explain else None))
@@ -297,7 +289,7 @@ def train(
         stopped = "diverged"
         warnings.setdefault("diverged: the final params or loss are not finite")
 
-    trajectory = [_record(k, rec, param_names, spec, opt.hp) for k, rec in enumerate(records)]
+    trajectory = _trajectory(records, param_names, spec, opt.hp)
     hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.hp.items()}
     return {
         "trajectory": trajectory,
@@ -335,26 +327,41 @@ def _per_example(
     return losses, grads
 
 
-def _record(
-    k: int, rec: tuple[Any, ...], param_names: list[str], spec: Any, hp: Mapping[str, Any]
-) -> dict[str, Any]:
-    loss, cur, grads, epoch, idx, examples, update = rec
-    out: dict[str, Any] = {
-        "step": k,
-        "loss": to_json(loss),
-        "params": {p: to_json(cur[p]) for p in param_names},
-        "grads": {p: to_json(grads[p]) for p in param_names},
-    }
-    if idx is not None:
-        out["epoch"] = epoch
-        out["batch"] = idx.tolist()
-    if examples is not None:
-        out["example_losses"], out["example_grads"] = examples
-    if update is not None:
-        new, terms = update
-        out["update"] = {
-            p: _explain(p, cur[p], grads[p], new[p], terms[p], spec, hp) for p in param_names
+def _column(values: list[Any]) -> list[Any]:
+    """One param's values over all steps as JSON, encoded in one numpy call (not per step)."""
+    if not values:
+        return []
+    if isinstance(values[0], np.ndarray):
+        stacked = np.stack(values)
+        if np.isfinite(stacked).all():
+            return stacked.tolist()  # type: ignore[no-any-return]
+        return _nonfinite_list(stacked.tolist())  # type: ignore[no-any-return]
+    return [v if math.isfinite(v) else to_json(v) for v in values]
+
+
+def _trajectory(
+    records: list[tuple[Any, ...]], param_names: list[str], spec: Any, hp: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    params = {p: _column([rec[1][p] for rec in records]) for p in param_names}
+    grads = {p: _column([rec[2][p] for rec in records]) for p in param_names}
+    losses = _column([rec[0] for rec in records])
+    out = []
+    for k, (_, cur, g, epoch, idx, examples, update) in enumerate(records):
+        step: dict[str, Any] = {
+            "step": k,
+            "loss": losses[k],
+            "params": {p: params[p][k] for p in param_names},
+            "grads": {p: grads[p][k] for p in param_names},
         }
+        if idx is not None:
+            step["epoch"] = epoch
+            step["batch"] = idx.tolist()
+        if examples is not None:
+            step["example_losses"], step["example_grads"] = examples
+        if update is not None:
+            new, terms = update
+            step["update"] = {p: _explain(p, cur[p], g[p], new[p], terms[p], spec, hp) for p in param_names}
+        out.append(step)
     return out
 
 
