@@ -36,7 +36,7 @@ class GraphRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"expression": EXAMPLE_EXPRESSION, "values": dict(EXAMPLE_VALUES)}]},  # type: ignore[dict-item]
+            {"expression": EXAMPLE_EXPRESSION, "values": dict(EXAMPLE_VALUES)}]},
     )
 
     expression: str = Field(description="statements `name = expr` separated by newlines or ';'")
@@ -179,7 +179,7 @@ class OpInfo(BaseModel):
     symbol: str | None
     arity: int
     callable: bool
-    kwargs: dict[str, Any]
+    keyword_args: dict[str, Any] = Field(description="keyword arguments and their defaults")
     elementwise: bool
     formula: str
     local_formulas: list[str]

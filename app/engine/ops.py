@@ -182,7 +182,7 @@ class Op:
             "symbol": self.symbol,
             "arity": self.arity,
             "callable": self.callable,
-            "kwargs": self.kwargs,
+            "keyword_args": self.kwargs,
             "elementwise": self.elementwise,
             "formula": fill_formula(self.formula, args),
             "local_formulas": [fill_formula(f, args) for f in self.local_formulas],

@@ -1,0 +1,30 @@
+# chainrule: docker build -t chainrule . && docker run -p 8000:8000 chainrule
+# Stage 1 bundles the pinned npm packages (package-lock.json) into static/build/.
+FROM node:20-slim AS frontend
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY scripts ./scripts
+RUN node scripts/build-static.mjs
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
+    WEB_CONCURRENCY=4 \
+    PORT=8000
+RUN useradd --create-home --uid 10001 chainrule
+WORKDIR /srv/chainrule
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY templates ./templates
+COPY static ./static
+COPY --from=frontend /src/static/build ./static/build
+# Editable, so the app finds templates/ and static/ beside the package.
+RUN pip install --no-cache-dir -e . && chown -R chainrule /srv/chainrule
+USER chainrule
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/api/health', timeout=2)"
+# Stateless: several uvicorn workers (WEB_CONCURRENCY) share nothing but the code.
+CMD ["sh", "-c", "exec chainrule serve --host 0.0.0.0 --port \"$PORT\" --workers \"$WEB_CONCURRENCY\""]
