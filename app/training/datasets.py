@@ -174,9 +174,7 @@ def make_dataset(request: str | Mapping[str, Any]) -> Columns:
     req: dict[str, Any] = {"name": request} if isinstance(request, str) else dict(request)
     name = req.pop("name", None)
     if not isinstance(name, str) or name not in DATASETS:
-        raise ChainruleError(
-            "bad_value", f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}"
-        )
+        raise ChainruleError("bad_value", f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     spec = DATASETS[name]
     n = req.pop("n", None)
     noise = req.pop("noise", None)
@@ -195,11 +193,7 @@ def make_dataset(request: str | Mapping[str, Any]) -> Columns:
         raise ChainruleError(
             "limit_exceeded", f"dataset {name!r}: n={n} is over the limit of {MAX_DATASET_ROWS}"
         )
-    if (
-        isinstance(noise, bool)
-        or not isinstance(noise, int | float)
-        or not 0.0 <= noise <= MAX_DATASET_NOISE
-    ):
+    if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0.0 <= noise <= MAX_DATASET_NOISE:
         raise ChainruleError(
             "bad_value", f"dataset {name!r}: noise must be a number in [0, {MAX_DATASET_NOISE:g}]"
         )

@@ -55,8 +55,7 @@ TRAINING_EXAMPLES: list[dict[str, Any]] = [
         "id": "mlp-moons",
         "title": "A small MLP on two moons",
         "description": "2 → 16 (tanh) → 2 logits, cross-entropy, Adam, mini-batches of 32.",
-        "expression": "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\n"
-        "loss = cross_entropy(logits, y)",
+        "expression": "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, y)",
         "values": {
             "W1": {"init": "normal", "shape": [2, 16], "scale": 1.0, "seed": 0},
             "b1": {"init": "zeros", "shape": [16]},

@@ -232,9 +232,7 @@ def _val(x: Any) -> str:
 def _explain_sgd(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
     lines = []
     if hp["weight_decay"] != 0:
-        lines.append(
-            f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(t['g'])}"
-        )
+        lines.append(f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(t['g'])}")
     gname = "g" if hp["weight_decay"] != 0 else "grad"
     if "v" in t:
         if t["v_prev"] is None:
@@ -251,19 +249,13 @@ def _explain_sgd(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Ter
                 f"({_num(t['g'])} + {_num(hp['momentum'])}×{_num(t['v'])}) = {_val(new)}"
             )
         else:
-            lines.append(
-                f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}"
-            )
+            lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
     else:
-        lines.append(
-            f"{n} ← {n} − lr·{gname} = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])} = {_val(new)}"
-        )
+        lines.append(f"{n} ← {n} − lr·{gname} = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])} = {_val(new)}")
     return lines
 
 
-def _explain_adagrad(
-    n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms
-) -> list[str]:
+def _explain_adagrad(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
     lr = "clr" if hp["lr_decay"] != 0 else "lr"
     return [
         f"G ← G + g² = {_val(t['G'])}",
@@ -272,9 +264,7 @@ def _explain_adagrad(
     ]
 
 
-def _explain_rmsprop(
-    n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms
-) -> list[str]:
+def _explain_rmsprop(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
     lines = [f"s ← α·s + (1−α)·g² = {_val(t['s'])}"]
     if hp["centered"]:
         lines.append(f"ḡ ← α·ḡ + (1−α)·g = {_val(t['gbar'])}")
@@ -525,9 +515,7 @@ def make_optimizer(
         if h.name in config:
             hp[h.name] = h.check(spec.name, config[h.name])
     if spec.name == "sgd" and hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
-        raise ChainruleError(
-            "bad_value", "optimizer 'sgd': nesterov requires momentum > 0 and dampening = 0"
-        )
+        raise ChainruleError("bad_value", "optimizer 'sgd': nesterov requires momentum > 0 and dampening = 0")
     return spec, spec.cls(hp)
 
 

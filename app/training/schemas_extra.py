@@ -137,8 +137,7 @@ class SurfaceResponse(BaseModel):
     params: list[str]
     axes: dict[str, list[float]]
     loss: list[Any] = Field(
-        description="1 param: loss[i]; 2 params: loss[j][i] at "
-        "(axes[params[0]][i], axes[params[1]][j])"
+        description="1 param: loss[i]; 2 params: loss[j][i] at (axes[params[0]][i], axes[params[1]][j])"
     )
     shape: list[int]
     at: dict[str, float]

@@ -57,9 +57,7 @@ def surface(
     names = list(params)
     unknown = [p for p in names if p not in program.input_names]
     if unknown:
-        raise ChainruleError(
-            "bad_value", f"param(s) {', '.join(unknown)} not inputs of the expression"
-        )
+        raise ChainruleError("bad_value", f"param(s) {', '.join(unknown)} not inputs of the expression")
     warnings: dict[str, None] = {}
     columns = load_data(program, data, dataset, warnings)
     for c in columns:

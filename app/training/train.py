@@ -121,15 +121,17 @@ def load_data(
     else:
         resolved = {c: columns[c] for c in used}
     lengths = {}
+    arrays: dict[str, np.ndarray] = {}
     for c in used:
         arr = resolved[c]
         if not isinstance(arr, np.ndarray) or arr.ndim == 0 or arr.shape[0] == 0:
             raise ChainruleError("bad_value", f"data column {c!r} must be a non-empty array")
         lengths[c] = arr.shape[0]
+        arrays[c] = arr
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{c}: {n}" for c, n in lengths.items())
         raise ChainruleError("bad_value", f"data columns differ in length ({detail})")
-    return resolved
+    return arrays
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -334,8 +336,8 @@ def _column(values: list[Any]) -> list[Any]:
     if isinstance(values[0], np.ndarray):
         stacked = np.stack(values)
         if np.isfinite(stacked).all():
-            return stacked.tolist()  # type: ignore[no-any-return]
-        return _nonfinite_list(stacked.tolist())  # type: ignore[no-any-return]
+            return stacked.tolist()
+        return _nonfinite_list(stacked.tolist())
     return [v if math.isfinite(v) else to_json(v) for v in values]
 
 

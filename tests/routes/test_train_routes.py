@@ -90,9 +90,7 @@ def test_post_train_bad_input(client: TestClient, change: dict, status: int, cod
 
 
 def test_post_train_divergence_is_200_with_a_warning(client: TestClient) -> None:
-    r = client.post(
-        "/api/train", json={**REQUEST, "optimizer": {"name": "sgd", "lr": 2.0}, "steps": 500}
-    )
+    r = client.post("/api/train", json={**REQUEST, "optimizer": {"name": "sgd", "lr": 2.0}, "steps": 500})
     assert r.status_code == 200
     body = r.json()
     assert body["stopped"] == "diverged"

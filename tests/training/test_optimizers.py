@@ -52,9 +52,7 @@ def test_sgd_nesterov_steps_along_grad_plus_mu_velocity() -> None:
 
 def test_sgd_weight_decay_adds_lambda_w_to_the_grad() -> None:
     # g = 2 + 0.1*3 = 2.3; w = 3 - 0.1*2.3
-    assert steps({"name": "sgd", "lr": 0.1, "weight_decay": 0.1}, 3.0, [2.0]) == pytest.approx(
-        [2.77]
-    )
+    assert steps({"name": "sgd", "lr": 0.1, "weight_decay": 0.1}, 3.0, [2.0]) == pytest.approx([2.77])
 
 
 def test_adagrad_divides_by_root_of_summed_squares_with_lr_decay() -> None:
@@ -139,9 +137,7 @@ def ref_sgd(w, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nestero
     return out
 
 
-def ref_adagrad(
-    w, grads, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
-):
+def ref_adagrad(w, grads, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
     out, acc = [], np.full_like(w, initial_accumulator_value)
     for t, g in enumerate(grads, start=1):
         g = g + weight_decay * w
@@ -170,9 +166,7 @@ def ref_rmsprop(w, grads, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0
     return out
 
 
-def ref_adam(
-    w, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False
-):
+def ref_adam(w, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
     b1, b2 = betas
     out = []
     m, v, vmax = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)

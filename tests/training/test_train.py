@@ -405,6 +405,4 @@ def test_mlp_full_batch_matches_torch_adam() -> None:
             np.testing.assert_allclose(s["grads"][k], tp[k].grad.numpy(), rtol=1e-6, atol=1e-9)
         opt.step()
     for k in tp:
-        np.testing.assert_allclose(
-            r["final_params"][k], tp[k].detach().numpy(), rtol=1e-6, atol=1e-9
-        )
+        np.testing.assert_allclose(r["final_params"][k], tp[k].detach().numpy(), rtol=1e-6, atol=1e-9)
