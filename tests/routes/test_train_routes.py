@@ -6,15 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.routes import train as train_routes
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    app = create_app()
-    if not any(getattr(r, "path", None) == "/api/train" for r in app.routes):
-        app.include_router(train_routes.router)  # until app/main.py includes it
-    return TestClient(app)
+    return TestClient(create_app())
 
 
 REQUEST = {
