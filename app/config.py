@@ -26,7 +26,7 @@ class Limits:
 
     max_expression_chars: int = 1_000_000  # CHAINRULE_MAX_EXPRESSION_CHARS
     max_nodes: int = 200_000  # CHAINRULE_MAX_NODES
-    max_depth: int = 200  # CHAINRULE_MAX_DEPTH: nesting of parentheses/calls/unary ops
+    max_depth: int = 100  # CHAINRULE_MAX_DEPTH: nesting of parentheses/calls/unary ops
     max_tensor_elements: int = 1_000_000  # CHAINRULE_MAX_TENSOR_ELEMENTS: one value
     max_total_elements: int = 5_000_000  # CHAINRULE_MAX_TOTAL_ELEMENTS: all node values
     max_exponent: float = 1e6  # CHAINRULE_MAX_EXPONENT: |numeric literal| in `**` exponents

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from app.config import LIMITS, env_name
+from app.engine.budget import check_budget
 from app.engine.graph import CONST, INPUT, Graph, build_graph
 from app.engine.ops import ARRAY, SCALAR, Op, OpError, unbroadcast
 from app.engine.values import Value
@@ -97,6 +98,8 @@ class Program:
             with np.errstate(all="ignore"):
                 for node in nodes:
                     index = node.index
+                    if not index & 1023:
+                        check_budget()
                     op = node.op
                     if op is None:
                         vals[index] = values[node.name] if node.kind == INPUT else node.const  # type: ignore[index]
@@ -167,6 +170,8 @@ class Program:
         for i in self.ancestors + [j for j in range(len(nodes) - 1, -1, -1) if j not in on_path]:
             if not needs_grad[i]:
                 continue
+            if not i & 1023:
+                check_budget()
             g = grads[i]
             if g is None:
                 g = grads[i] = 0.0 if isinstance(vals[i], float) else np.zeros(np.shape(vals[i]))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.autodiff import Program
+from app.engine.budget import check_budget
 from app.engine.values import Value
 
 CHECK_MAX_ELEMENTS = 16  # elements checked per tensor input
@@ -58,6 +59,7 @@ def _central_difference(program: Program, values: dict[str, Value], name: str,
     point = float(base) if flat_index is None else float(np.asarray(base).reshape(-1)[flat_index])
     h = STEP * max(1.0, abs(point))
     losses = []
+    check_budget()
     for shift in (h, -h):
         if flat_index is None:
             moved: Value = point + shift

@@ -133,7 +133,12 @@ def parse(text: str, builder: Builder) -> None:
             f"{LIMITS.max_expression_chars} (set {env_name('max_expression_chars')})",
         )
     source = Source(text)
-    _Parser(source, tokenize(source), builder).program()
+    parser = _Parser(source, tokenize(source), builder)
+    try:
+        parser.program()
+    except RecursionError:  # only if CHAINRULE_MAX_DEPTH is set above what the stack allows
+        raise source.error("limit_exceeded", "the expression is nested too deeply",
+                           parser.starts[parser.i]) from None
 
 
 class _Parser:

@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app.config import LIMITS
 from app.engine import analyze
+from app.engine.budget import compute_budget
 from app.engine.values import Initializer
 from app.responses import FastJSONResponse
 from app.schemas import ErrorResponse, GraphRequest, GraphResponse
@@ -22,6 +24,7 @@ def analyze_graph(request: GraphRequest) -> FastJSONResponse:
     """Parse, evaluate and differentiate an expression: the forward and backward graphs."""
     values = {k: v.model_dump() if isinstance(v, Initializer) else v
               for k, v in request.values.items()}
-    result = analyze(request.expression, values, request.output, request.detail, request.check,
-                     arrays="numpy")
+    with compute_budget(LIMITS.request_budget_seconds):
+        result = analyze(request.expression, values, request.output, request.detail, request.check,
+                         arrays="numpy")
     return FastJSONResponse(result)
