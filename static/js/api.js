@@ -1,0 +1,54 @@
+// HTTP client for the chainrule API (/work/shared/API.md). Every call resolves to
+// {ok: true, data} or {ok: false, error: {code, message, line?, col?}}; it never throws.
+
+/**
+ * @param {string} url
+ * @param {RequestInit} [init]
+ */
+async function request(url, init = {}) {
+  let res;
+  try {
+    res = await fetch(url, { ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
+  } catch (err) {
+    if (err && err.name === "AbortError") return { ok: false, aborted: true, error: { code: "aborted", message: "aborted" } };
+    return { ok: false, error: { code: "network", message: String(err && err.message ? err.message : err) } };
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (res.ok && body !== null) return { ok: true, data: body };
+  const error = body && body.error ? body.error : { code: `http_${res.status}`, message: `HTTP ${res.status} ${res.statusText}` };
+  return { ok: false, error };
+}
+
+/**
+ * POST /api/graph.
+ * @param {{expression: string, values: Record<string, any>, output?: string,
+ *          detail?: "full"|"summary", check?: boolean}} body
+ * @param {AbortSignal} [signal]
+ */
+export function analyzeGraph(body, signal) {
+  return request("/api/graph", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** GET /api/examples: the built-in examples, the worked example first. */
+export async function fetchExamples() {
+  const r = await request("/api/examples");
+  if (r.ok && !Array.isArray(r.data)) r.data = r.data.examples ?? [];
+  return r;
+}
+
+/** GET /api/ops: every operation with its symbol, arity and formulas. */
+export async function fetchOps() {
+  const r = await request("/api/ops");
+  if (r.ok && !Array.isArray(r.data)) r.data = r.data.ops ?? Object.values(r.data);
+  return r;
+}

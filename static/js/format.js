@@ -1,0 +1,197 @@
+// Formatting of API values (numbers, "NaN"/"Infinity" strings, nested-list tensors) for
+// text and for TeX. Pure functions.
+
+/**
+ * Is this value a tensor (nested list) rather than a scalar?
+ * @param {any} v
+ */
+export const isTensor = (v) => Array.isArray(v);
+
+/**
+ * A number in at most `digits` significant digits, without trailing zeros; the API's
+ * non-finite strings pass through.
+ * @param {number|string|null|undefined} v
+ * @param {number} [digits]
+ * @returns {string}
+ */
+export function fmtNumber(v, digits = 4) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "string") return v === "Infinity" ? "∞" : v === "-Infinity" ? "−∞" : v;
+  if (typeof v === "boolean") return v ? "1" : "0";
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-4) {
+    const [m, e] = v.toExponential(digits - 1).split("e");
+    return `${trimZeros(m)}e${e.replace("+", "")}`;
+  }
+  return trimZeros(v.toPrecision(digits));
+}
+
+function trimZeros(s) {
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+/**
+ * "2×3" for a shape list; "" for a scalar.
+ * @param {number[]|undefined} shape
+ */
+export const fmtShape = (shape) => (shape && shape.length ? shape.join("×") : "");
+
+/**
+ * Short text for any value: a number, or shape plus a preview for tensors.
+ * @param {any} v
+ * @param {number[]} [shape]
+ */
+export function fmtValue(v, shape) {
+  if (!isTensor(v)) return fmtNumber(v);
+  const s = fmtShape(shape ?? inferShape(v));
+  const flat = flatten(v);
+  const head = flat.slice(0, 3).map((x) => fmtNumber(x, 3)).join(", ");
+  return `[${s}] ${head}${flat.length > 3 ? ", …" : ""}`;
+}
+
+/**
+ * Full text of a value (tensors as nested lists), bounded so a huge tensor cannot hang the page.
+ * @param {any} v
+ * @param {number} [maxChars]
+ */
+export function fmtFull(v, maxChars = 20000) {
+  let out = "";
+  const walk = (x, depth) => {
+    if (out.length > maxChars) return;
+    if (!Array.isArray(x)) {
+      out += fmtNumber(x, 6);
+      return;
+    }
+    out += "[";
+    x.forEach((y, i) => {
+      if (i) out += Array.isArray(y) ? ",\n" + " ".repeat(depth + 1) : ", ";
+      walk(y, depth + 1);
+    });
+    out += "]";
+  };
+  walk(v, 0);
+  return out.length > maxChars ? out.slice(0, maxChars) + " …" : out;
+}
+
+/** @param {any} v @returns {number[]} */
+export function inferShape(v) {
+  const shape = [];
+  let x = v;
+  while (Array.isArray(x)) {
+    shape.push(x.length);
+    x = x[0];
+  }
+  return shape;
+}
+
+/** @param {any} v @returns {(number|string)[]} all elements, row-major */
+export function flatten(v) {
+  return Array.isArray(v) ? v.flat(Infinity) : [v];
+}
+
+/** Numeric view of an element ("NaN" etc. become numbers). */
+export const num = (x) => (typeof x === "number" ? x : x === "Infinity" ? Infinity : x === "-Infinity" ? -Infinity : NaN);
+
+/**
+ * A tensor as a small grid for a heatmap: at most maxRows × maxCols cells sampled
+ * from the (rows × last-axis) matrix view.
+ * @param {any} v
+ * @param {number} [maxRows]
+ * @param {number} [maxCols]
+ * @returns {{rows: number, cols: number, cells: number[], maxAbs: number}}
+ */
+export function heatmapGrid(v, maxRows = 6, maxCols = 8) {
+  const shape = inferShape(v);
+  const flat = flatten(v).map(num);
+  const cols0 = shape.length ? shape[shape.length - 1] : 1;
+  const rows0 = Math.max(1, cols0 ? flat.length / cols0 : 1);
+  const rows = Math.min(rows0, maxRows);
+  const cols = Math.min(cols0 || 1, maxCols);
+  const cells = [];
+  let maxAbs = 0;
+  for (let r = 0; r < rows; r++) {
+    const sr = Math.floor((r * rows0) / rows);
+    for (let c = 0; c < cols; c++) {
+      const sc = Math.floor((c * cols0) / cols);
+      const x = flat[sr * cols0 + sc] ?? NaN;
+      cells.push(x);
+      if (Number.isFinite(x)) maxAbs = Math.max(maxAbs, Math.abs(x));
+    }
+  }
+  return { rows, cols, cells, maxAbs };
+}
+
+/**
+ * Magnitude of a gradient for colouring: |g| for scalars, max |g_i| for tensors.
+ * @param {any} g
+ */
+export function gradMagnitude(g) {
+  if (g === null || g === undefined) return NaN;
+  let m = 0;
+  for (const x of flatten(g)) {
+    const a = Math.abs(num(x));
+    if (Number.isNaN(a)) return NaN;
+    m = Math.max(m, a);
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------- TeX (for KaTeX, trust: false)
+
+const TEX_TEXT_ESCAPES = {
+  "\\": "\\textbackslash{}",
+  "{": "\\{",
+  "}": "\\}",
+  $: "\\$",
+  "&": "\\&",
+  "#": "\\#",
+  "^": "\\textasciicircum{}",
+  _: "\\_",
+  "%": "\\%",
+  "~": "\\textasciitilde{}",
+};
+
+/**
+ * User or API text as a TeX \text{...}: TeX specials escaped, anything outside a
+ * conservative character set dropped, so it can never become a command.
+ * @param {string} s
+ * @returns {string}
+ */
+export function texText(s) {
+  let out = "";
+  for (const ch of String(s)) {
+    if (ch in TEX_TEXT_ESCAPES) out += TEX_TEXT_ESCAPES[ch];
+    else if (/[\p{L}\p{N} +\-*/().,:;=<>!?'|[\]@·×−]/u.test(ch)) out += ch;
+    else out += "?";
+  }
+  return `\\text{${out}}`;
+}
+
+/**
+ * An identifier or label in math mode: plain names ("w", "y_true", "x1") get a proper
+ * subscript-free upright rendering; anything else goes through texText.
+ * @param {string} s
+ */
+export function texName(s) {
+  if (/^[A-Za-z][A-Za-z0-9]*$/.test(s)) return s.length === 1 ? s : `\\mathrm{${s}}`;
+  return texText(s);
+}
+
+/**
+ * A value in math mode: numbers validated by pattern, tensors as their shape.
+ * @param {any} v
+ * @param {number[]} [shape]
+ * @param {boolean} [paren]  wrap negative numbers in parentheses (inside products)
+ */
+export function texValue(v, shape, paren = true) {
+  if (isTensor(v)) return `\\text{[${fmtShape(shape ?? inferShape(v)) || "·"}]}`;
+  const s = fmtNumber(v);
+  if (/^-?\d+(\.\d+)?(e-?\d+)?$/.test(s)) {
+    const [m, e] = s.split("e");
+    const core = paren && m.startsWith("-") ? `(${m})` : m;
+    return e ? `${core}\\cdot 10^{${e}}` : core;
+  }
+  return texText(s);
+}

@@ -1,0 +1,637 @@
+// Wires the page: state store <-> URL, editor and values -> API -> model -> layout (worker)
+// -> the two views, the stepper, the explanation, the table and the gradient check.
+// Every handler: change state, then render from state.
+import { katex } from "../build/vendor.mjs";
+import { analyzeGraph, fetchExamples, fetchOps } from "./api.js";
+import { createEditor, freeNames } from "./editor.js";
+import { backwardStep, forwardStep, setOps } from "./explain.js";
+import { fmtFull, fmtNumber, fmtShape, fmtValue, gradMagnitude, isTensor } from "./format.js";
+import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
+import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
+import { layoutInWorker } from "./layout-client.js";
+import { createGraphView, nodeSize } from "./render.js";
+import { createStepper } from "./stepper.js";
+import { createStore, parse, serialize } from "./state.js";
+import { createValuesPanel } from "./values.js";
+
+const $ = (id) => document.getElementById(id);
+const EMBED = document.body.classList.contains("embed");
+const STORAGE = { lang: "chainrule.lang", theme: "chainrule.theme" };
+
+const store = createStore(parse(location.search));
+let functions = new Set();
+let examples = [];
+let model = null;
+let vis = null;
+let layout = null;
+let analysisSeq = 0;
+let layoutSeq = 0;
+let inflight = null;
+let collapsedFor = null; // the expression the collapsed set belongs to
+let fittedFor = null;
+let selected = null;
+let lastStatus = null;
+
+// ------------------------------------------------------------------ preferences
+
+function readStored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function writeStored(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // private mode: the choice just is not remembered
+  }
+}
+
+function initialLanguage() {
+  const s = store.get();
+  if (s.lang) return s.lang;
+  const saved = readStored(STORAGE.lang);
+  if (LANGUAGES.includes(saved)) return saved;
+  return (navigator.language || "en").toLowerCase().startsWith("vi") ? "vi" : "en";
+}
+
+function initialTheme() {
+  const s = store.get();
+  if (s.theme) return s.theme;
+  const saved = readStored(STORAGE.theme);
+  if (saved === "light" || saved === "dark") return saved;
+  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  const btn = $("btn-theme");
+  if (btn) {
+    btn.setAttribute("aria-pressed", String(theme === "dark"));
+    btn.textContent = theme === "dark" ? t("app.lightTheme") : t("app.darkTheme");
+  }
+}
+
+// ------------------------------------------------------------------ components
+
+const editor = createEditor(
+  { textarea: $("source"), gutter: $("gutter"), error: $("editor-error") },
+  {
+    onChange: (source) => {
+      store.set({ expression: source });
+      analyse();
+    },
+    onSubmit: (source) => {
+      store.set({ expression: source });
+      analyse();
+    },
+  },
+);
+
+const valuesPanel = createValuesPanel($("values"), {
+  onChange: (texts) => store.set({ values: { ...store.get().values, ...texts } }),
+  onSubmit: () => analyse(),
+});
+let valuesTimer = null;
+store.subscribe((_s, changed) => {
+  if (changed.has("values")) {
+    clearTimeout(valuesTimer);
+    valuesTimer = setTimeout(analyse, 50);
+  }
+});
+
+const stepper = createStepper((s) => {
+  store.set({ mode: s.mode, step: s.step });
+  renderStepper(s);
+  drawViews();
+});
+
+const views = {
+  forward: createGraphView($("svg-forward"), {
+    direction: "forward",
+    onSelect: (id) => inspect(id),
+    onToggle: (id) => toggleCollapse(id),
+    onZoom: (tr) => views.backward.setTransform(tr),
+  }),
+  backward: createGraphView($("svg-backward"), {
+    direction: "backward",
+    onSelect: (id) => inspect(id),
+    onToggle: (id) => toggleCollapse(id),
+    onZoom: (tr) => views.forward.setTransform(tr),
+  }),
+};
+
+// ------------------------------------------------------------------ analysis
+
+/** Values typed for every name the expression reads, as texts (kept as typed). */
+function syncValueNames() {
+  const s = store.get();
+  const names = freeNames(s.expression, functions);
+  valuesPanel.set(names, s.values, missingNames);
+  return names;
+}
+let missingNames = [];
+
+/**
+ * Analyse the current expression and values; keeps the previous graph on errors.
+ * @param {{check?: boolean}} [opts]
+ */
+async function analyse(opts = {}) {
+  const s = store.get();
+  syncValueNames();
+  const seq = ++analysisSeq;
+  inflight?.abort();
+  inflight = new AbortController();
+  setStatus(t("status.analyzing"));
+  const body = { expression: s.expression, values: valuesPanel.values() };
+  if (s.output) body.output = s.output;
+  if (opts.check) body.check = true;
+  const r = await analyzeGraph(body, inflight.signal);
+  if (seq !== analysisSeq || r.aborted) return null;
+  if (!r.ok) {
+    editor.showError(r.error);
+    missingNames = r.error.code === "missing_value" ? namesWithoutValue() : [];
+    if (missingNames.length) syncValueNames();
+    setStatus(r.error.code === "network" ? t("status.network", { message: r.error.message }) : "");
+    document.body.classList.add("has-error");
+    return null;
+  }
+  document.body.classList.remove("has-error");
+  editor.showError(null);
+  if (missingNames.length) {
+    missingNames = [];
+    syncValueNames();
+  }
+  model = buildModel(r.data);
+  showWarnings(r.data.warnings ?? []);
+  if (collapsedFor !== s.expression) {
+    // A new expression: collapse big graphs by default; a link's collapsed set wins once.
+    const fromUrl = collapsedFor === null ? s.collapsed.filter((id) => model.nodes.has(id)) : [];
+    store.set({ collapsed: fromUrl.length ? fromUrl : defaultCollapsed(model) });
+    collapsedFor = s.expression;
+  }
+  const st = store.get();
+  stepper.load(model.order, model.backward, { mode: st.mode, step: st.step });
+  renderTable();
+  if (selected && model.nodes.has(selected)) inspect(selected);
+  else hideInspector();
+  await relayout();
+  return r.data;
+}
+
+function namesWithoutValue() {
+  const have = valuesPanel.values();
+  return freeNames(store.get().expression, functions).filter((n) => !(n in have));
+}
+
+/** Lay out the visible graph in the worker, then draw both views. */
+async function relayout() {
+  if (!model) return;
+  const seq = ++layoutSeq;
+  vis = visibleGraph(model, store.get().collapsed);
+  vis.outputId = vis.owner.get(model.output) ?? model.output;
+  const graph = {
+    nodes: vis.nodes.map((vn) => ({ id: vn.id, ...nodeSize(vn) })),
+    edges: vis.edges.map((e) => ({ source: e.source, target: e.target })),
+    order: vis.order,
+  };
+  setStatus(t("status.layout", { n: graph.nodes.length }));
+  const t0 = performance.now();
+  const direction = layoutDirection();
+  const result = await layoutInWorker(graph, direction === "BT" ? { direction, gapX: 40, gapY: 16 } : { direction });
+  if (seq !== layoutSeq) return;
+  layout = result;
+  drawViews();
+  const key = `${store.get().expression}|${vis.nodes.length}`;
+  if (fittedFor !== key) {
+    fitViews();
+    fittedFor = key;
+  }
+  const groups = vis.nodes.filter((vn) => vn.members.length).length;
+  lastStatus = { n: vis.nodes.length, e: vis.edges.length, ms: Math.round(performance.now() - t0), engine: result.engine, groups };
+  setStatus(statusText());
+  document.body.dataset.ready = "true";
+}
+
+/** Layers bottom-to-top in tall panels (side by side, phones), left-to-right in wide ones. */
+function layoutDirection() {
+  const svg = [$("svg-forward"), $("svg-backward")].find((el) => el && el.clientWidth > 0);
+  if (!svg) return "LR";
+  return svg.clientHeight / svg.clientWidth > 0.75 ? "BT" : "LR";
+}
+
+function statusText() {
+  if (!lastStatus) return "";
+  const base = t("status.done", lastStatus);
+  return lastStatus.groups ? `${base} · ${t("status.collapsed", { k: lastStatus.groups })}` : base;
+}
+
+function setStatus(text) {
+  const el = $("graph-status");
+  if (el) el.textContent = text;
+}
+
+function fitViews() {
+  // Legible first: never start below 0.4 (the Fit button shows everything).
+  views.forward.fit(model && model.nodes.size > 60 ? 0.4 : 0);
+}
+
+// ------------------------------------------------------------------ drawing
+
+/** What the step-through reveals, mapped onto visible (possibly collapsed) nodes. */
+function displayState() {
+  const st = stepper.get();
+  const own = (id) => vis.owner.get(id) ?? id;
+  const revealed = new Set([...stepper.revealed()].map(own));
+  const currentReal = stepper.current();
+  const current = currentReal ? own(currentReal) : null;
+  const hot = new Set();
+  if (currentReal) {
+    for (const e of vis.edges) {
+      if (st.mode === "forward" && e.edge.target === currentReal) hot.add(e.id);
+      if (st.mode === "backward" && e.edge.source === currentReal) hot.add(e.id);
+    }
+  }
+  let minLog = Infinity;
+  let maxLog = -Infinity;
+  for (const nd of model.nodes.values()) {
+    const m = gradMagnitude(nd.grad);
+    if (m > 0 && Number.isFinite(m)) {
+      minLog = Math.min(minLog, Math.log10(m));
+      maxLog = Math.max(maxLog, Math.log10(m));
+    }
+  }
+  return {
+    values: st.mode === "forward" ? revealed : null,
+    grads: st.mode === "forward" ? new Set() : st.mode === "backward" ? revealed : null,
+    current,
+    hotEdges: hot,
+    minLog: Number.isFinite(minLog) ? minLog : 0,
+    maxLog: Number.isFinite(maxLog) ? maxLog : 1,
+  };
+}
+
+function drawViews() {
+  if (!model || !vis || !layout || layout.x.length !== vis.nodes.length) return;
+  const display = displayState();
+  views.forward.update(vis, layout, display);
+  views.backward.update(vis, layout, display);
+}
+
+function toggleCollapse(id) {
+  const c = new Set(store.get().collapsed);
+  if (c.has(id)) c.delete(id);
+  else c.add(id);
+  store.set({ collapsed: [...c] });
+  relayout();
+}
+
+// ------------------------------------------------------------------ stepper panel
+
+function renderStepper(s) {
+  $("btn-forward").setAttribute("aria-pressed", String(s.mode === "forward"));
+  $("btn-backward").setAttribute("aria-pressed", String(s.mode === "backward"));
+  const play = $("btn-play");
+  play.classList.toggle("playing", s.playing);
+  play.setAttribute("aria-label", s.playing ? t("stepper.pause") : t("stepper.play"));
+  play.dataset.i18nAria = s.playing ? "stepper.pause" : "stepper.play";
+  const counter = $("step-counter");
+  const mathEl = $("explain-math");
+  const textEl = $("explain-text");
+  const explain = $("explain");
+  if (!model || s.mode === "none") {
+    counter.textContent = "";
+    mathEl.replaceChildren();
+    textEl.textContent = t("stepper.idle");
+    explain.dataset.mode = "none";
+    delete explain.dataset.node;
+    return;
+  }
+  const order = s.mode === "forward" ? model.order : model.backward;
+  counter.textContent = t("stepper.counter", {
+    mode: t(s.mode === "forward" ? "stepper.modeForward" : "stepper.modeBackward"),
+    i: s.step + 1,
+    n: order.length,
+  });
+  const id = stepper.current();
+  const node = model.nodes.get(id);
+  const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id);
+  let sentence;
+  if (s.mode === "forward") {
+    sentence = node.kind === "input" ? t("explain.input", { name: node.label }) : node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
+  } else if (step.outputNode) sentence = t("explain.outputGrad");
+  else if (step.terms === 0) sentence = t("explain.unused", { name: node.label });
+  else if (step.terms > 1) sentence = t("explain.chainSum", { name: node.label, k: step.terms });
+  else sentence = t("explain.chain", { name: node.label });
+  if (step.nonElementwise?.length) sentence += " " + t("explain.nonElementwise", { formula: step.nonElementwise.join(", ") });
+  katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
+  const plain = document.createElement("code");
+  plain.className = "plain";
+  plain.textContent = step.text;
+  textEl.replaceChildren(plain, document.createElement("br"), document.createTextNode(sentence));
+  explain.dataset.mode = s.mode;
+  explain.dataset.node = id;
+  if (s.mode !== store.get().view && window.matchMedia("(max-width: 899px)").matches) setView(s.mode);
+}
+
+// ------------------------------------------------------------------ table, inspector, check
+
+function renderTable() {
+  const tbody = $("node-table")?.querySelector("tbody");
+  if (!tbody || !model) return;
+  const rows = model.order.map((id) => {
+    const nd = model.nodes.get(id);
+    const tr = document.createElement("tr");
+    tr.dataset.id = id;
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = nd.label;
+    const cells = [
+      nd.kind === "input" ? t("kind.input") : nd.kind === "const" ? t("kind.const") : nd.op,
+      nd.ins.map((e) => model.nodes.get(e.source).label).join(", "),
+      fmtValue(nd.value, nd.shape),
+      fmtValue(nd.grad, nd.shape),
+    ].map((text, i) => {
+      const td = document.createElement("td");
+      td.textContent = text;
+      td.className = ["op", "inputs", "value", "grad"][i];
+      return td;
+    });
+    tr.append(th, ...cells);
+    return tr;
+  });
+  tbody.replaceChildren(...rows);
+}
+
+function inspect(id) {
+  const panel = $("inspector");
+  if (!panel || !model) return;
+  const nd = model.nodes.get(id);
+  if (!nd) return hideInspector();
+  selected = id;
+  const dl = $("inspector-body");
+  const item = (key, value, pre = false) => {
+    const dt = document.createElement("dt");
+    dt.textContent = t(key);
+    const dd = document.createElement("dd");
+    if (pre) {
+      const p = document.createElement("pre");
+      p.textContent = value;
+      dd.append(p);
+    } else dd.textContent = value;
+    return [dt, dd];
+  };
+  dl.replaceChildren(
+    ...item("inspector.label", nd.label),
+    ...item("inspector.op", nd.kind === "op" ? `${nd.op}${nd.formula ? ` · ${nd.formula}` : ""}` : t(`kind.${nd.kind}`)),
+    ...item("inspector.shape", fmtShape(nd.shape) || t("inspector.scalar")),
+    ...item("inspector.value", fmtFull(nd.value), true),
+    ...item("inspector.grad", fmtFull(nd.grad), true),
+  );
+  panel.hidden = false;
+  panel.dataset.id = id;
+}
+
+function hideInspector() {
+  selected = null;
+  const panel = $("inspector");
+  if (panel) panel.hidden = true;
+}
+
+function showWarnings(list) {
+  const card = $("warnings-card");
+  if (!card) return;
+  card.hidden = list.length === 0;
+  $("warnings").replaceChildren(
+    ...list.map((w) => {
+      const li = document.createElement("li");
+      li.textContent = w;
+      return li;
+    }),
+  );
+}
+
+async function gradientCheck() {
+  const card = $("check-card");
+  const tbody = $("check-table").querySelector("tbody");
+  card.hidden = false;
+  const wait = document.createElement("tr");
+  const td = document.createElement("td");
+  td.colSpan = 4;
+  td.textContent = t("check.running");
+  wait.append(td);
+  tbody.replaceChildren(wait);
+  const data = await analyse({ check: true });
+  if (!data || !data.check) {
+    tbody.replaceChildren();
+    return;
+  }
+  tbody.replaceChildren(
+    ...Object.entries(data.check).map(([name, c]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.name = name;
+      const err = typeof c.rel_error === "number" ? c.rel_error : Number.NaN;
+      const verdict = err < 1e-7 ? "good" : err > 1e-2 || !Number.isFinite(err) ? "wrong" : "suspect";
+      tr.className = `check-${verdict}`;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = name;
+      const cells = [fmtValue(c.backprop), fmtValue(c.numeric), `${fmtNumber(c.rel_error, 2)} · ${t(`check.${verdict}`)}`].map((text) => {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        return cell;
+      });
+      cells[2].className = "rel-error";
+      tr.append(th, ...cells);
+      return tr;
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ view tabs (narrow screens)
+
+function setView(view) {
+  store.set({ view });
+  const graphs = $("graphs");
+  graphs.classList.toggle("show-forward", view === "forward");
+  graphs.classList.toggle("show-backward", view === "backward");
+  $("tab-forward").setAttribute("aria-selected", String(view === "forward"));
+  $("tab-backward").setAttribute("aria-selected", String(view === "backward"));
+  $("tab-forward").tabIndex = view === "forward" ? 0 : -1;
+  $("tab-backward").tabIndex = view === "backward" ? 0 : -1;
+  if (layout) requestAnimationFrame(() => views[view].fit(model && model.nodes.size > 60 ? 0.4 : 0));
+}
+
+// ------------------------------------------------------------------ language
+
+function changeLanguage(lang) {
+  setLanguage(lang);
+  applyTranslations();
+  applyTheme(document.documentElement.dataset.theme);
+  renderExamplesMenu();
+  valuesPanel.relabel();
+  renderStepper(stepper.get());
+  renderTable();
+  if (selected) inspect(selected);
+  drawViews();
+  setStatus(statusText());
+  const select = $("lang");
+  if (select) select.value = lang;
+}
+
+function renderExamplesMenu() {
+  const menu = $("examples");
+  if (!menu) return;
+  const placeholder = document.createElement("option");
+  placeholder.value = "";
+  placeholder.textContent = t("app.examplePlaceholder");
+  menu.replaceChildren(
+    placeholder,
+    ...examples.map((ex, i) => {
+      const opt = document.createElement("option");
+      opt.value = String(i);
+      opt.textContent = ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`;
+      return opt;
+    }),
+  );
+}
+
+/** Values as the text the values panel shows. */
+const valueTexts = (values) =>
+  Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === "number" ? String(v) : JSON.stringify(v)]));
+
+function loadExample(ex) {
+  stepper.reset();
+  hideInspector();
+  store.set({ expression: ex.expression, values: valueTexts(ex.values), output: ex.output ?? "", collapsed: [] });
+  collapsedFor = null;
+  editor.value = ex.expression;
+  $("check-card") && ($("check-card").hidden = true);
+  analyse();
+}
+
+// ------------------------------------------------------------------ events
+
+function wire() {
+  $("btn-forward").addEventListener("click", () => stepper.start("forward"));
+  $("btn-backward").addEventListener("click", () => stepper.start("backward"));
+  $("btn-reset").addEventListener("click", () => stepper.reset());
+  $("btn-prev").addEventListener("click", () => stepper.prev());
+  $("btn-next").addEventListener("click", () => stepper.next());
+  $("btn-play").addEventListener("click", () => stepper.toggle());
+  $("btn-fit").addEventListener("click", () => views[visibleView()].fit());
+  $("btn-zoom-in").addEventListener("click", () => views[visibleView()].zoomBy(1.3));
+  $("btn-zoom-out").addEventListener("click", () => views[visibleView()].zoomBy(1 / 1.3));
+  $("btn-collapse-all").addEventListener("click", () => {
+    if (!model) return;
+    const all = [...model.nodes.values()].filter((nd) => nd.statement).map((nd) => nd.id);
+    store.set({ collapsed: all });
+    relayout();
+  });
+  $("btn-expand-all").addEventListener("click", () => {
+    store.set({ collapsed: [] });
+    relayout();
+  });
+  $("tab-forward").addEventListener("click", () => setView("forward"));
+  $("tab-backward").addEventListener("click", () => setView("backward"));
+  for (const id of ["tab-forward", "tab-backward"]) {
+    $(id).addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+        event.preventDefault();
+        event.stopPropagation();
+        const next = store.get().view === "forward" ? "backward" : "forward";
+        setView(next);
+        $(`tab-${next}`).focus();
+      }
+    });
+  }
+  $("btn-analyze")?.addEventListener("click", () => {
+    editor.flush();
+    store.set({ expression: editor.value });
+    analyse();
+  });
+  $("btn-check")?.addEventListener("click", () => gradientCheck());
+  $("examples")?.addEventListener("change", (event) => {
+    const ex = examples[Number(event.target.value)];
+    if (event.target.value !== "" && ex) loadExample(ex);
+  });
+  $("lang")?.addEventListener("change", (event) => {
+    writeStored(STORAGE.lang, event.target.value);
+    store.set({ lang: event.target.value });
+    changeLanguage(event.target.value);
+  });
+  $("btn-theme")?.addEventListener("click", () => {
+    const theme = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+    writeStored(STORAGE.theme, theme);
+    store.set({ theme });
+    applyTheme(theme);
+  });
+  document.addEventListener("keydown", (event) => {
+    const el = event.target;
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (el.closest?.("input, textarea, select, [contenteditable]")) return;
+    if (event.key === "ArrowRight") stepper.next();
+    else if (event.key === "ArrowLeft") stepper.prev();
+    else if (event.key === " " && !el.closest?.("button, a, summary, [role=button], [role=tab]")) stepper.toggle();
+    else return;
+    event.preventDefault();
+  });
+  // Keep the URL in step with the state (issue 5 adds copy-link and compression).
+  let urlTimer = null;
+  store.subscribe((s) => {
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      const q = serialize(s);
+      history.replaceState(null, "", q ? `${location.pathname}?${q}` : location.pathname);
+    }, 250);
+  });
+}
+
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (layout && layout.direction !== layoutDirection()) {
+      fittedFor = null;
+      relayout();
+    }
+  }, 200);
+});
+
+function visibleView() {
+  return window.matchMedia("(max-width: 899px)").matches ? store.get().view : "forward";
+}
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  setLanguage(initialLanguage());
+  applyTranslations();
+  const select = $("lang");
+  if (select) select.value = getLanguage();
+  applyTheme(initialTheme());
+  wire();
+  setView(store.get().view);
+  renderStepper(stepper.get());
+  const [ops, exs] = await Promise.all([fetchOps(), fetchExamples()]);
+  if (ops.ok) {
+    setOps(ops.data);
+    functions = new Set(ops.data.filter((op) => op.callable !== false).map((op) => op.name));
+  }
+  if (exs.ok) examples = exs.data;
+  renderExamplesMenu();
+  const s = store.get();
+  if (!s.expression && examples.length) {
+    // First visit: the worked example, already analysed.
+    store.set({ expression: examples[0].expression, values: valueTexts(examples[0].values), output: examples[0].output ?? "" });
+  }
+  editor.value = store.get().expression;
+  await analyse();
+}
+
+start();
+
+// Exposed for the end-to-end tests and the layout benchmark; not an API.
+window.chainrule = { store, stepper, get model() { return model; }, get layout() { return layout; }, isTensor };

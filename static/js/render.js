@@ -1,0 +1,328 @@
+// Draws one view (forward or backward) of the visible graph into an <svg> with keyed D3
+// joins, so stepping and collapsing update nodes in place instead of redrawing the SVG.
+// User text only ever reaches the DOM through .text() / attributes.
+import { select, zoom, zoomIdentity } from "../build/vendor.mjs";
+import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
+import { t } from "./i18n.js";
+
+/** Node box sizes (layout units = px at zoom 1). */
+export const NODE = { width: 132, height: 50, tensorHeight: 86, groupWidth: 150, groupHeight: 56 };
+/** Above this many nodes: no per-node focus stops, tooltips or heatmaps (keeps big graphs fast). */
+export const DETAIL_MAX_NODES = 400;
+const LABEL_MAX = 16;
+
+/**
+ * Size of a visible node's box.
+ * @param {import("./graphmodel.js").VisNode} vn
+ * @returns {{width: number, height: number}}
+ */
+export function nodeSize(vn) {
+  if (vn.members.length) return { width: NODE.groupWidth, height: NODE.groupHeight };
+  if (isTensor(vn.node.value) && vn.node.shape?.length) return { width: NODE.width, height: NODE.tensorHeight };
+  return { width: NODE.width, height: NODE.height };
+}
+
+const clip = (s, n = LABEL_MAX) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+
+/**
+ * A cubic path through layout points with tangents along the layer axis at every point,
+ * from the source box's edge to the target box's edge.
+ * @param {number[][]} pts  layout points, source centre first
+ * @param {{x: number, y: number, w: number, h: number}} s  source box
+ * @param {{x: number, y: number, w: number, h: number}} t  target box
+ * @param {boolean} vertical  layers bottom to top
+ * @returns {{d: string, mid: number[]}}
+ */
+function edgeGeometry(pts, s, t, vertical) {
+  const p = pts.map((q) => [q[0], q[1]]);
+  if (vertical) {
+    p[0] = [p[0][0], s.y - s.h / 2];
+    p[p.length - 1] = [p[p.length - 1][0], t.y + t.h / 2];
+  } else {
+    p[0] = [s.x + s.w / 2, p[0][1]];
+    p[p.length - 1] = [t.x - t.w / 2, p[p.length - 1][1]];
+  }
+  let d = `M${p[0][0]},${p[0][1]}`;
+  for (let i = 1; i < p.length; i++) {
+    const [ax, ay] = p[i - 1];
+    const [bx, by] = p[i];
+    if (vertical) {
+      const my = (ay + by) / 2;
+      d += `C${ax},${my} ${bx},${my} ${bx},${by}`;
+    } else {
+      const mx = (ax + bx) / 2;
+      d += `C${mx},${ay} ${mx},${by} ${bx},${by}`;
+    }
+  }
+  const i = Math.floor((p.length - 1) / 2);
+  const mid = [(p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2];
+  return { d, mid };
+}
+
+/**
+ * The local gradient as an edge label: a number for scalars, the formula otherwise.
+ * @param {import("./graphmodel.js").ApiEdge} e
+ */
+export function localLabel(e) {
+  if (e.local !== null && e.local !== undefined && !isTensor(e.local)) return fmtNumber(e.local, 3);
+  return clip(e.local_formula ?? "", 18);
+}
+
+/**
+ * Create a view bound to an <svg>.
+ * @param {SVGSVGElement} svgEl
+ * @param {{direction: "forward"|"backward", onSelect?: (id: string) => void,
+ *          onToggle?: (id: string) => void, onZoom?: (transform: any) => void}} options
+ */
+export function createGraphView(svgEl, options) {
+  const { direction } = options;
+  const svg = select(svgEl);
+  svg.selectAll("*").remove();
+  const arrowId = `arrow-${direction}`;
+  const defs = svg.append("defs");
+  for (const [suffix, cls] of [["", "arrow"], ["-hot", "arrow hot"]]) {
+    defs
+      .append("marker")
+      .attr("id", arrowId + suffix)
+      .attr("class", cls)
+      .attr("viewBox", "0 0 10 10")
+      .attr("refX", 9)
+      .attr("refY", 5)
+      .attr("markerUnits", "userSpaceOnUse")
+      .attr("markerWidth", suffix ? 12 : 10)
+      .attr("markerHeight", suffix ? 12 : 10)
+      .attr("orient", "auto-start-reverse")
+      .append("path")
+      .attr("d", "M0,0L10,5L0,10z");
+  }
+  const viewport = svg.append("g").attr("class", "viewport");
+  const gEdges = viewport.append("g").attr("class", "edges");
+  const gLabels = viewport.append("g").attr("class", "edge-labels");
+  const gNodes = viewport.append("g").attr("class", "nodes");
+  let bounds = { width: 1, height: 1 };
+  let syncing = false;
+
+  const zoomer = zoom()
+    .scaleExtent([0.02, 4])
+    .on("zoom", (event) => {
+      viewport.attr("transform", event.transform);
+      svgEl.classList.toggle("far", event.transform.k < 0.45);
+      if (!syncing && options.onZoom) options.onZoom(event.transform);
+    });
+  svg.call(zoomer).on("dblclick.zoom", null);
+
+  /**
+   * Draw (or update) the graph.
+   * @param {ReturnType<typeof import("./graphmodel.js").visibleGraph>} vis
+   * @param {ReturnType<typeof import("./layout.js").layoutGraph>} layout  positions in vis.nodes order
+   * @param {{values: Set<string>|null, grads: Set<string>|null, current: string|null,
+   *          hotEdges: Set<string>, maxLog: number, minLog: number}} display
+   *   `values`/`grads`: node ids whose value/gradient is revealed (null = all).
+   */
+  function update(vis, layout, display) {
+    const detail = vis.nodes.length <= DETAIL_MAX_NODES;
+    const pos = new Map();
+    vis.nodes.forEach((vn, i) => {
+      const s = nodeSize(vn);
+      pos.set(vn.id, { x: layout.x[i], y: layout.y[i], w: s.width, h: s.height });
+    });
+    bounds = { width: layout.width, height: layout.height };
+    const backward = direction === "backward";
+    const edgeGeom = new Map();
+    const vertical = layout.direction === "BT";
+    layout.edges.forEach((le, i) => {
+      const ve = vis.edges[i];
+      edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical));
+    });
+
+    gEdges
+      .selectAll("path.edge")
+      .data(vis.edges, (d) => d.id)
+      .join("path")
+      .attr("class", (d) => `edge${display.hotEdges.has(d.id) ? " hot" : ""}${d.grouped ? " grouped" : ""}`)
+      .attr("d", (d) => edgeGeom.get(d.id).d)
+      .attr(backward ? "marker-start" : "marker-end", (d) => `url(#${arrowId}${display.hotEdges.has(d.id) ? "-hot" : ""})`)
+      .attr(backward ? "marker-end" : "marker-start", null);
+
+    // Backward view: every edge carries its local gradient d(target)/d(source).
+    const labelled = backward ? vis.edges.filter((d) => !d.grouped) : [];
+    gLabels
+      .selectAll("text.edge-label")
+      .data(labelled, (d) => d.id)
+      .join("text")
+      .attr("class", (d) => `edge-label${display.hotEdges.has(d.id) ? " hot" : ""}`)
+      .attr("x", (d) => edgeGeom.get(d.id).mid[0] + (vertical ? 4 : 0))
+      .attr("y", (d) => edgeGeom.get(d.id).mid[1] + (vertical ? 4 : -4))
+      .attr("text-anchor", vertical ? "start" : "middle")
+      .text((d) => localLabel(d.edge));
+
+    const nodes = gNodes
+      .selectAll("g.node")
+      .data(vis.nodes, (d) => d.id)
+      .join((enter) => {
+        const g = enter.append("g").attr("data-id", (d) => d.id);
+        g.append("rect").attr("class", "box").attr("rx", 7);
+        g.append("text").attr("class", "label").attr("x", 8).attr("y", 17);
+        g.append("text").attr("class", "op").attr("y", 17).attr("text-anchor", "end");
+        g.append("text").attr("class", "main").attr("x", 8).attr("y", 38);
+        g.on("click", (event, d) => {
+          if (event.target.closest(".toggle")) return;
+          options.onSelect?.(d.id);
+        });
+        g.on("keydown", (event, d) => {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            options.onSelect?.(d.id);
+          }
+        });
+        return g;
+      });
+
+    nodes
+      .attr("class", (d) => {
+        const known = backward ? display.grads === null || display.grads.has(d.id) : display.values === null || display.values.has(d.id);
+        const kind = d.members.length ? "group" : d.node.kind;
+        return `node ${kind}${d.id === display.current ? " current" : ""}${known ? "" : " pending"}${d.id === vis.outputId ? " output" : ""}`;
+      })
+      .attr("transform", (d) => {
+        const p = pos.get(d.id);
+        return `translate(${p.x - p.w / 2},${p.y - p.h / 2})`;
+      })
+      .attr("tabindex", detail ? 0 : null)
+      .attr("role", detail ? "button" : null)
+      .attr("data-label", (d) => d.node.label)
+      .attr("aria-label", detail ? (d) => ariaFor(d) : null);
+
+    nodes
+      .select("rect.box")
+      .attr("width", (d) => pos.get(d.id).w)
+      .attr("height", (d) => pos.get(d.id).h)
+      .style("fill", (d) => (backward && (display.grads === null || display.grads.has(d.id)) ? gradFill(d.node.grad, display) : null));
+    nodes.select("text.label").text((d) => clip(d.node.label));
+    nodes
+      .select("text.op")
+      .attr("x", (d) => pos.get(d.id).w - 8)
+      .text((d) => (d.members.length ? t("node.group", { k: d.members.length + 1 }) : opTag(d.node)));
+    nodes
+      .select("text.main")
+      .attr("class", (d) => `main ${backward ? "grad" : "value"}`)
+      .text((d) => {
+        if (backward) {
+          if (display.grads !== null && !display.grads.has(d.id)) return `${t("node.grad")} = ?`;
+          return `${t("node.grad")} = ${short(d.node.grad, d.node.shape)}`;
+        }
+        if (display.values !== null && !display.values.has(d.id)) return "?";
+        return short(d.node.value, d.node.shape);
+      });
+
+    // Heatmap preview for tensors (values forward, gradients backward).
+    nodes.each(function drawExtras(d) {
+      const g = select(this);
+      const v = backward ? d.node.grad : d.node.value;
+      const shown = backward ? display.grads === null || display.grads.has(d.id) : display.values === null || display.values.has(d.id);
+      const grid = detail && !d.members.length && isTensor(v) && shown ? heatmapGrid(v) : null;
+      const cells = grid ? grid.cells.map((c, i) => ({ c, i })) : [];
+      const cw = grid ? Math.min(14, (NODE.width - 16) / grid.cols) : 0;
+      const ch = grid ? Math.min(8, 30 / grid.rows) : 0;
+      g.selectAll("rect.cell")
+        .data(cells, (c) => c.i)
+        .join("rect")
+        .attr("class", "cell")
+        .attr("x", (c) => 8 + (c.i % grid.cols) * cw)
+        .attr("y", (c) => 46 + Math.floor(c.i / grid.cols) * ch)
+        .attr("width", cw - 1)
+        .attr("height", ch - 1)
+        .style("fill", (c) => heatColour(c.c, grid.maxAbs));
+      // collapse / expand toggle
+      const canToggle = d.members.length > 0 || (d.collapsible && d.node.kind === "op");
+      g.selectAll("text.toggle")
+        .data(canToggle ? [d] : [])
+        .join((enter) =>
+          enter
+            .append("text")
+            .attr("class", "toggle")
+            .attr("role", "button")
+            .on("click", (event, dd) => {
+              event.stopPropagation();
+              options.onToggle?.(dd.id);
+            }),
+        )
+        .attr("x", pos.get(d.id).w - 6)
+        .attr("y", pos.get(d.id).h - 6)
+        .attr("text-anchor", "end")
+        .attr("aria-label", d.members.length ? t("canvas.expand") : t("canvas.collapse"))
+        .text(d.members.length ? "⊞" : "⊟");
+      // full value on hover (native tooltip); click opens the inspector
+      g.selectAll("title")
+        .data(detail ? [d] : [])
+        .join("title")
+        .text(`${d.node.label} (${d.node.op})\n${t("node.value")}: ${fmtFull(d.node.value, 1500)}\n${t("node.grad")}: ${fmtFull(d.node.grad, 1500)}`);
+    });
+  }
+
+  function ariaFor(d) {
+    return t("node.aria", {
+      label: d.node.label,
+      op: d.node.op,
+      value: fmtValue(d.node.value, d.node.shape),
+      grad: fmtValue(d.node.grad, d.node.shape),
+    });
+  }
+
+  function gradFill(g, display) {
+    if (g === null || g === undefined) return null; // constants have no gradient
+    const m = gradMagnitude(g);
+    if (!Number.isFinite(m)) return "var(--grad-bad)";
+    if (m === 0) return null;
+    const span = Math.max(1e-9, display.maxLog - display.minLog);
+    const k = Math.max(0, Math.min(1, (Math.log10(m) - display.minLog) / span));
+    return `rgba(234, 88, 12, ${(0.1 + 0.55 * k).toFixed(3)})`;
+  }
+
+  /** Fit the whole graph in the view (never zooming in past 1.2). */
+  function fit(minScale = 0) {
+    const w = svgEl.clientWidth || 600;
+    const h = svgEl.clientHeight || 400;
+    const pad = 24;
+    let k = Math.min((w - 2 * pad) / Math.max(1, bounds.width), (h - 2 * pad) / Math.max(1, bounds.height), 1.2);
+    k = Math.max(k, minScale);
+    const tx = (w - bounds.width * k) / 2;
+    const ty = (h - bounds.height * k) / 2;
+    svg.call(zoomer.transform, zoomIdentity.translate(Math.min(tx, pad), ty > pad ? ty : pad).scale(k));
+  }
+
+  return {
+    update,
+    fit,
+    /** @param {number} factor */
+    zoomBy: (factor) => svg.call(zoomer.scaleBy, factor),
+    /** Apply another view's transform without echoing it back. */
+    setTransform(transform) {
+      syncing = true;
+      svg.call(zoomer.transform, transform);
+      syncing = false;
+    },
+    /** Centre a node in the view, keeping the zoom. */
+    centreOn(x, y) {
+      svg.call(zoomer.translateTo, x, y);
+    },
+  };
+}
+
+function short(v, shape) {
+  if (isTensor(v)) return `[${fmtShape(shape)}]`;
+  return fmtNumber(v);
+}
+
+function opTag(node) {
+  if (node.kind === "input") return t("kind.input");
+  if (node.kind === "const") return t("kind.const");
+  return clip(node.op, 10);
+}
+
+function heatColour(x, maxAbs) {
+  if (!Number.isFinite(x)) return "var(--grad-bad)";
+  const k = maxAbs > 0 ? x / maxAbs : 0;
+  // diverging: blue (negative) — neutral — red (positive)
+  return k >= 0 ? `rgba(220, 38, 38, ${(0.15 + 0.8 * k).toFixed(3)})` : `rgba(37, 99, 235, ${(0.15 - 0.8 * k).toFixed(3)})`;
+}

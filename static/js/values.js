@@ -1,0 +1,168 @@
+// The values panel: one row per free name, each a number, a tensor (JSON nested list) or an
+// initializer ({"init": ...}). Keeps what the user typed as text; parses on request.
+import { t } from "./i18n.js";
+
+const TEMPLATES = {
+  number: "1",
+  tensor: "[[1, 2], [3, 4]]",
+  init: '{"init": "normal", "shape": [3], "scale": 0.1, "seed": 0}',
+};
+
+/**
+ * Parse one typed value.
+ * @param {string} text
+ * @returns {{ok: true, value: any, kind: "number"|"tensor"|"init"} | {ok: false, empty: boolean}}
+ */
+export function parseValue(text) {
+  const s = text.trim();
+  if (s === "") return { ok: false, empty: true };
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return { ok: true, value: Number(s), kind: "number" };
+  if (s.startsWith("[") || s.startsWith("{")) {
+    try {
+      const v = JSON.parse(s);
+      if (Array.isArray(v)) return { ok: true, value: v, kind: "tensor" };
+      if (v && typeof v === "object" && typeof v.init === "string") return { ok: true, value: v, kind: "init" };
+    } catch {
+      // fall through
+    }
+  }
+  return { ok: false, empty: false };
+}
+
+/**
+ * Kind of a typed value for the kind selector.
+ * @param {string} text
+ */
+export function kindOf(text) {
+  const p = parseValue(text);
+  if (p.ok) return p.kind;
+  const s = text.trim();
+  return s.startsWith("{") ? "init" : s.startsWith("[") ? "tensor" : "number";
+}
+
+/**
+ * Wire the values panel.
+ * @param {HTMLElement} container
+ * @param {{onChange: (texts: Record<string, string>) => void, onSubmit: () => void}} handlers
+ */
+export function createValuesPanel(container, handlers) {
+  /** @type {Record<string, string>} */
+  let texts = {};
+  let names = [];
+  let missing = new Set();
+  let timer = null;
+
+  function render() {
+    if (!names.length) {
+      const p = document.createElement("p");
+      p.className = "help";
+      p.textContent = t("values.none");
+      container.replaceChildren(p);
+      return;
+    }
+    const rows = names.map((name) => {
+      const row = document.createElement("div");
+      row.className = "value-row";
+      row.dataset.name = name;
+      const id = `value-${name}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.className = "value-name";
+      label.textContent = name;
+      const kind = document.createElement("select");
+      kind.className = "value-kind";
+      kind.setAttribute("aria-label", t("values.kind", { name }));
+      for (const k of ["number", "tensor", "init"]) {
+        const opt = document.createElement("option");
+        opt.value = k;
+        opt.textContent = t(`values.${k}`);
+        kind.append(opt);
+      }
+      kind.value = kindOf(texts[name] ?? "");
+      const input = document.createElement("input");
+      input.type = "text";
+      input.id = id;
+      input.className = "value-input";
+      input.spellcheck = false;
+      input.autocomplete = "off";
+      input.value = texts[name] ?? "";
+      input.setAttribute("aria-label", t("values.valueFor", { name }));
+      const note = document.createElement("span");
+      note.className = "value-note";
+      note.id = `${id}-note`;
+      input.setAttribute("aria-describedby", note.id);
+      const validate = () => {
+        const p = parseValue(input.value);
+        const bad = !p.ok && !p.empty;
+        const need = !p.ok && !!p.empty && missing.has(name);
+        input.classList.toggle("invalid", bad || need);
+        input.toggleAttribute("aria-invalid", bad);
+        note.textContent = bad ? t("values.invalid") : need ? t("values.missing") : "";
+        if (p.ok) kind.value = p.kind;
+      };
+      validate();
+      input.addEventListener("input", () => {
+        texts = { ...texts, [name]: input.value };
+        validate();
+        clearTimeout(timer);
+        timer = setTimeout(() => handlers.onChange({ ...texts }), 400);
+      });
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          clearTimeout(timer);
+          handlers.onChange({ ...texts });
+          handlers.onSubmit();
+        }
+      });
+      kind.addEventListener("change", () => {
+        if (kindOf(input.value) === kind.value) return;
+        input.value = TEMPLATES[kind.value];
+        texts = { ...texts, [name]: input.value };
+        validate();
+        handlers.onChange({ ...texts });
+        input.focus();
+      });
+      row.append(label, kind, input, note);
+      return row;
+    });
+    container.replaceChildren(...rows);
+  }
+
+  return {
+    /**
+     * Show these names with these typed texts.
+     * @param {string[]} newNames
+     * @param {Record<string, string>} newTexts
+     * @param {Iterable<string>} [missingNames]  names the API reported without a value
+     */
+    set(newNames, newTexts, missingNames = []) {
+      const focused = document.activeElement?.closest?.(".value-row")?.dataset.name;
+      const caret = document.activeElement?.selectionStart;
+      names = newNames;
+      texts = { ...newTexts };
+      missing = new Set(missingNames);
+      render();
+      if (focused && names.includes(focused)) {
+        const input = container.querySelector(`.value-row[data-name="${CSS.escape(focused)}"] input`);
+        input?.focus();
+        if (typeof caret === "number") input?.setSelectionRange(caret, caret);
+      }
+    },
+    /** Re-render labels in the current language. */
+    relabel: () => render(),
+    /**
+     * The values to send: parsed entries for the listed names; unparsable ones are left out
+     * (the API then names them as missing).
+     * @returns {Record<string, any>}
+     */
+    values() {
+      const out = {};
+      for (const name of names) {
+        const p = parseValue(texts[name] ?? "");
+        if (p.ok) out[name] = p.value;
+      }
+      return out;
+    },
+  };
+}
