@@ -1,0 +1,245 @@
+"""The page in headless Chromium against the real API (issue 3's acceptance tests)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+WORKED = "y = w*x + b\nloss = abs(y_true - y)"
+
+
+def open_app(page: Page, path: str = "/") -> None:
+    page.goto(path)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+
+
+def node_text(page: Page, view: str, label: str) -> str:
+    node = page.locator(f"#svg-{view} g.node[data-label='{label}'] text.main")
+    expect(node).to_have_count(1)
+    return node.text_content() or ""
+
+
+def analysis(page: Page, expression: str, values: dict) -> dict:
+    r = page.request.post("/api/graph", data={"expression": expression, "values": values})
+    assert r.ok, r.text()
+    return r.json()
+
+
+def step_to_end(page: Page, n: int) -> list[str]:
+    """Press → through n steps; return the node id the explanation showed at each."""
+    seen = [page.locator("#explain").get_attribute("data-node")]
+    for _ in range(n - 1):
+        page.keyboard.press("ArrowRight")
+        seen.append(page.locator("#explain").get_attribute("data-node"))
+    return seen
+
+
+def test_worked_example_values_then_gradients(page: Page, console_errors: list[str],
+                                              artifacts: Path) -> None:
+    open_app(page)
+    assert page.locator("#source").input_value() == WORKED
+    assert node_text(page, "forward", "y") == "7"
+    assert node_text(page, "forward", "loss") == "3"
+    page.screenshot(path=str(artifacts / "forward-view.png"), full_page=True)
+
+    # Forward step-through: the computation of y written out.
+    page.locator("#btn-forward").click()
+    assert node_text(page, "forward", "y") == "?"
+    data = analysis(page, WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1})
+    y_index = next(i for i, nid in enumerate(data["forward_order"])
+                   if next(n for n in data["nodes"] if n["id"] == nid)["label"] == "y")
+    for _ in range(y_index):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#explain-text code")).to_have_text("y = (w * x) + b = 6 + 1 = 7")
+    assert node_text(page, "forward", "y") == "7"
+    assert page.locator("#explain-math .katex").count() == 1
+
+    # Backward: nothing known until the pass reaches it, then grad w = 2 and grad b = 1.
+    page.locator("#btn-backward").click()
+    assert node_text(page, "backward", "w") == "grad = ?"
+    visited = step_to_end(page, len(data["backward_order"]))
+    assert visited == data["backward_order"]
+    assert node_text(page, "backward", "w") == "grad = 2"
+    assert node_text(page, "backward", "b") == "grad = 1"
+    assert node_text(page, "backward", "loss") == "grad = 1"
+    # the chain rule for w, written out when the pass visits it
+    page.locator("#btn-backward").click()
+    w_id = next(n["id"] for n in data["nodes"] if n["label"] == "w")
+    while page.locator("#explain").get_attribute("data-node") != w_id:
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#explain-text code")).to_have_text(
+        "grad(loss, w) = grad(loss, w * x) × grad(w * x, w) = 1 × 2 = 2")
+    page.screenshot(path=str(artifacts / "backward-view.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_step_through_visits_every_node(page: Page, console_errors: list[str]) -> None:
+    expression = "y = x*x + x\nz = y * w + x"
+    values = {"x": 3, "w": -2}
+    open_app(page)
+    page.locator("#source").fill(expression)
+    page.locator("#source").press("Control+Enter")
+    page.locator("#value-w").fill("-2")
+    page.locator("#value-x").fill("3")
+    page.locator("#value-x").press("Enter")
+    expect(page.locator("#svg-forward g.node[data-label='z'] text.main")).to_have_text("-21")
+    data = analysis(page, expression, values)
+
+    page.locator("#btn-forward").click()
+    forward = step_to_end(page, len(data["forward_order"]))
+    assert forward == data["forward_order"]
+    assert set(forward) == {n["id"] for n in data["nodes"]}
+    # → at the end of the forward pass carries on into the backward pass
+    page.keyboard.press("ArrowRight")
+    backward = step_to_end(page, len(data["backward_order"]))
+    assert backward == data["backward_order"]
+    assert set(backward) == {n["id"] for n in data["nodes"]}
+    # x is used four times: its gradient is the sum over its four outgoing edges
+    x_id = next(n["id"] for n in data["nodes"] if n["label"] == "x")
+    page.keyboard.press("Home")  # no-op key: stepping is ←/→/space only
+    while page.locator("#explain").get_attribute("data-node") != x_id:
+        page.keyboard.press("ArrowLeft")
+    text = page.locator("#explain-text code").text_content() or ""
+    uses = sum(1 for e in data["edges"] if e["source"] == x_id)
+    assert uses == 4
+    assert text.split(" = ")[1].count("×") == uses
+    assert text.endswith(f"= {data['gradients']['x']:g}")
+    assert "(-2) × 3" in text
+    # ← steps back, reset leaves step-through with everything shown
+    page.locator("#btn-reset").click()
+    assert page.locator("#explain").get_attribute("data-mode") == "none"
+    assert console_errors == []
+
+
+def test_syntax_error_is_shown_at_its_line(page: Page, console_errors: list[str]) -> None:
+    bad = "y = w*x + b\nloss = abs(y_true - y))"
+    open_app(page)
+    r = page.request.post("/api/graph", data={"expression": bad, "values": {}})
+    assert r.status == 400 or r.status == 422
+    err = r.json()["error"]
+    assert err["code"] == "syntax_error" and err["line"] == 2
+    page.locator("#source").fill(bad)
+    box = page.locator("#editor-error")
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("data-line", "2")
+    expect(box).to_contain_text(err["message"])
+    expect(box).to_contain_text("Line 2")
+    expect(page.locator("#gutter div.error")).to_have_text("2")
+    assert page.locator("#source").get_attribute("aria-invalid") == "true"
+    # the error sits just under line 2 of the editor
+    top = page.evaluate("parseFloat(document.getElementById('editor-error').style.top)")
+    assert 40 <= top <= 50
+    # fixing it clears the error
+    page.locator("#source").fill(WORKED)
+    expect(box).to_be_hidden()
+    # the only console noise allowed: Chromium logging the API's 400 for the bad source
+    assert [e for e in console_errors if "status of 400" not in e] == []
+    assert len(console_errors) <= 1
+
+
+def test_switching_to_vietnamese_changes_labels(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    expect(page.locator("#h-forward")).to_have_text("Forward graph")
+    page.locator("#lang").select_option("vi")
+    expect(page.locator("#h-forward")).to_have_text("Đồ thị xuôi")
+    expect(page.locator("#h-backward")).to_have_text("Đồ thị ngược")
+    expect(page.locator("#btn-forward")).to_have_text("Lan truyền xuôi ▶")
+    expect(page.locator("#btn-analyze")).to_have_text("Phân tích")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("#btn-reset").get_attribute("aria-label") == "Đặt lại"
+    assert node_text(page, "backward", "w") == "gradient = 2"
+    # remembered across visits (localStorage), even without the URL parameter
+    page.goto("/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    expect(page.locator("#h-forward")).to_have_text("Đồ thị xuôi")
+    assert page.locator("#lang").input_value() == "vi"
+    # every string exists in both languages
+    missing = page.evaluate("""async () => {
+        const {STRINGS} = await import('/static/js/i18n.js');
+        const en = Object.keys(STRINGS.en), vi = Object.keys(STRINGS.vi);
+        return [en.filter(k => !vi.includes(k)), vi.filter(k => !en.includes(k)),
+                en.filter(k => STRINGS.en[k] === '' || STRINGS.vi[k] === '')];
+    }""")
+    assert missing == [[], [], []]
+    # and every data-i18n key used by the page is defined
+    unknown = page.evaluate("""async () => {
+        const {STRINGS} = await import('/static/js/i18n.js');
+        const keys = [...document.querySelectorAll('[data-i18n]')].map(e => e.dataset.i18n)
+          .concat([...document.querySelectorAll('[data-i18n-aria]')].map(e => e.dataset.i18nAria));
+        return keys.filter(k => !(k in STRINGS.en));
+    }""")
+    assert unknown == []
+    page.locator("#lang").select_option("en")
+    assert console_errors == []
+
+
+def test_table_view_matches_graph(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    page.locator("#table-view summary").click()
+    rows = page.locator("#node-table tbody tr")
+    nodes = page.locator("#svg-forward g.node")
+    assert rows.count() == nodes.count() == 8
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        label = row.locator("th").text_content()
+        value = row.locator("td.value").text_content()
+        grad = row.locator("td.grad").text_content()
+        assert node_text(page, "forward", label) == value
+        assert node_text(page, "backward", label) == f"grad = {grad}"
+    by_label = {rows.nth(i).locator("th").text_content(): rows.nth(i).locator("td.grad").text_content()
+                for i in range(rows.count())}
+    assert by_label["w"] == "2" and by_label["b"] == "1" and by_label["x"] == "3"
+    assert console_errors == []
+
+
+def test_gradient_check_and_examples(page: Page, console_errors: list[str], artifacts: Path) -> None:
+    open_app(page)
+    page.locator("#btn-check").click()
+    rows = page.locator("#check-table tbody tr")
+    expect(rows).to_have_count(4)
+    for i in range(4):
+        expect(rows.nth(i)).to_have_class(re.compile(r"check-(good|suspect)"))
+    # every built-in example analyses and draws without an error
+    options = page.locator("#examples option")
+    for i in range(1, options.count()):
+        value = options.nth(i).get_attribute("value")
+        page.evaluate("document.body.dataset.ready = ''")
+        page.locator("#examples").select_option(value)
+        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        expect(page.locator("#editor-error")).to_be_hidden()
+        assert page.locator("#svg-forward g.node").count() > 1
+    page.locator("#examples").select_option("2")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.locator("#btn-backward").click()
+    page.screenshot(path=str(artifacts / "tensor-example.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_keyboard_and_phone_layout(page: Page, console_errors: list[str], artifacts: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_app(page)
+    # narrow: one graph at a time behind tabs
+    expect(page.locator("#panel-forward")).to_be_visible()
+    expect(page.locator("#panel-backward")).to_be_hidden()
+    page.locator("#tab-backward").click()
+    expect(page.locator("#panel-backward")).to_be_visible()
+    expect(page.locator("#panel-forward")).to_be_hidden()
+    page.screenshot(path=str(artifacts / "phone-backward.png"), full_page=True)
+    # keyboard: space plays, → steps; controls are reachable with Tab
+    page.locator("#btn-forward").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#explain").get_attribute("data-mode") == "forward"
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#step-counter").text_content().endswith("2 of 8")
+    tab_stops = page.evaluate("""() => [...document.querySelectorAll(
+        'button, select, textarea, input, summary, [tabindex]')]
+        .filter(e => e.offsetParent !== null || e.closest('svg'))
+        .filter(e => e.tabIndex >= 0).length""")
+    assert tab_stops > 15
+    assert console_errors == []
