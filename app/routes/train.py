@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from app.responses import FastJSONResponse
+from app.schemas import ErrorResponse
 from app.training.datasets import DATASETS, make_dataset
 from app.training.examples import TRAINING_EXAMPLES
 from app.training.optimizers import OPTIMIZERS
@@ -22,15 +24,25 @@ from app.training.train import train
 
 router = APIRouter(prefix="/api", tags=["training"])
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse},
+    413: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
+
 
 def _dataset(req: Any) -> dict[str, Any] | None:
     return None if req is None else req.model_dump(exclude_none=True)
 
 
-@router.post("/train", response_model=TrainResponse, response_model_exclude_none=True)
-def post_train(req: TrainRequest) -> dict[str, Any]:
+# The handlers return the Python API's dicts as they are (already JSON-ready, non-finite
+# numbers as strings), rendered by orjson; the response models document them in OpenAPI.
+
+
+@router.post("/train", response_model=TrainResponse, responses=ERRORS)
+def post_train(req: TrainRequest) -> FastJSONResponse:
     """Train the params of an expression step by step; return the whole trajectory."""
-    return train(
+    result = train(
         req.expression,
         req.values,
         req.params,
@@ -44,12 +56,13 @@ def post_train(req: TrainRequest) -> dict[str, Any]:
         per_example=req.per_example,
         explain=req.explain,
     )
+    return FastJSONResponse(result)
 
 
-@router.post("/surface", response_model=SurfaceResponse)
-def post_surface(req: SurfaceRequest) -> dict[str, Any]:
+@router.post("/surface", response_model=SurfaceResponse, responses=ERRORS)
+def post_surface(req: SurfaceRequest) -> FastJSONResponse:
     """Evaluate the loss on a grid over one or two params (the others fixed)."""
-    return surface(
+    result = surface(
         req.expression,
         req.values,
         req.params,
@@ -59,6 +72,7 @@ def post_surface(req: SurfaceRequest) -> dict[str, Any]:
         ranges={k: list(v) for k, v in req.ranges.items()} if req.ranges else None,
         resolution=req.resolution,
     )
+    return FastJSONResponse(result)
 
 
 @router.get("/datasets", response_model=DatasetListing)
@@ -71,7 +85,7 @@ def get_datasets() -> dict[str, Any]:
     }
 
 
-@router.get("/datasets/{name}", response_model=DatasetData)
+@router.get("/datasets/{name}", response_model=DatasetData, responses=ERRORS)
 def get_dataset(
     name: str,
     n: int | None = Query(None, description="rows"),
