@@ -198,3 +198,27 @@ class Example(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+# --- share and export
+
+
+class ExportRequest(GraphRequest):
+    """The body of POST /api/graph, plus which graph a DOT export draws."""
+
+    direction: Literal["forward", "backward"] = Field(
+        "forward", description="dot only: forward edges A -> B, or backward B -> A with local gradients")
+
+
+class OEmbedResponse(BaseModel):
+    """oEmbed 1.0 "rich" response (https://oembed.com)."""
+
+    type: Literal["rich"]
+    version: Literal["1.0"]
+    title: str
+    provider_name: str
+    provider_url: str
+    html: str = Field(description="an <iframe> of /embed with the link's query")
+    width: int
+    height: int
+    cache_age: int | None = None
