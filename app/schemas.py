@@ -73,8 +73,6 @@ class GraphNode(BaseModel):
     grad: Encoded | None = Field(description="d(output)/d(node); null for constants")
     formula: str | None = Field(None, description="the operation over its arguments' labels")
     statement: int = Field(description="0-based statement that created the node")
-    line: int
-    col: int
 
 
 class GraphEdge(BaseModel):

@@ -55,18 +55,16 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
 
 def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
     labels, formulas = graph.labels(), graph.formulas()
-    line_col = graph.source.line_col
     out = []
     for node, value, grad in zip(graph.nodes, run.values, run.grads, strict=True):
         i = node.index
-        line, col = line_col(node.pos)
         scalar = type(value) is float
         item: dict[str, Any] = {
             "id": ids[i], "op": node.op_name, "label": labels[i],
             "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
             "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
-            "statement": node.statement, "line": line, "col": col,
+            "statement": node.statement,
         }
         if node.name is not None:
             item["name"] = node.name
@@ -80,14 +78,19 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, 
     labels = graph.labels()
     out = []
     edge_local, edge_grad = run.edge_local, run.edge_grad
-    for e, (source, target, arg) in enumerate(graph.edges):
-        node = graph.nodes[target]
-        template = node.op.local_formulas[arg]  # type: ignore[union-attr]
-        local, grad = edge_local[e], edge_grad[e]
-        out.append({
-            "id": f"e{e}", "source": ids[source], "target": ids[target], "arg": arg,
-            "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-            "local_formula": fill_formula(template, [labels[a] for a in node.args], labels[target]),
-            "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
-        })
+    e = 0
+    for node in graph.nodes:
+        if node.op is None:
+            continue
+        target = ids[node.index]
+        arg_labels = [labels[a] for a in node.args]
+        for arg, (source, template) in enumerate(zip(node.args, node.op.local_formulas, strict=True)):
+            local, grad = edge_local[e], edge_grad[e]
+            out.append({
+                "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
+                "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
+                "local_formula": fill_formula(template, arg_labels, labels[node.index]),
+                "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
+            })
+            e += 1
     return out
