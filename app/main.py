@@ -17,14 +17,11 @@ from app import __version__
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
-from app.routes import graph, meta, pages, train
+from app.ratelimit import add_rate_limit
+from app.routes import export, graph, meta, pages, share, train
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
-
-#: Who may frame the app (CSP frame-ancestors) and call the API cross-origin (CORS).
-FRAME_ANCESTORS = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
-CORS_ORIGINS = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",") if o.strip()]
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -34,14 +31,20 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def create_app() -> FastAPI:
     app = FastAPI(title="chainrule", version=__version__,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
-    for module in (graph, train, meta, pages):
+    # Who may frame the app (CSP frame-ancestors) and call the API cross-origin (CORS):
+    # read here, not at import, so tests and embedders can build an app per setting.
+    frame_ancestors = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
+    cors_origins = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",")
+                    if o.strip()]
+    for module in (graph, train, meta, pages, share, export):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
-    app.add_middleware(CORSMiddleware, allow_origins=CORS_ORIGINS, allow_credentials=False,
+    add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; innermost, so 429s get CORS
+    app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     app.add_middleware(SecurityHeaders, headers={
-        "Content-Security-Policy": content_security_policy(FRAME_ANCESTORS),
+        "Content-Security-Policy": content_security_policy(frame_ancestors),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
     })

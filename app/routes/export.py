@@ -1,0 +1,82 @@
+"""POST /api/export/{format}: the analysis of POST /api/graph as a download (JSON, DOT, LaTeX)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from starlette.responses import Response
+
+from app.config import LIMITS
+from app.engine import analyze
+from app.engine.budget import compute_budget
+from app.engine.values import Initializer
+from app.export.dot import to_dot
+from app.export.latex import to_latex
+from app.schemas import ErrorResponse, ExportRequest
+
+router = APIRouter(prefix="/api", tags=["export"])
+
+ExportFormat = Literal["json", "dot", "latex"]
+
+
+def _json(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return orjson.dumps(analysis, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_INDENT_2)
+
+
+def _dot(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return to_dot(analysis, request.direction).encode()
+
+
+def _latex(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return to_latex(analysis).encode()
+
+
+#: format -> (renderer, media type, file extension)
+FORMATS: dict[str, tuple[Callable[[dict[str, Any], ExportRequest], bytes], str, str]] = {
+    "json": (_json, "application/json", "json"),
+    "dot": (_dot, "text/vnd.graphviz; charset=utf-8", "gv"),
+    "latex": (_latex, "application/x-latex; charset=utf-8", "tex"),
+}
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the export, as an attachment",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/GraphResponse"}},
+            "text/vnd.graphviz": {"schema": {"type": "string"}},
+            "application/x-latex": {"schema": {"type": "string"}},
+        },
+    },
+    400: {"model": ErrorResponse},
+    413: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
+
+
+@router.post("/export/{format}", response_class=Response, responses=RESPONSES)
+def export_graph(format: Annotated[ExportFormat, PathParam(description="json, dot or latex")],
+                 request: ExportRequest) -> Response:
+    """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT or LaTeX."""
+    render, media_type, extension = FORMATS[format]
+    values = {k: v.model_dump() if isinstance(v, Initializer) else v
+              for k, v in request.values.items()}
+    with compute_budget(LIMITS.request_budget_seconds):
+        analysis = analyze(request.expression, values, request.output, request.detail, request.check,
+                           arrays="numpy")
+        body = render(analysis, request)
+    name = filename(analysis.get("output_name"), extension,
+                    request.direction if format == "dot" else None)
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def filename(output_name: str | None, extension: str, direction: str | None = None) -> str:
+    """``chainrule-<output>[-<direction>].<ext>``, ASCII letters, digits, ``_`` and ``-`` only."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", output_name or "").strip("-")[:40] or "graph"
+    suffix = f"-{direction}" if direction else ""
+    return f"chainrule-{stem}{suffix}.{extension}"
