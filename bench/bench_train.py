@@ -11,8 +11,9 @@ Cases (float64 in both; the same data, initial values and hyper-parameters):
 Each side is timed end to end as a user would call it: chainrule's ``train`` includes
 compiling the expression, resolving values and building the JSON-ready response (the whole
 trajectory); the torch loop includes making the tensors and recording loss, params and grads
-per step as Python floats/lists (what the same response needs); a second torch column
-records nothing. Medians over ``--repeats``, the two sides run alternately.
+per step as Python floats/lists (what the same response needs). Extra columns: train without
+the per-step update arithmetic (explain=False), and a torch loop that records nothing.
+Medians over ``--repeats``; the variants run in turn each round so they see the same load.
 
 Threads: both sides run single-threaded by default (torch.set_num_threads(1); OpenBLAS via
 threadpoolctl when available): on 2 cores the tiny matmuls here only lose to threading
@@ -145,19 +146,16 @@ def torch_mlp(case: dict[str, Any], record: bool = True) -> dict[str, Any]:
     }
 
 
-def timed_pair(a: Callable[[], Any], b: Callable[[], Any], repeats: int) -> tuple[float, float, Any, Any]:
-    """Median seconds of ``a`` and ``b``, run alternately so both see the same machine load."""
-    out_a, out_b = a(), b()  # warm-up (imports, caches)
-    ta, tb = [], []
+def timed_many(fns: list[Callable[[], Any]], repeats: int) -> tuple[list[float], list[Any]]:
+    """Median seconds of each function, run in turn each round so all see the same load."""
+    outs = [f() for f in fns]  # warm-up (imports, caches)
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out_a = a()
-        t1 = time.perf_counter()
-        out_b = b()
-        t2 = time.perf_counter()
-        ta.append(t1 - t0)
-        tb.append(t2 - t1)
-    return statistics.median(ta), statistics.median(tb), out_a, out_b
+        for i, f in enumerate(fns):
+            t0 = time.perf_counter()
+            outs[i] = f()
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times], outs
 
 
 def main() -> None:
@@ -188,27 +186,30 @@ def main() -> None:
     )
     rows = []
     for name, case, torch_fn in cases:
-        t_ours, t_torch, ours, ref = timed_pair(
-            lambda case=case: train(**case), lambda case=case, f=torch_fn: f(case), args.repeats
+        (t_ours, t_lean, t_torch, t_bare), (ours, _, ref, _) = timed_many(
+            [
+                lambda case=case: train(**case),
+                lambda case=case: train(**case, explain=False),
+                lambda case=case, f=torch_fn: f(case),
+                lambda case=case, f=torch_fn: f(case, record=False),
+            ],
+            args.repeats,
         )
         # the same numbers, or the comparison means nothing
         rel = abs(ours["final_loss"] - ref["final_loss"]) / max(abs(ref["final_loss"]), 1e-12)
         assert rel < 1e-6, (name, ours["final_loss"], ref["final_loss"])
-        t_bare, _, _, _ = timed_pair(
-            lambda case=case, f=torch_fn: f(case, record=False), lambda: None, args.repeats
-        )
-        rows.append((name, t_ours, t_torch, t_bare, rel))
+        rows.append((name, t_ours, t_lean, t_torch, t_bare, rel))
 
     print(f"load average {os.getloadavg()[0]:.2f}")
     print(
-        "\n| case | chainrule train (ms) | torch.optim loop (ms) | ratio "
-        "| torch, no recording (ms) | ratio | final-loss rel diff |"
+        "\n| case | chainrule train (ms) | train, explain=False (ms) | torch.optim loop (ms) "
+        "| torch, no recording (ms) | ratio train / torch loop | final-loss rel diff |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, a, b, c, rel in rows:
+    for name, a, lean, b, c, rel in rows:
         print(
-            f"| {name} | {a * 1e3:.1f} | {b * 1e3:.1f} | {a / b:.2f}x | {c * 1e3:.1f} "
-            f"| {a / c:.2f}x | {rel:.1e} |"
+            f"| {name} | {a * 1e3:.1f} | {lean * 1e3:.1f} | {b * 1e3:.1f} | {c * 1e3:.1f} "
+            f"| {a / b:.2f}x | {rel:.1e} |"
         )
 
 
