@@ -1,67 +1,84 @@
-"""Optional per-client rate limiting of the POST API for public deployments (slowapi).
+"""Optional per-client rate limiting of the POST API for public deployments (``limits``).
 
 Off unless ``CHAINRULE_RATE_LIMIT`` is set, e.g. ``60/minute`` or ``10/second;300/hour``
-(the `limits` notation). One budget per client IP, shared by every ``POST /api/...``
-endpoint; pages, static files, GET endpoints and CORS preflights are never counted. Over the
-limit: 429 with the contract's error object (code ``rate_limited``) and ``Retry-After``.
+(the `limits` notation). One moving-window budget per client IP, shared by every
+``POST /api/...`` endpoint; pages, static files, GET endpoints and CORS preflights are never
+counted. Over the limit: 429 with the contract's error object (code ``rate_limited``) and
+``Retry-After`` (seconds).
 
 Counters live in each worker's memory by default, so with N workers a client may get up to
 N times the limit; set ``CHAINRULE_RATE_LIMIT_STORAGE`` (e.g. ``redis://host:6379``, needs
 the ``redis`` package) to share them. Behind a reverse proxy, run uvicorn with
 ``--proxy-headers --forwarded-allow-ips=<proxy>`` so the client IP is the real one.
+
+Why ``limits`` directly and not slowapi's middleware: slowapi 0.1.10 finds a request's
+route by looking for ``endpoint`` on ``app.routes``, which FastAPI 0.163 no longer exposes
+for included routers (they are ``_IncludedRouter`` objects), so slowapi treats every route
+as exempt and silently limits nothing. ``limits`` is the library slowapi is built on; the
+middleware below decides what to count from the ASGI scope alone.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import time
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from limits import parse_many
-from slowapi import Limiter
-from slowapi.errors import RateLimitExceeded
-from slowapi.middleware import SlowAPIASGIMiddleware
-from slowapi.util import get_remote_address
+import orjson
+from fastapi import FastAPI
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 RATE_ENV = "CHAINRULE_RATE_LIMIT"
 STORAGE_ENV = "CHAINRULE_RATE_LIMIT_STORAGE"
+LIMITED_PREFIX = "/api/"
 
 
 def add_rate_limit(app: FastAPI, rate: str | None = None, storage_uri: str | None = None) -> None:
-    """Limit ``POST /api/*`` per client IP (arguments default to the environment variables).
-
-    Call after every router is included: routes other than POST /api/* are exempted.
-    """
+    """Limit ``POST /api/*`` per client IP (arguments default to the environment variables)."""
     rate = (rate if rate is not None else os.environ.get(RATE_ENV, "")).strip()
     if not rate:
         return
     try:
-        parse_many(rate)
+        items = parse_many(rate)
     except ValueError as exc:  # a mistyped deployment setting must fail loudly at start-up
         raise RuntimeError(f"{RATE_ENV} must be a rate such as 60/minute, got {rate!r}") from exc
-    limiter = Limiter(
-        key_func=get_remote_address,
-        application_limits=[rate],
-        headers_enabled=True,
-        storage_uri=storage_uri or os.environ.get(STORAGE_ENV) or "memory://",
-        key_prefix="chainrule",
-    )
-    for route in app.routes:
-        endpoint = getattr(route, "endpoint", None)
-        methods = getattr(route, "methods", None) or set()
-        if endpoint is not None and not (getattr(route, "path", "").startswith("/api/")
-                                         and "POST" in methods):
-            limiter.exempt(endpoint)
-    app.state.limiter = limiter
-    app.add_exception_handler(RateLimitExceeded, on_rate_limited)  # type: ignore[arg-type]
-    app.add_middleware(SlowAPIASGIMiddleware)
+    storage = storage_uri or os.environ.get(STORAGE_ENV) or "memory://"
+    app.add_middleware(RateLimit, items=items, storage_uri=storage)
 
 
-def on_rate_limited(request: Request, exc: RateLimitExceeded) -> Response:
-    """429 with the contract's error object; slowapi adds Retry-After and X-RateLimit-*."""
-    response = JSONResponse({"error": {
-        "code": "rate_limited",
-        "message": f"too many requests from this client: the limit is {exc.detail}; "
-                   "retry after the number of seconds in Retry-After"}}, status_code=429)
-    limiter: Limiter = request.app.state.limiter
-    return limiter._inject_headers(response, request.state.view_rate_limit)
+class RateLimit:
+    """Pure-ASGI middleware: count POST /api/* per client IP, answer 429 past the limit."""
+
+    def __init__(self, app: ASGIApp, items: list[RateLimitItem], storage_uri: str) -> None:
+        self.app = app
+        self.items = items
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "POST"
+                or not scope["path"].startswith(LIMITED_PREFIX)):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        for item in self.items:
+            if not self.limiter.hit(item, "chainrule", key):
+                await self._reject(send, item, key)
+                return
+        await self.app(scope, receive, send)
+
+    async def _reject(self, send: Send, item: RateLimitItem, key: str) -> None:
+        reset_at = self.limiter.get_window_stats(item, "chainrule", key).reset_time
+        retry_after = max(1, math.ceil(reset_at - time.time()))
+        body = orjson.dumps({"error": {
+            "code": "rate_limited",
+            "message": f"too many requests from this client: the limit is {item}; "
+                       f"retry in {retry_after} s (set {RATE_ENV} to change it)"}})
+        await send({"type": "http.response.start", "status": 429, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(retry_after).encode())]})
+        await send({"type": "http.response.body", "body": body})
