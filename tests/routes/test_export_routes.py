@@ -1,0 +1,225 @@
+"""HTTP: POST /api/export/{json,dot,latex}, and the LaTeX formatter's escaping."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.engine import analyze
+from app.export.latex import escape, to_latex
+from app.main import create_app
+from app.routes.export import filename
+
+WORKED = {"expression": "y = w*x + b; loss = abs(y_true - y)",
+          "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
+MLP = {"expression": "h = relu(x @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, labels)",
+       "values": {"x": {"init": "normal", "shape": [4, 3], "seed": 0},
+                  "W1": {"init": "normal", "shape": [3, 5], "scale": 0.5, "seed": 1},
+                  "b1": {"init": "zeros", "shape": [5]},
+                  "W2": {"init": "normal", "shape": [5, 2], "scale": 0.5, "seed": 2},
+                  "b2": {"init": "zeros", "shape": [2]},
+                  "labels": [0, 1, 1, 0]}}
+
+#: every control word the LaTeX export may write; anything else came from user text
+ALLOWED_COMMANDS = {
+    "documentclass", "usepackage", "allowdisplaybreaks", "setlength", "parindent", "begin", "end",
+    "section", "subsection", "item", "frac", "partial", "text", "underbrace", "cdot", "odot",
+    "left", "right", "lVert", "rVert", "times", "mathbf", "mathrm", "infty", "min", "max",
+    "textbackslash", "textasciitilde", "textasciicircum", "textless", "textgreater", "textbar",
+}
+HOSTILE = [
+    r"\input{/etc/passwd}",
+    r"}\immediate\write18{rm -rf ~}{",
+    "$x$ & #1 % comment",
+    "a_b^c~d",
+    "\\\\newline\n\\end{document}",
+    "\\catcode`\\@=11",
+]
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def test_export_json_is_the_analysis_as_a_download(client: TestClient) -> None:
+    r = client.post("/api/export/json", json=WORKED)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["content-disposition"] == 'attachment; filename="chainrule-loss.json"'
+    graph = client.post("/api/graph", json=WORKED).json()
+    assert r.json() == graph
+    assert r.json()["gradients"] == {"w": 2.0, "x": 3.0, "b": 1.0, "y_true": -1.0}
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_export_dot_is_well_formed(client: TestClient, direction: str) -> None:
+    r = client.post("/api/export/dot", json={**MLP, "direction": direction})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/vnd.graphviz")
+    assert r.headers["content-disposition"] == f'attachment; filename="chainrule-loss-{direction}.gv"'
+    text = r.text
+    analysis = client.post("/api/graph", json=MLP).json()
+    _check_dot(text, analysis, direction)
+
+
+def _check_dot(text: str, analysis: dict[str, Any], direction: str) -> None:
+    """A small DOT reader: one digraph, balanced braces outside strings, every node and edge."""
+    assert text.startswith(f"digraph {direction} {{")
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            escaped, in_string = (not escaped and ch == "\\"), in_string and (escaped or ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "{}":
+            depth += 1 if ch == "{" else -1
+            assert depth >= 0
+    assert depth == 0 and not in_string
+    declared = set(re.findall(r"^  (n\d+) \[label=", text, re.M))
+    assert declared == {n["id"] for n in analysis["nodes"]}
+    edges = re.findall(r"^  (n\d+) -> (n\d+)", text, re.M)
+    expected = [(e["source"], e["target"]) for e in analysis["edges"]]
+    if direction == "backward":
+        expected = [(t, s) for s, t in expected]
+    assert sorted(edges) == sorted(expected)
+
+
+def test_export_dot_parses_with_graphviz_when_installed(client: TestClient) -> None:
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz is not installed")
+    text = client.post("/api/export/dot", json={**WORKED, "direction": "backward"}).text
+    svg = subprocess.run([dot, "-Tsvg"], input=text, capture_output=True, text=True, check=True)
+    assert "<svg" in svg.stdout
+
+
+def test_export_latex_worked_example(client: TestClient) -> None:
+    r = client.post("/api/export/latex", json=WORKED)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/x-latex")
+    assert r.headers["content-disposition"] == 'attachment; filename="chainrule-loss.tex"'
+    tex = r.text
+    assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
+    _check_latex_structure(tex)
+    # d loss/d y: one outgoing edge, (-1) * (-1) = 1; d loss/d w = 1 * 2 = 2
+    assert r"\frac{\partial L}{\partial \text{y}} &=" in tex
+    assert "&= (-1) \\cdot (-1) \\\\\n&= 1\n" in tex
+    assert "\\frac{\\partial L}{\\partial \\text{w}} &= " in tex
+    assert "&= 1 \\cdot 3 \\\\\n&= 3\n" in tex  # d L/d x = dL/d(w*x) * w
+    # one derivation per differentiated node, in backward order
+    analysis = client.post("/api/graph", json=WORKED).json()
+    labels = [n["label"] for n in analysis["nodes"]]
+    order = [tex.index(f"\\frac{{\\partial L}}{{\\partial \\text{{{escape(lab)}}}}} &=") for lab in
+             [labels[int(i[1:])] for i in analysis["backward_order"]]]
+    assert order == sorted(order)
+
+
+def test_export_latex_shared_input_sums_over_its_edges(client: TestClient) -> None:
+    tex = client.post("/api/export/latex", json={"expression": "y = x*x + x",
+                                                   "values": {"x": 3}}).text
+    x_block = tex[tex.index(r"\frac{\partial L}{\partial \text{x}} &="):]
+    x_block = x_block[: x_block.index(r"\end{align*}")]
+    symbols, numbers, result = x_block.split("\\\\\n")
+    assert symbols.count(r"\underbrace") == 3  # x*x (twice) and + x
+    assert numbers.count("+") == 2
+    assert result.strip() == "&= 7"
+
+
+def test_export_latex_tensors_by_shape_and_norm(client: TestClient) -> None:
+    r = client.post("/api/export/latex", json=MLP)
+    assert r.status_code == 200, r.text
+    tex = r.text
+    _check_latex_structure(tex)
+    assert r"\left[4\times 5;\ \lVert\cdot\rVert_F = " in tex  # the hidden layer
+    assert r"\text{W2\textasciicircum{}T}" in tex  # a non-elementwise local derivative: a formula
+    assert "[[" not in tex  # no element lists
+
+
+def test_export_latex_non_finite_numbers() -> None:
+    analysis = analyze("y = log(x)", {"x": 0})
+    tex = to_latex(analysis)
+    _check_latex_structure(tex)
+    assert r"-\infty" in tex and r"\infty" in tex
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_latex_names_cannot_inject_commands(hostile: str) -> None:
+    analysis = analyze("y = w*x + b; loss = abs(y_true - y)", WORKED["values"])
+    for node in analysis["nodes"]:
+        node["label"] = f"{node['label']}{hostile}"
+    for edge in analysis["edges"]:
+        edge["local_formula"] = hostile
+    analysis["gradients"] = {hostile: 1.0}
+    analysis["warnings"] = [hostile]
+    tex = to_latex(analysis)
+    _check_latex_structure(tex)
+    assert "\\input" not in tex and "\\write18" not in tex and "\\catcode" not in tex
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_escape_prints_literally(hostile: str) -> None:
+    text = escape(hostile)
+    assert re.sub(r"\\(?:[a-z]+\{\}|[{}$&#%_])", "", text).count("\\") == 0
+    assert "{" not in re.sub(r"\\[a-z]+\{\}|\\[{}]", "", text)
+    assert "%" not in text.replace(r"\%", "")
+
+
+def _check_latex_structure(tex: str) -> None:
+    """Only our own commands, balanced braces and environments, no comment characters."""
+    commands = set(re.findall(r"\\([A-Za-z]+)", tex))
+    assert commands <= ALLOWED_COMMANDS, commands - ALLOWED_COMMANDS
+    unescaped = re.sub(r"\\[\\{}$&#%_ ]", "", tex)
+    assert unescaped.count("{") == unescaped.count("}")
+    depth = 0
+    for ch in unescaped:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert "%" not in unescaped and "#" not in unescaped
+    assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_export_latex_compiles_when_pdflatex_is_installed(client: TestClient, tmp_path: Path) -> None:
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        pytest.skip("pdflatex is not installed")
+    for i, body in enumerate([WORKED, MLP]):
+        (tmp_path / f"d{i}.tex").write_text(client.post("/api/export/latex", json=body).text)
+        run = subprocess.run([pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                              f"d{i}.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stdout[-2000:]
+        assert (tmp_path / f"d{i}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_export_errors_are_the_contract_s(client: TestClient) -> None:
+    r = client.post("/api/export/latex", json={"expression": "y = x +", "values": {}})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "syntax_error"
+    r = client.post("/api/export/svg", json=WORKED)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_request"
+    r = client.post("/api/export/dot", json={**WORKED, "direction": "sideways"})
+    assert r.status_code == 422
+
+
+def test_export_latex_node_limit() -> None:
+    analysis = analyze(" + ".join(f"x{i}" for i in range(2100)), {f"x{i}": 1 for i in range(2100)})
+    with pytest.raises(Exception, match="limited to"):
+        to_latex(analysis)
+
+
+@pytest.mark.parametrize(("name", "ext", "direction", "expected"), [
+    ("loss", "tex", None, "chainrule-loss.tex"),
+    (None, "json", None, "chainrule-graph.json"),
+    ("a/../b c\"d", "gv", "backward", "chainrule-a-b-c-d-backward.gv"),
+    ("lỗi", "tex", None, "chainrule-l-i.tex"),
+    ("ổ", "tex", None, "chainrule-graph.tex"),
+])
+def test_filename_is_sane(name: str | None, ext: str, direction: str | None, expected: str) -> None:
+    assert filename(name, ext, direction) == expected
