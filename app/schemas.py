@@ -86,10 +86,11 @@ class GraphEdge(BaseModel):
 
 
 class CheckEntry(BaseModel):
-    numeric: Number | list[Number]
+    numeric: Number | list[Number] | None = Field(description="central finite difference; null if skipped")
     backprop: Number | list[Number]
-    rel_error: Number
+    rel_error: Number | None = Field(description="max |n - b| / max(|n|, |b|, 1e-8); null if skipped")
     indices: list[list[int]] | None = Field(None, description="checked elements of a large tensor")
+    skipped: str | None = Field(None, description="why an input has no finite difference (class indices)")
 
 
 class GraphResponse(BaseModel):

@@ -104,22 +104,23 @@ class Program:
                     if op is None:
                         vals[index] = values[node.name] if node.kind == INPUT else node.const  # type: ignore[index]
                         continue
-                    args = [vals[a] for a in node.args]
+                    args = tuple(map(vals.__getitem__, node.args))
                     if op.local is not None:
                         if _all_float(args):
                             try:
                                 vals[index] = op.forward(SCALAR, *args)
                                 continue
                             except _FALLBACK:
-                                pass
+                                args = _as_numpy_scalars(args)
                         else:
                             total += _check_size(_broadcast_size(args))
                     out = op.forward(ARRAY, *args, **node.kwargs)
                     if np.ndim(out) == 0:
                         vals[index] = float(out)
-                    else:
-                        total += _check_size(out.size) if op.local is None else 0
-                        vals[index] = out
+                        continue
+                    if op.local is None:
+                        total += _check_size(out.size)
+                    vals[index] = out
                     if total > LIMITS.max_total_elements:
                         raise ChainruleError(
                             "limit_exceeded",
@@ -163,50 +164,61 @@ class Program:
     def _backward(self, run: Run) -> None:
         nodes, vals, grads = self.graph.nodes, run.values, run.grads
         edge_local, edge_grad, needs_grad = run.edge_local, run.edge_grad, self.needs_grad
+        edge_start = self.edge_start
         out = self.graph.output
         grads[out] = 1.0 if isinstance(vals[out], float) else np.ones(np.shape(vals[out]))
         on_path = set(self.ancestors)
-        # Nodes off the output's path get gradient 0, visited after the path, same rules.
-        for i in self.ancestors + [j for j in range(len(nodes) - 1, -1, -1) if j not in on_path]:
+        off_path = [j for j in range(len(nodes) - 1, -1, -1) if j not in on_path]
+        # Nodes off the output's path are visited last: their edges still get their local
+        # derivatives, but gradient 0, and nothing flows from them into the path.
+        for i in self.ancestors + off_path:
             if not needs_grad[i]:
                 continue
             if not i & 1023:
                 check_budget()
+            node = nodes[i]
+            op = node.op
             g = grads[i]
             if g is None:
                 g = grads[i] = 0.0 if isinstance(vals[i], float) else np.zeros(np.shape(vals[i]))
-            node = nodes[i]
-            op = node.op
             if op is None:
                 continue
             ans = vals[i]
-            args = [vals[a] for a in node.args]
-            e = self.edge_start[i]
-            for k, a in enumerate(node.args):
-                if not needs_grad[a]:
+            sources = node.args
+            args = tuple(map(vals.__getitem__, sources))
+            e = edge_start[i]
+            locals_ = op.local
+            for k, src in enumerate(sources):
+                if not needs_grad[src]:
                     continue
-                if op.local is not None:
-                    local, contrib = _elementwise_vjp(op, k, g, ans, args)
-                    edge_local[e + k] = local
-                else:
+                if locals_ is None:
                     contrib = op.vjp[k](np.asarray(g), ans, *args, **node.kwargs)  # type: ignore[index]
                     if not isinstance(args[k], np.ndarray):
                         contrib = float(contrib)
+                elif type(g) is float:  # a scalar op on scalars: the fast path
+                    try:
+                        local = locals_[k](SCALAR, ans, *args)
+                        contrib = g * local
+                    except _FALLBACK:
+                        local, contrib = _elementwise_vjp(op, k, g, ans, args)
+                    edge_local[e + k] = local
+                else:
+                    edge_local[e + k], contrib = _elementwise_vjp(op, k, g, ans, args)
+                if i not in on_path:
+                    contrib = 0.0 if type(args[k]) is float else np.zeros(np.shape(args[k]))
+                    if src in on_path:
+                        edge_grad[e + k] = contrib
+                        continue
                 edge_grad[e + k] = contrib
-                prev = grads[a]
-                grads[a] = contrib if prev is None else prev + contrib
+                prev = grads[src]
+                grads[src] = contrib if prev is None else prev + contrib
 
 
-def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: list[Any]) -> tuple[Any, Any]:
-    """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape)."""
-    local_fn = op.local[k]  # type: ignore[index]
-    if type(g) is float and _all_float(args):
-        try:
-            local = local_fn(SCALAR, ans, *args)
-            return local, g * local
-        except _FALLBACK:
-            pass
-    local = local_fn(ARRAY, ans, *args)
+def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape),
+    through numpy: for tensors, and for scalars the math fast path could not handle."""
+    args = _as_numpy_scalars(args)
+    local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
     arg = args[k]
     shape = np.shape(arg)
     contrib = unbroadcast(np.multiply(g, local), shape)
@@ -217,7 +229,12 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: list[Any]) -> tuple
     return (full if full.shape == shape else None), contrib
 
 
-def _all_float(args: list[Any]) -> bool:
+def _as_numpy_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Python floats as numpy scalars, so 1/0 gives inf (and a warning) instead of raising."""
+    return tuple(np.float64(a) if type(a) is float else a for a in args)
+
+
+def _all_float(args: tuple[Any, ...]) -> bool:
     # A plain loop: all() over a generator costs more than the scalar op it guards.
     for a in args:  # noqa: SIM110
         if type(a) is not float:
@@ -225,7 +242,7 @@ def _all_float(args: list[Any]) -> bool:
     return True
 
 
-def _broadcast_size(args: list[Any]) -> int:
+def _broadcast_size(args: tuple[Any, ...]) -> int:
     try:
         shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     except ValueError as exc:
@@ -250,7 +267,9 @@ MAX_WARNINGS = 10
 
 
 def _non_finite_warnings(graph: Graph, values: list[Any], what: str) -> list[str]:
-    bad = [i for i, v in enumerate(values) if v is not None and not _finite(v)]
+    # inf - inf and NaN - NaN are NaN, which is != 0: one C-level test per scalar
+    bad = [i for i, v in enumerate(values)
+           if v is not None and (type(v) is not float or v - v != 0.0) and not _finite(v)]
     if not bad:
         return []
     labels = graph.labels()

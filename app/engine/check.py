@@ -14,6 +14,7 @@ import numpy as np
 from app.engine.autodiff import Program
 from app.engine.budget import check_budget
 from app.engine.values import Value
+from app.errors import ChainruleError
 
 CHECK_MAX_ELEMENTS = 16  # elements checked per tensor input
 STEP = 1e-6  # relative finite-difference step: near the cube root of float64's epsilon
@@ -34,23 +35,38 @@ def relative_error(numeric: np.ndarray, backprop: np.ndarray) -> float:
 def gradient_check(program: Program, values: dict[str, Value],
                    grads: dict[str, Value]) -> dict[str, dict[str, Any]]:
     """``{input: {"numeric", "backprop", "rel_error", "indices"?}}`` for every input."""
-    report = {}
+    report: dict[str, dict[str, Any]] = {}
     for name in program.input_names:
-        x = values[name]
-        if isinstance(x, float):
-            numeric = _central_difference(program, values, name, None)
-            report[name] = {"numeric": numeric, "backprop": float(grads[name]),
-                            "rel_error": relative_error(np.array(numeric), np.array(grads[name]))}
-            continue
-        flat = np.unique(np.linspace(0, x.size - 1, min(x.size, CHECK_MAX_ELEMENTS)).astype(int))
-        numeric_t = np.array([_central_difference(program, values, name, int(i)) for i in flat])
-        backprop_t = np.asarray(grads[name]).reshape(-1)[flat]
-        entry: dict[str, Any] = {"numeric": numeric_t.tolist(), "backprop": backprop_t.tolist(),
-                                 "rel_error": relative_error(numeric_t, backprop_t)}
-        if flat.size < x.size:
-            entry["indices"] = [list(map(int, np.unravel_index(i, x.shape))) for i in flat]
-        report[name] = entry
+        try:
+            report[name] = _check_input(program, values, grads, name)
+        except ChainruleError as exc:
+            if exc.code == "limit_exceeded":
+                raise
+            # e.g. class indices: x ± h is no longer a valid input, so there is no derivative
+            report[name] = {"numeric": None, "backprop": _plain(grads[name]), "rel_error": None,
+                            "skipped": f"not differentiable here: {exc.message}"}
     return report
+
+
+def _plain(v: Value) -> Any:
+    return float(v) if isinstance(v, float) else np.asarray(v).reshape(-1)[:CHECK_MAX_ELEMENTS].tolist()
+
+
+def _check_input(program: Program, values: dict[str, Value], grads: dict[str, Value],
+                 name: str) -> dict[str, Any]:
+    x = values[name]
+    if isinstance(x, float):
+        numeric = _central_difference(program, values, name, None)
+        return {"numeric": numeric, "backprop": float(grads[name]),
+                "rel_error": relative_error(np.array(numeric), np.array(grads[name]))}
+    flat = np.unique(np.linspace(0, x.size - 1, min(x.size, CHECK_MAX_ELEMENTS)).astype(int))
+    numeric_t = np.array([_central_difference(program, values, name, int(i)) for i in flat])
+    backprop_t = np.asarray(grads[name]).reshape(-1)[flat]
+    entry: dict[str, Any] = {"numeric": numeric_t.tolist(), "backprop": backprop_t.tolist(),
+                             "rel_error": relative_error(numeric_t, backprop_t)}
+    if flat.size < x.size:
+        entry["indices"] = [list(map(int, np.unravel_index(i, x.shape))) for i in flat]
+    return entry
 
 
 def _central_difference(program: Program, values: dict[str, Value], name: str,

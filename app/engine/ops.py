@@ -330,7 +330,7 @@ def _matmul(m: Any, a: Any, b: Any) -> Any:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise OpError("shape_mismatch",
-                      f"matmul: inner dimensions differ: {list(a.shape)} @ {list(b.shape)}")
+                      f"inner dimensions differ: {list(a.shape)} @ {list(b.shape)}")
     return np.matmul(a, b)
 
 
@@ -343,10 +343,10 @@ def _dot(m: Any, a: Any, b: Any) -> Any:
 def _promoted(a: Any, b: Any, g: Any) -> tuple[Any, Any, Any]:
     """Promote 1-d matmul operands to 2-d (as numpy does), and the gradient to match."""
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
-    if a.ndim == 1:
-        a, g = a[None, :], np.expand_dims(g, -2)
     if b.ndim == 1:
         b, g = b[:, None], g[..., None]
+    if a.ndim == 1:
+        a, g = a[None, :], np.expand_dims(g, -2)
     return a, b, g
 
 
@@ -488,11 +488,11 @@ def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
         probs = target
     elif target.shape == logits.shape[:-1]:
         if not np.all((target == np.round(target)) & (target >= 0) & (target < classes)):
-            raise OpError("bad_value", f"cross_entropy: class indices must be integers in 0..{classes - 1}")
+            raise OpError("bad_value", f"class indices must be integers in 0..{classes - 1}")
         probs = np.eye(classes)[target.astype(np.int64)]
     else:
         raise OpError("shape_mismatch",
-                      f"cross_entropy: target shape {list(target.shape)} fits neither logits "
+                      f"target shape {list(target.shape)} fits neither logits "
                       f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
     return logp, probs, max(int(np.prod(logits.shape[:-1])), 1)
 
