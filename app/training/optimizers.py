@@ -238,11 +238,14 @@ def _explain_sgd(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Ter
         if t["v_prev"] is None:
             lines.append(f"v ← {gname} = {_val(t['v'])}")
         else:
-            damp = 1 - hp["dampening"]
-            lines.append(
-                f"v ← μ·v + (1−τ)·{gname} = {_val(hp['momentum'])}×{_num(t['v_prev'])}"
-                f" + {_num(damp)}×{_num(t['g'])} = {_val(t['v'])}"
-            )
+            mv = f"{_val(hp['momentum'])}×{_num(t['v_prev'])}"
+            if hp["dampening"] == 0:
+                lines.append(f"v ← μ·v + {gname} = {mv} + {_num(t['g'])} = {_val(t['v'])}")
+            else:
+                lines.append(
+                    f"v ← μ·v + (1−τ)·{gname} = {mv} + {_num(1 - hp['dampening'])}×{_num(t['g'])}"
+                    f" = {_val(t['v'])}"
+                )
         if hp["nesterov"]:
             lines.append(
                 f"{n} ← {n} − lr·({gname} + μ·v) = {_val(w)} − {_num(t['lr'])}×"

@@ -73,6 +73,22 @@ def test_update_explanation_of_the_worked_example() -> None:
     assert losses[:7] == pytest.approx([3.0, 2.5, 2.0, 1.5, 1.0, 0.5, 0.0], abs=1e-12)
 
 
+def test_momentum_explanation_with_dampening() -> None:
+    r = train(
+        "loss = w**2",
+        {"w": 1.0},
+        ["w"],
+        steps=2,
+        optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9, "dampening": 0.5},
+    )
+    # v1 = 2; w1 = 0.8; g2 = 1.6; v2 = 0.9×2 + 0.5×1.6 = 2.6; w2 = 0.8 − 0.26 = 0.54
+    assert r["trajectory"][0]["update"]["w"]["lines"] == ["v ← grad = 2", "w ← w − lr·v = 1 − 0.1×2 = 0.8"]
+    assert r["trajectory"][1]["update"]["w"]["lines"] == [
+        "v ← μ·v + (1−τ)·grad = 0.9×2 + 0.5×1.6 = 2.6",
+        "w ← w − lr·v = 0.8 − 0.1×2.6 = 0.54",
+    ]
+
+
 def test_tensor_params_explain_their_first_element() -> None:
     r = train(
         "loss = sum((W @ x - y)**2)",
@@ -83,7 +99,7 @@ def test_tensor_params_explain_their_first_element() -> None:
     )
     upd = r["trajectory"][1]["update"]["W"]
     assert upd["index"] == [0, 0]
-    assert upd["lines"][0].startswith("v ← μ·v + (1−τ)·grad = 0.5×")
+    assert upd["lines"][0].startswith("v ← μ·v + grad = 0.5×")
     assert upd["lines"][1].startswith("W[0,0] ← W[0,0] − lr·v")
     assert isinstance(r["final_params"]["W"], list)
 
