@@ -500,7 +500,12 @@ function renderExamplesMenu() {
 
 /** Values as the text the values panel shows. */
 const valueTexts = (values) =>
-  Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === "number" ? String(v) : JSON.stringify(v)]));
+  Object.fromEntries(
+    Object.entries(values ?? {}).map(([k, v]) => [
+      k,
+      typeof v === "number" ? String(v) : JSON.stringify(v).replace(/,(?=\S)/g, ", ").replace(/":/g, '": '),
+    ]),
+  );
 
 function loadExample(ex) {
   stepper.reset();

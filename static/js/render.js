@@ -1,15 +1,20 @@
-// Draws one view (forward or backward) of the visible graph into an <svg> with keyed D3
-// joins, so stepping and collapsing update nodes in place instead of redrawing the SVG.
+// Draws one view (forward or backward) of the visible graph. Up to DETAIL_MAX_NODES nodes:
+// an <svg> updated with keyed D3 joins (stepping and collapsing update nodes in place),
+// focusable nodes, tooltips, heatmaps. Bigger graphs: a canvas under the same <svg>
+// (render-canvas.js), because SVG text layout dominates past a few hundred nodes.
 // User text only ever reaches the DOM through .text() / attributes.
 import { select, zoom, zoomIdentity } from "../build/vendor.mjs";
 import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
 import { t } from "./i18n.js";
+import { createCanvasLayer, mainText } from "./render-canvas.js";
 
 /** Node box sizes (layout units = px at zoom 1). */
 export const NODE = { width: 132, height: 50, tensorHeight: 86, groupWidth: 150, groupHeight: 56 };
-/** Above this many nodes: no per-node focus stops, tooltips or heatmaps (keeps big graphs fast). */
+/** Above this many nodes the view is drawn on a canvas (the table view stays complete). */
 export const DETAIL_MAX_NODES = 400;
 const LABEL_MAX = 16;
+/** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
+const FAR_ZOOM = 0.45;
 
 /**
  * Size of a visible node's box.
@@ -31,7 +36,7 @@ const clip = (s, n = LABEL_MAX) => (s.length > n ? s.slice(0, n - 1) + "…" : s
  * @param {{x: number, y: number, w: number, h: number}} s  source box
  * @param {{x: number, y: number, w: number, h: number}} t  target box
  * @param {boolean} vertical  layers bottom to top
- * @returns {{d: string, mid: number[]}}
+ * @returns {{d: string, mid: number[], flat: number[]}}  flat: x0,y0 then 6 numbers per cubic
  */
 function edgeGeometry(pts, s, t, vertical) {
   const p = pts.map((q) => [q[0], q[1]]);
@@ -42,21 +47,27 @@ function edgeGeometry(pts, s, t, vertical) {
     p[0] = [s.x + s.w / 2, p[0][1]];
     p[p.length - 1] = [t.x - t.w / 2, p[p.length - 1][1]];
   }
-  let d = `M${p[0][0]},${p[0][1]}`;
+  const flat = [p[0][0], p[0][1]];
   for (let i = 1; i < p.length; i++) {
     const [ax, ay] = p[i - 1];
     const [bx, by] = p[i];
     if (vertical) {
       const my = (ay + by) / 2;
-      d += `C${ax},${my} ${bx},${my} ${bx},${by}`;
+      flat.push(ax, my, bx, my, bx, by);
     } else {
       const mx = (ax + bx) / 2;
-      d += `C${mx},${ay} ${mx},${by} ${bx},${by}`;
+      flat.push(mx, ay, mx, by, bx, by);
     }
   }
   const i = Math.floor((p.length - 1) / 2);
   const mid = [(p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2];
-  return { d, mid };
+  return { flat, mid, get d() { return svgPath(flat); } };
+}
+
+function svgPath(f) {
+  let d = `M${f[0]},${f[1]}`;
+  for (let i = 2; i < f.length; i += 6) d += `C${f[i]},${f[i + 1]} ${f[i + 2]},${f[i + 3]} ${f[i + 4]},${f[i + 5]}`;
+  return d;
 }
 
 /**
@@ -101,15 +112,38 @@ export function createGraphView(svgEl, options) {
   const gNodes = viewport.append("g").attr("class", "nodes");
   let bounds = { width: 1, height: 1 };
   let syncing = false;
+  let size = null;
+  let canvasMode = false;
+  const canvas = createCanvasLayer(svgEl, direction);
+
+  function drawEdgeLabels(vis, edgeGeom, display, vertical) {
+    const labelled = direction === "backward" ? vis.edges.filter((d) => !d.grouped) : [];
+    gLabels
+      .selectAll("text.edge-label")
+      .data(labelled, (d) => d.id)
+      .join("text")
+      .attr("class", (d) => `edge-label${display.hotEdges.has(d.id) ? " hot" : ""}`)
+      .attr("x", (d) => edgeGeom.get(d.id).mid[0] + (vertical ? 4 : 0))
+      .attr("y", (d) => edgeGeom.get(d.id).mid[1] + (vertical ? 4 : -4))
+      .attr("text-anchor", vertical ? "start" : "middle")
+      .text((d) => localLabel(d.edge));
+  }
 
   const zoomer = zoom()
     .scaleExtent([0.02, 4])
     .on("zoom", (event) => {
       viewport.attr("transform", event.transform);
-      svgEl.classList.toggle("far", event.transform.k < 0.45);
+      svgEl.classList.toggle("far", event.transform.k < FAR_ZOOM);
+      canvas.setTransform(event.transform);
       if (!syncing && options.onZoom) options.onZoom(event.transform);
     });
   svg.call(zoomer).on("dblclick.zoom", null);
+  svg.on("click.canvas", (event) => {
+    if (!canvasMode) return;
+    const r = svgEl.getBoundingClientRect();
+    const id = canvas.hit(event.clientX - r.left, event.clientY - r.top);
+    if (id) options.onSelect?.(id);
+  });
 
   /**
    * Draw (or update) the graph.
@@ -121,6 +155,10 @@ export function createGraphView(svgEl, options) {
    */
   function update(vis, layout, display) {
     const detail = vis.nodes.length <= DETAIL_MAX_NODES;
+    // Read the size before writing to the DOM, so fit() right after does not force a layout.
+    size = [svgEl.clientWidth, svgEl.clientHeight];
+    canvasMode = !detail;
+    svgEl.classList.toggle("big", canvasMode);
     const pos = new Map();
     vis.nodes.forEach((vn, i) => {
       const s = nodeSize(vn);
@@ -135,6 +173,34 @@ export function createGraphView(svgEl, options) {
       edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical));
     });
 
+    if (canvasMode) {
+      gEdges.selectAll("*").remove();
+      gLabels.selectAll("*").remove();
+      gNodes.selectAll("*").remove();
+      const known = (id) => (backward ? display.grads === null || display.grads.has(id) : display.values === null || display.values.has(id));
+      const boxes = vis.nodes.map((d) => {
+        const p = pos.get(d.id);
+        const k = known(d.id);
+        const fill = backward && k ? gradFill(d.node.grad, display) : null;
+        return {
+          id: d.id, x: p.x, y: p.y, w: p.w, h: p.h,
+          kind: d.members.length ? "group" : d.node.kind,
+          fill: fill && fill.startsWith("var(") ? null : fill,
+          pending: !k, current: d.id === display.current, output: d.id === vis.outputId,
+          label: d.members.length ? `${clip(d.node.label, 12)} (${d.members.length + 1})` : clip(d.node.label),
+          main: mainText(d.node, backward, k),
+        };
+      });
+      const edges = vis.edges.map((d) => {
+        const g = edgeGeom.get(d.id);
+        return { points: g.flat, mid: g.mid, hot: display.hotEdges.has(d.id), label: backward && !d.grouped ? localLabel(d.edge) : "" };
+      });
+      canvas.setScene({ boxes, edges, display: { edgeLabels: backward } });
+      canvas.drawNow();
+      return;
+    }
+    canvas.setScene(null);
+
     gEdges
       .selectAll("path.edge")
       .data(vis.edges, (d) => d.id)
@@ -145,16 +211,7 @@ export function createGraphView(svgEl, options) {
       .attr(backward ? "marker-end" : "marker-start", null);
 
     // Backward view: every edge carries its local gradient d(target)/d(source).
-    const labelled = backward ? vis.edges.filter((d) => !d.grouped) : [];
-    gLabels
-      .selectAll("text.edge-label")
-      .data(labelled, (d) => d.id)
-      .join("text")
-      .attr("class", (d) => `edge-label${display.hotEdges.has(d.id) ? " hot" : ""}`)
-      .attr("x", (d) => edgeGeom.get(d.id).mid[0] + (vertical ? 4 : 0))
-      .attr("y", (d) => edgeGeom.get(d.id).mid[1] + (vertical ? 4 : -4))
-      .attr("text-anchor", vertical ? "start" : "middle")
-      .text((d) => localLabel(d.edge));
+    drawEdgeLabels(vis, edgeGeom, display, vertical);
 
     const nodes = gNodes
       .selectAll("g.node")
@@ -163,7 +220,6 @@ export function createGraphView(svgEl, options) {
         const g = enter.append("g").attr("data-id", (d) => d.id);
         g.append("rect").attr("class", "box").attr("rx", 7);
         g.append("text").attr("class", "label").attr("x", 8).attr("y", 17);
-        g.append("text").attr("class", "op").attr("y", 17).attr("text-anchor", "end");
         g.append("text").attr("class", "main").attr("x", 8).attr("y", 38);
         g.on("click", (event, d) => {
           if (event.target.closest(".toggle")) return;
@@ -188,10 +244,10 @@ export function createGraphView(svgEl, options) {
         const p = pos.get(d.id);
         return `translate(${p.x - p.w / 2},${p.y - p.h / 2})`;
       })
-      .attr("tabindex", detail ? 0 : null)
-      .attr("role", detail ? "button" : null)
+      .attr("tabindex", 0)
+      .attr("role", "button")
       .attr("data-label", (d) => d.node.label)
-      .attr("aria-label", detail ? (d) => ariaFor(d) : null);
+      .attr("aria-label", (d) => ariaFor(d));
 
     nodes
       .select("rect.box")
@@ -199,10 +255,6 @@ export function createGraphView(svgEl, options) {
       .attr("height", (d) => pos.get(d.id).h)
       .style("fill", (d) => (backward && (display.grads === null || display.grads.has(d.id)) ? gradFill(d.node.grad, display) : null));
     nodes.select("text.label").text((d) => clip(d.node.label));
-    nodes
-      .select("text.op")
-      .attr("x", (d) => pos.get(d.id).w - 8)
-      .text((d) => (d.members.length ? t("node.group", { k: d.members.length + 1 }) : opTag(d.node)));
     nodes
       .select("text.main")
       .attr("class", (d) => `main ${backward ? "grad" : "value"}`)
@@ -215,12 +267,46 @@ export function createGraphView(svgEl, options) {
         return short(d.node.value, d.node.shape);
       });
 
-    // Heatmap preview for tensors (values forward, gradients backward).
+    // Collapse / expand toggles.
+    const canToggle = (d) => d.members.length > 0 || (d.node.kind === "op" && d.collapsible);
+    // (filter on the node's fresh datum: ids are reused when a new analysis arrives)
+    nodes.filter((d) => !canToggle(d)).selectAll("text.toggle").remove();
+    nodes
+      .filter(canToggle)
+      .selectAll("text.toggle")
+      .data((d) => [d])
+      .join((enter) =>
+        enter
+          .append("text")
+          .attr("class", "toggle")
+          .attr("role", "button")
+          .on("click", (event, dd) => {
+            event.stopPropagation();
+            options.onToggle?.(dd.id);
+          }),
+      )
+      .attr("x", (d) => pos.get(d.id).w - 6)
+      .attr("y", (d) => pos.get(d.id).h - 6)
+      .attr("text-anchor", "end")
+      .attr("aria-label", (d) => (d.members.length ? t("canvas.expand") : t("canvas.collapse")))
+      .text((d) => (d.members.length ? "⊞" : "⊟"));
+
+    nodes
+      .selectAll("text.op")
+      .data((d) => [d])
+      .join("text")
+      .attr("class", "op")
+      .attr("y", 17)
+      .attr("text-anchor", "end")
+      .attr("x", (d) => pos.get(d.id).w - 8)
+      .text((d) => (d.members.length ? t("node.group", { k: d.members.length + 1 }) : opTag(d.node)));
+
     nodes.each(function drawExtras(d) {
       const g = select(this);
+      // Heatmap preview for tensors (values forward, gradients backward).
       const v = backward ? d.node.grad : d.node.value;
       const shown = backward ? display.grads === null || display.grads.has(d.id) : display.values === null || display.values.has(d.id);
-      const grid = detail && !d.members.length && isTensor(v) && shown ? heatmapGrid(v) : null;
+      const grid = !d.members.length && isTensor(v) && shown ? heatmapGrid(v) : null;
       const cells = grid ? grid.cells.map((c, i) => ({ c, i })) : [];
       const cw = grid ? Math.min(14, (NODE.width - 16) / grid.cols) : 0;
       const ch = grid ? Math.min(8, 30 / grid.rows) : 0;
@@ -233,28 +319,9 @@ export function createGraphView(svgEl, options) {
         .attr("width", cw - 1)
         .attr("height", ch - 1)
         .style("fill", (c) => heatColour(c.c, grid.maxAbs));
-      // collapse / expand toggle
-      const canToggle = d.members.length > 0 || (d.collapsible && d.node.kind === "op");
-      g.selectAll("text.toggle")
-        .data(canToggle ? [d] : [])
-        .join((enter) =>
-          enter
-            .append("text")
-            .attr("class", "toggle")
-            .attr("role", "button")
-            .on("click", (event, dd) => {
-              event.stopPropagation();
-              options.onToggle?.(dd.id);
-            }),
-        )
-        .attr("x", pos.get(d.id).w - 6)
-        .attr("y", pos.get(d.id).h - 6)
-        .attr("text-anchor", "end")
-        .attr("aria-label", d.members.length ? t("canvas.expand") : t("canvas.collapse"))
-        .text(d.members.length ? "⊞" : "⊟");
       // full value on hover (native tooltip); click opens the inspector
       g.selectAll("title")
-        .data(detail ? [d] : [])
+        .data([d])
         .join("title")
         .text(`${d.node.label} (${d.node.op})\n${t("node.value")}: ${fmtFull(d.node.value, 1500)}\n${t("node.grad")}: ${fmtFull(d.node.grad, 1500)}`);
     });
@@ -281,8 +348,7 @@ export function createGraphView(svgEl, options) {
 
   /** Fit the whole graph in the view (never zooming in past 1.2). */
   function fit(minScale = 0) {
-    const w = svgEl.clientWidth || 600;
-    const h = svgEl.clientHeight || 400;
+    const [w, h] = size && size[0] ? size : [svgEl.clientWidth || 600, svgEl.clientHeight || 400];
     const pad = 24;
     let k = Math.min((w - 2 * pad) / Math.max(1, bounds.width), (h - 2 * pad) / Math.max(1, bounds.height), 1.2);
     k = Math.max(k, minScale);
@@ -294,6 +360,8 @@ export function createGraphView(svgEl, options) {
   return {
     update,
     fit,
+    /** @returns {"svg"|"canvas"} how the last update drew */
+    mode: () => (canvasMode ? "canvas" : "svg"),
     /** @param {number} factor */
     zoomBy: (factor) => svg.call(zoomer.scaleBy, factor),
     /** Apply another view's transform without echoing it back. */
