@@ -1,0 +1,300 @@
+#!/usr/bin/env python
+"""A bounded load test on loopback: uvicorn with N workers, a mix of /api/graph and /api/train.
+
+Starts ``uvicorn app.main:app --workers N`` on 127.0.0.1 (never another interface), warms up,
+then keeps ``--concurrency`` keep-alive connections busy for ``--seconds`` with a round-robin
+mix of three requests: the worked example (POST /api/graph), a small tensor MLP with
+softmax cross-entropy (POST /api/graph) and the worked training example for 50 steps
+(POST /api/train). Reports requests/s, p50/p95/p99 latency, errors, and each worker's RSS
+sampled every few seconds (start vs end: "memory stable"). A script, not a unit test:
+
+    .venv/bin/python bench/load_test.py [--workers 2] [--seconds 60] [--concurrency 32]
+
+The client is one asyncio process speaking HTTP/1.1 over persistent connections, so it costs
+far less CPU than the server it loads (on a 2-core machine they still share the cores).
+Exit status 1 when any request failed or memory grew by more than ``--max-growth-mb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only
+
+WORKED_GRAPH = {"expression": "y = w*x + b\nloss = abs(y_true - y)",
+                "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
+MLP_GRAPH = {
+    "expression": "h = relu(x @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, labels)",
+    "values": {"x": {"init": "normal", "shape": [4, 3], "seed": 0},
+               "W1": {"init": "normal", "shape": [3, 5], "scale": 0.5, "seed": 1},
+               "b1": {"init": "zeros", "shape": [5]},
+               "W2": {"init": "normal", "shape": [5, 2], "scale": 0.5, "seed": 2},
+               "b2": {"init": "zeros", "shape": [2]},
+               "labels": [0, 1, 1, 0]},
+}
+WORKED_TRAIN = {"expression": "loss = mean((w*x + b - y)**2)", "values": {"w": 0.3, "b": 0.0},
+                "params": ["w", "b"], "data": {"x": [1, 2, 3, 4], "y": [2, 4, 6, 8]},
+                "optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9}, "steps": 50, "seed": 0}
+MIX: list[tuple[str, str, dict[str, Any]]] = [
+    ("graph worked", "/api/graph", WORKED_GRAPH),
+    ("graph mlp", "/api/graph", MLP_GRAPH),
+    ("train worked x50", "/api/train", WORKED_TRAIN),
+]
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name, _, _ in MIX})
+    errors: list[str] = field(default_factory=list)
+
+    def all_latencies(self) -> list[float]:
+        return sorted(x for values in self.latencies.values() for x in values)
+
+
+# ---------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, workers: int, log: Any) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST, "--port", str(port),
+           "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/api/health", timeout=1) as r:
+                if r.status == 200 and len(worker_pids(proc.pid, workers)) >= workers:
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.1)
+    stop_server(proc)
+    raise RuntimeError("uvicorn did not come up in 30 s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode
+
+
+def worker_pids(master: int, workers: int = 2) -> list[int]:
+    """The processes that serve requests: the master's live children (from /proc), or the
+    master itself with one worker (uvicorn then serves in process)."""
+    if workers <= 1:
+        return [master]
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == master and fields[0] != "Z" and b"resource_tracker" not in cmdline:
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+# ---------------------------------------------------------------- the client
+
+
+def encode_request(path: str, body: dict[str, Any], port: int) -> bytes:
+    payload = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: keep-alive\r\n\r\n")
+    return head.encode() + payload
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
+    if "content-length" not in headers:
+        raise RuntimeError(f"response without Content-Length: {lines[0]}")
+    body = await reader.readexactly(int(headers["content-length"]))
+    return status, body
+
+
+async def client(port: int, until: float, offset: int, stats: Stats | None,
+                 requests: list[bytes]) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    i = offset
+    try:
+        while time.perf_counter() < until:
+            name = MIX[i % len(MIX)][0]
+            data = requests[i % len(MIX)]
+            i += 1
+            start = time.perf_counter()
+            try:
+                writer.write(data)
+                await writer.drain()
+                status, body = await read_response(reader)
+            except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError) as exc:
+                if stats is not None:
+                    stats.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                writer.close()
+                reader, writer = await asyncio.open_connection(HOST, port)
+                continue
+            elapsed = time.perf_counter() - start
+            if stats is None:
+                continue
+            if status != 200:
+                stats.errors.append(f"{name}: HTTP {status}: {body[:200]!r}")
+            else:
+                stats.latencies[name].append(elapsed)
+    finally:
+        writer.close()
+
+
+async def run_load(port: int, seconds: float, concurrency: int, stats: Stats | None) -> float:
+    requests = [encode_request(path, body, port) for _, path, body in MIX]
+    start = time.perf_counter()
+    until = start + seconds
+    await asyncio.gather(*(client(port, until, k, stats, requests) for k in range(concurrency)))
+    return time.perf_counter() - start
+
+
+async def sample_memory(pids: list[int], every: float, samples: list[tuple[float, list[float]]],
+                        stop: asyncio.Event) -> None:
+    t0 = time.perf_counter()
+    while not stop.is_set():
+        samples.append((time.perf_counter() - t0, [rss_mb(p) for p in pids]))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+    samples.append((time.perf_counter() - t0, [rss_mb(p) for p in pids]))
+
+
+async def measure(port: int, args: argparse.Namespace, pids: list[int]
+                  ) -> tuple[Stats, float, list[tuple[float, list[float]]]]:
+    stats = Stats()
+    samples: list[tuple[float, list[float]]] = []
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_memory(pids, args.sample_every, samples, stop))
+    elapsed = await run_load(port, args.seconds, args.concurrency, stats)
+    stop.set()
+    await sampler
+    return stats, elapsed, samples
+
+
+# ---------------------------------------------------------------- the report
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def report(args: argparse.Namespace, stats: Stats, elapsed: float,
+           samples: list[tuple[float, list[float]]], pids: list[int]) -> dict[str, Any]:
+    every = stats.all_latencies()
+    rows = {"all": every, **{name: sorted(v) for name, v in stats.latencies.items()}}
+    start_rss, end_rss = samples[0][1], samples[-1][1]
+    growth = max(e - s for s, e in zip(start_rss, end_rss, strict=True))
+    result = {
+        "workers": args.workers, "concurrency": args.concurrency, "seconds": round(elapsed, 1),
+        "requests": len(every), "errors": len(stats.errors),
+        "requests_per_s": round(len(every) / elapsed, 1),
+        "latency_ms": {name: {"n": len(v), "p50": round(percentile(v, 50) * 1e3, 1),
+                              "p95": round(percentile(v, 95) * 1e3, 1),
+                              "p99": round(percentile(v, 99) * 1e3, 1)} for name, v in rows.items()},
+        "rss_mb": {"workers": pids, "start": [round(x, 1) for x in start_rss],
+                   "end": [round(x, 1) for x in end_rss],
+                   "max": [round(max(s[1][k] for s in samples), 1) for k in range(len(pids))],
+                   "samples": [[round(t, 1), [round(x, 1) for x in v]] for t, v in samples]},
+        "memory_stable": growth <= args.max_growth_mb,
+        "first_errors": stats.errors[:5],
+    }
+    print(f"uvicorn --workers {args.workers}, concurrency {args.concurrency}, {elapsed:.1f} s on {HOST}")
+    print(f"requests: {result['requests']}  errors: {result['errors']}  "
+          f"requests/s: {result['requests_per_s']}")
+    print(f"{'latency (ms)':<20}{'n':>8}{'p50':>9}{'p95':>9}{'p99':>9}")
+    for name, row in result["latency_ms"].items():
+        print(f"{name:<20}{row['n']:>8}{row['p50']:>9}{row['p95']:>9}{row['p99']:>9}")
+    print(f"worker RSS (MB), every ~{args.sample_every:g}s: "
+          + "; ".join(f"{t:.0f}s " + "/".join(f"{x:.0f}" for x in v) for t, v in samples))
+    print(f"RSS start {start_rss} -> end {end_rss} (max growth {growth:.1f} MB): "
+          + ("memory stable" if result["memory_stable"] else "MEMORY GREW"))
+    for line in result["first_errors"]:
+        print("error:", line)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
+    parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS samples")
+    parser.add_argument("--max-growth-mb", type=float, default=20.0,
+                        help="RSS growth of any worker that still counts as stable")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = start_server(port, args.workers, log)
+        try:
+            pids = worker_pids(proc.pid, args.workers)
+            asyncio.run(run_load(port, args.warmup, args.concurrency, None))
+            stats, elapsed, samples = asyncio.run(measure(port, args, pids))
+        finally:
+            code = stop_server(proc)
+            log.seek(0)
+            server_log = log.read().decode(errors="replace")
+    result = report(args, stats, elapsed, samples, pids)
+    result["server_exit"] = code
+    if server_log.strip():
+        print("server log (last 2000 chars):\n" + server_log[-2000:])
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0 if not stats.errors and result["memory_stable"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
