@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from app.engine.values import Initializer
 
-Number = float | Literal["NaN", "Infinity", "-Infinity"]
+Number = StrictFloat | StrictInt | Literal["NaN", "Infinity", "-Infinity"]
 Tensor = Number | list[Any]
 """A number or a nested list of numbers (a tensor); non-finite numbers as strings."""
 ValueSpec = Tensor | Initializer

@@ -21,7 +21,7 @@ import numpy as np
 from app.config import LIMITS, env_name
 from app.engine.budget import check_budget
 from app.engine.graph import CONST, INPUT, Graph, build_graph
-from app.engine.ops import ARRAY, SCALAR, Op, OpError, unbroadcast
+from app.engine.ops import ARRAY, SCALAR, Op, OpError, check_elements, unbroadcast
 from app.engine.values import Value
 from app.errors import ChainruleError
 
@@ -251,10 +251,7 @@ def _broadcast_size(args: tuple[Any, ...]) -> int:
 
 
 def _check_size(size: int) -> int:
-    if size > LIMITS.max_tensor_elements:
-        raise OpError("limit_exceeded",
-                      f"the result would have {size} elements; the limit is "
-                      f"{LIMITS.max_tensor_elements} (set {env_name('max_tensor_elements')})")
+    check_elements((size,))
     return size
 
 

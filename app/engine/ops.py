@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from app.config import LIMITS, env_name
+
 
 class OpError(Exception):
     """An operation rejected its arguments; the evaluator adds the source position."""
@@ -148,6 +150,15 @@ def _expand(g: Any, x_shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     if not keepdims and len(x_shape):
         g = np.expand_dims(g, _axes(axis, len(x_shape)))
     return np.broadcast_to(g, x_shape)
+
+
+def check_elements(shape: tuple[int, ...]) -> None:
+    """Refuse, before allocating, a result larger than max_tensor_elements."""
+    size = math.prod(shape)
+    if size > LIMITS.max_tensor_elements:
+        raise OpError("limit_exceeded",
+                      f"the result would have {size} elements; the limit is "
+                      f"{LIMITS.max_tensor_elements} (set {env_name('max_tensor_elements')})")
 
 
 # --------------------------------------------------------------------------- the table
@@ -331,6 +342,12 @@ def _matmul(m: Any, a: Any, b: Any) -> Any:
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise OpError("shape_mismatch",
                       f"inner dimensions differ: {list(a.shape)} @ {list(b.shape)}")
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise OpError("shape_mismatch",
+                      f"batch dimensions differ: {list(a.shape)} @ {list(b.shape)}") from None
+    check_elements(batch + a.shape[-2:-1] + b.shape[-1:] if b.ndim > 1 else batch + a.shape[-2:-1])
     return np.matmul(a, b)
 
 
@@ -462,6 +479,7 @@ register(Op("log_softmax", 1, _log_softmax, "log_softmax({0})", ("I - softmax({0
 
 
 def _mse(m: Any, pred: Any, target: Any) -> Any:
+    check_elements(np.broadcast_shapes(np.shape(pred), np.shape(target)))
     return np.mean(np.square(np.subtract(pred, target)))
 
 
@@ -489,7 +507,8 @@ def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
     elif target.shape == logits.shape[:-1]:
         if not np.all((target == np.round(target)) & (target >= 0) & (target < classes)):
             raise OpError("bad_value", f"class indices must be integers in 0..{classes - 1}")
-        probs = np.eye(classes)[target.astype(np.int64)]
+        probs = np.zeros(logits.shape)
+        np.put_along_axis(probs, target.astype(np.int64)[..., None], 1.0, axis=-1)
     else:
         raise OpError("shape_mismatch",
                       f"target shape {list(target.shape)} fits neither logits "

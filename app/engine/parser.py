@@ -244,11 +244,23 @@ class _Parser:
         if self.texts[self.i] == "**" and self.kinds[self.i] == "op":
             at = self.i
             self.i += 1
+            self.check_exponent()
             self.enter()
             exponent = self.unary()  # right-associative, and 2**-1 is allowed, as in Python
             self.depth -= 1
             return self.builder.apply("pow", [base, exponent], {}, self.starts[at])
         return base
+
+    def check_exponent(self) -> None:
+        """A literal exponent beyond max_exponent is refused (x**1e308 helps nobody learn)."""
+        at = self.i + 1 if self.texts[self.i] in ("-", "+") else self.i
+        if self.kinds[at] == "num" and abs(float(self.texts[at])) > LIMITS.max_exponent:
+            raise self.source.error(
+                "limit_exceeded",
+                f"the exponent {self.texts[at]} is beyond the limit of {LIMITS.max_exponent:g} "
+                f"(set {env_name('max_exponent')})",
+                self.starts[at],
+            )
 
     def primary(self) -> Any:
         ref = self.atom()

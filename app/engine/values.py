@@ -73,12 +73,15 @@ def to_value(name: str, raw: Any) -> Value:
 
 def _from_list(name: str, raw: list[Any]) -> Value:
     try:
-        array = np.array(raw, dtype=np.float64)
+        array = np.array(raw)
     except (ValueError, TypeError) as exc:
         why = "a ragged nested list (rows of different lengths)" if "inhomogeneous" in str(exc) \
             else "a list with non-numeric entries"
         raise ChainruleError("bad_value", f"value for {name!r} is {why}") from None
-    return _checked_array(name, array)
+    if array.dtype.kind not in "iuf":  # b: booleans, U: strings, O: mixed objects
+        what = "booleans" if array.dtype.kind == "b" else "non-numeric entries"
+        raise ChainruleError("bad_value", f"value for {name!r} is a list with {what}; give numbers")
+    return _checked_array(name, array.astype(np.float64, copy=False))
 
 
 def _checked_array(name: str, array: np.ndarray) -> Value:

@@ -10,10 +10,10 @@ from app.config import LIMITS
 from app.engine import analyze
 from app.engine.budget import compute_budget
 from app.engine.values import Initializer
-from app.responses import FastJSONResponse
+from app.responses import FastJSONResponse, StrictJSONRoute
 from app.schemas import ErrorResponse, GraphRequest, GraphResponse
 
-router = APIRouter(prefix="/api", tags=["graph"])
+router = APIRouter(prefix="/api", tags=["graph"], route_class=StrictJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
           422: {"model": ErrorResponse}}

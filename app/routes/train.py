@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from app.responses import FastJSONResponse
+from app.responses import FastJSONResponse, StrictJSONRoute
 from app.schemas import ErrorResponse
 from app.training.datasets import DATASETS, make_dataset
 from app.training.examples import TRAINING_EXAMPLES
@@ -22,7 +22,7 @@ from app.training.schemas_extra import (
 from app.training.surface import surface
 from app.training.train import train
 
-router = APIRouter(prefix="/api", tags=["training"])
+router = APIRouter(prefix="/api", tags=["training"], route_class=StrictJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse},

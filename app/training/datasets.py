@@ -1,4 +1,4 @@
-# ruff: noqa: RUF003  (the UI shows real math signs: − × α β ε …)
+
 """Built-in datasets: small, seeded numpy generators for the training examples.
 
 Each generator takes ``n`` (rows), ``noise`` and ``seed`` and returns columns sliced along

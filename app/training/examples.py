@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (the UI shows real math signs: − × α β ε …)
+
 """Built-in training examples for the UI (the worked example first). Each is a ready
 ``train`` request: expression, values, params, data or dataset, optimizer, steps."""
 

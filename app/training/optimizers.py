@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002, RUF003  (the UI shows real math signs: − × α β ε …)
+
 """Optimizers with torch.optim's hyper-parameter names, defaults and update rules.
 
 One registry table, ``OPTIMIZERS``, maps each name to its spec: the hyper-parameters with

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 import tracemalloc
 from typing import Any
@@ -260,8 +261,9 @@ def test_over_size_body_with_a_small_limit_and_no_content_length(monkeypatch: py
 # --------------------------------------------------------------------------- every engine limit
 
 
-LIMIT_MODULES = (app.engine.parser, app.engine.graph, app.engine.autodiff, app.engine.values,
-                 app.engine.check, app.engine.analysis)
+def _modules_reading_limits() -> list[Any]:
+    return [m for name, m in sorted(sys.modules.items())
+            if (name == "app" or name.startswith("app.")) and hasattr(m, "LIMITS")]
 
 
 @pytest.fixture
@@ -269,9 +271,8 @@ def set_limit(monkeypatch: pytest.MonkeyPatch) -> Any:
     def apply(**changes: Any) -> None:
         limits = dataclasses.replace(app.config.LIMITS, **changes)
         monkeypatch.setattr(app.config, "LIMITS", limits)
-        for module in LIMIT_MODULES:
-            if hasattr(module, "LIMITS"):
-                monkeypatch.setattr(module, "LIMITS", limits)
+        for module in _modules_reading_limits():
+            monkeypatch.setattr(module, "LIMITS", limits)
     return apply
 
 

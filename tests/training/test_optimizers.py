@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (the update arithmetic uses real math signs: − ×)
+
 """Optimizer update rules: hand-derived steps, independent textbook references, and
 (when torch is importable) torch.optim itself on the same gradient sequences."""
 

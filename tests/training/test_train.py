@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (the update arithmetic uses real math signs: − ×)
+
 """train(): the contract's trajectory semantics, mini-batches, bad input, divergence,
 the examples' promises, and full-batch trajectories against torch.optim."""
 
