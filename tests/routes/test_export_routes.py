@@ -16,9 +16,9 @@ from app.export.latex import escape, to_latex
 from app.main import create_app
 from app.routes.export import filename
 
-WORKED = {"expression": "y = w*x + b; loss = abs(y_true - y)",
+WORKED: dict[str, Any] = {"expression": "y = w*x + b; loss = abs(y_true - y)",
           "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
-MLP = {"expression": "h = relu(x @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, labels)",
+MLP: dict[str, Any] = {"expression": "h = relu(x @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, labels)",
        "values": {"x": {"init": "normal", "shape": [4, 3], "seed": 0},
                   "W1": {"init": "normal", "shape": [3, 5], "scale": 0.5, "seed": 1},
                   "b1": {"init": "zeros", "shape": [5]},
