@@ -58,11 +58,8 @@ class Program:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         nodes = graph.nodes
-        self.needs_grad = [False] * len(nodes)
-        for node in nodes:
-            self.needs_grad[node.index] = node.kind == INPUT or (
-                node.kind != CONST and any(self.needs_grad[a] for a in node.args)
-            )
+        self.needs_grad = self._depends_on(frozenset(graph.inputs))
+        self._needs_grad_by_wrt: dict[frozenset[str], list[bool]] = {}
         self.ancestors = self._ancestors_of_output()
         self.edge_start = []
         count = 0
@@ -73,6 +70,31 @@ class Program:
     @property
     def input_names(self) -> list[str]:
         return self.graph.input_names
+
+    @property
+    def node_count(self) -> int:
+        return len(self.graph.nodes)
+
+    def _depends_on(self, inputs: frozenset[str]) -> list[bool]:
+        """For each node: does its value depend on one of ``inputs``? (Constants never do.)"""
+        needs = [False] * len(self.graph.nodes)
+        for node in self.graph.nodes:
+            if node.kind == INPUT:
+                needs[node.index] = node.name in inputs
+            elif node.kind != CONST:
+                for a in node.args:
+                    if needs[a]:
+                        needs[node.index] = True
+                        break
+        return needs
+
+    def _needs_grad_for(self, wrt: frozenset[str] | None) -> list[bool]:
+        if wrt is None:
+            return self.needs_grad
+        cached = self._needs_grad_by_wrt.get(wrt)
+        if cached is None:
+            cached = self._needs_grad_by_wrt[wrt] = self._depends_on(wrt)
+        return cached
 
     def _ancestors_of_output(self) -> list[int]:
         """Nodes on some path to the output, in reverse topological order (iteratively)."""
@@ -141,8 +163,13 @@ class Program:
         return ChainruleError(code, f"{node.op_name}: {message} (line {line}, column {col})", line, col)
 
     # ------------------------------------------------------------------ backward
-    def run(self, values: dict[str, Value], backward: bool = True) -> Run:
-        """Forward pass, then (unless ``backward=False``) the backward pass."""
+    def run(self, values: dict[str, Value], backward: bool = True,
+            wrt: frozenset[str] | None = None, record_edges: bool = True) -> Run:
+        """Forward pass, then (unless ``backward=False``) the backward pass.
+
+        ``wrt`` limits differentiation to those inputs (training: the params, not the data);
+        ``record_edges=False`` skips the per-edge local derivatives the UI shows.
+        """
         vals, warnings = self.forward(values)
         graph = self.graph
         n_edges = len(graph.edges)
@@ -155,15 +182,17 @@ class Program:
                                 f"scalar: differentiating sum({label})")
         if not backward:
             return run
+        needs_grad = self._needs_grad_for(wrt)
         with np.errstate(all="ignore"):
-            self._backward(run)
-        run.input_grads = {name: run.grads[i] for name, i in graph.inputs.items()}  # type: ignore[misc]
+            self._backward(run, needs_grad, record_edges)
+        run.input_grads = {name: run.grads[i] for name, i in graph.inputs.items()  # type: ignore[misc]
+                           if wrt is None or name in wrt}
         run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient"))
         return run
 
-    def _backward(self, run: Run) -> None:
+    def _backward(self, run: Run, needs_grad: list[bool], record_edges: bool) -> None:
         nodes, vals, grads = self.graph.nodes, run.values, run.grads
-        edge_local, edge_grad, needs_grad = run.edge_local, run.edge_grad, self.needs_grad
+        edge_local, edge_grad = run.edge_local, run.edge_grad
         edge_start = self.edge_start
         out = self.graph.output
         grads[out] = 1.0 if isinstance(vals[out], float) else np.ones(np.shape(vals[out]))
@@ -200,10 +229,10 @@ class Program:
                         local = locals_[k](SCALAR, ans, *args)
                         contrib = g * local
                     except _FALLBACK:
-                        local, contrib = _elementwise_vjp(op, k, g, ans, args)
+                        local, contrib = _elementwise_vjp(op, k, g, ans, args, record_edges)
                     edge_local[e + k] = local
                 else:
-                    edge_local[e + k], contrib = _elementwise_vjp(op, k, g, ans, args)
+                    edge_local[e + k], contrib = _elementwise_vjp(op, k, g, ans, args, record_edges)
                 if i not in on_path:
                     contrib = 0.0 if type(args[k]) is float else np.zeros(np.shape(args[k]))
                     if src in on_path:
@@ -214,7 +243,8 @@ class Program:
                 grads[src] = contrib if prev is None else prev + contrib
 
 
-def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...]) -> tuple[Any, Any]:
+def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
+                     record: bool = True) -> tuple[Any, Any]:
     """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape),
     through numpy: for tensors, and for scalars the math fast path could not handle."""
     args = _as_numpy_scalars(args)
@@ -225,8 +255,9 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...]) ->
     if not shape:
         contrib = float(contrib)
         return (float(local) if np.ndim(local) == 0 else None), contrib
-    full = np.broadcast_to(local, np.shape(ans))
-    return (full if full.shape == shape else None), contrib
+    if not record or np.shape(ans) != shape:
+        return None, contrib
+    return np.broadcast_to(local, shape), contrib
 
 
 def _as_numpy_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -66,11 +66,7 @@ def is_finite(x: Any) -> bool:
 
 def node_count(program: Any) -> int:
     """The graph size used for work limits."""
-    n = getattr(program, "node_count", None)
-    if n is None:
-        graph = getattr(program, "graph", program)
-        n = len(graph.nodes)
-    return int(n)
+    return int(program.node_count)
 
 
 def _check_names(params: Any, program: Any) -> list[str]:
@@ -234,6 +230,7 @@ def train(
     records: list[tuple[Any, ...]] = []
     stopped: str | None = None
     loss_ref = None
+    wrt = frozenset(param_names)
 
     for k in range(steps):
         epoch = idx = None
@@ -241,7 +238,7 @@ def train(
             epoch, idx = next(sampler)
             for c, arr in columns.items():
                 env[c] = arr[idx]
-        run = program.run(env)
+        run = program.run(env, wrt=wrt, record_edges=False)
         loss = run.loss
         ig = run.input_grads
         grads = {p: ig[p] for p in param_names}
@@ -322,7 +319,7 @@ def _per_example(
     for i in rows:
         for c, arr in columns.items():
             one[c] = arr[i : i + 1]
-        run = program.run(one)
+        run = program.run(one, wrt=frozenset(param_names), record_edges=False)
         losses.append(to_json(run.loss))
         for p in param_names:
             grads[p].append(to_json(run.input_grads[p]))
