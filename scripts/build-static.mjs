@@ -17,7 +17,7 @@ mkdirSync(out, { recursive: true });
 // d3 (only the parts the page uses) + KaTeX, for the main thread.
 const vendorEntry = `
 export { select, selectAll } from "d3-selection";
-export { zoom, zoomIdentity } from "d3-zoom";
+export { zoom, zoomIdentity, zoomTransform } from "d3-zoom";
 export { interpolateViridis, interpolateRdBu } from "d3-scale-chromatic";
 export { scaleSequentialLog, scaleSequential } from "d3-scale";
 export { transition } from "d3-transition";

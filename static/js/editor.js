@@ -53,6 +53,9 @@ export function freeNames(source, functions = new Set()) {
   return free;
 }
 
+/** The API's message without a trailing "(line 2, column 23)": the editor says it already. */
+const withoutPosition = (message) => message.replace(/\s*\(line \d+, col(umn)? \d+\)\s*$/, "");
+
 /**
  * Wire the editor elements.
  * @param {{textarea: HTMLTextAreaElement, gutter: HTMLElement, error: HTMLElement}} els
@@ -147,7 +150,7 @@ export function createEditor(els, handlers) {
       const msg = document.createElement("span");
       msg.className = "msg";
       msg.textContent = hasPos
-        ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, message: err.message })
+        ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, message: withoutPosition(err.message) })
         : t("editor.error", { message: err.message });
       error.replaceChildren(...(hasPos ? [caret, document.createElement("br")] : []), msg);
       error.dataset.code = err.code;
@@ -155,6 +158,8 @@ export function createEditor(els, handlers) {
       else delete error.dataset.line;
       error.hidden = false;
       textarea.setAttribute("aria-invalid", "true");
+      // room under the line for the message, which sits over the following lines
+      if (hasPos) textarea.rows = Math.max(textarea.rows, Math.min(24, err.line + 4));
       markErrorLine();
       positionError();
     },

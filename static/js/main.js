@@ -106,7 +106,17 @@ const stepper = createStepper((s) => {
   store.set({ mode: s.mode, step: s.step });
   renderStepper(s);
   drawViews();
+  revealCurrent();
 });
+
+/** Keep the node being explained on screen while stepping through a big graph. */
+function revealCurrent() {
+  const id = stepper.current();
+  if (!id || !vis || !layout || layout.x.length !== vis.nodes.length) return;
+  const shown = vis.owner.get(id) ?? id;
+  const i = vis.nodes.findIndex((vn) => vn.id === shown);
+  if (i >= 0) views[visibleView()].reveal(layout.x[i], layout.y[i]);
+}
 
 const views = {
   forward: createGraphView($("svg-forward"), {
@@ -206,7 +216,7 @@ async function relayout() {
   drawViews();
   const key = `${store.get().expression}|${vis.nodes.length}`;
   if (fittedFor !== key) {
-    fitViews();
+    fitViews(visibleView());
     fittedFor = key;
   }
   const groups = vis.nodes.filter((vn) => vn.members.length).length;
@@ -233,10 +243,17 @@ function setStatus(text) {
   if (el) el.textContent = text;
 }
 
-function fitViews() {
-  // Legible first: never start below 0.4 (the Fit button shows everything).
-  views.forward.fit(model && model.nodes.size > 60 ? 0.4 : 0);
+/** Where the output is drawn (layout coordinates), for the first view of big graphs. */
+function outputFocus() {
+  const i = vis.nodes.findIndex((vn) => vn.id === vis.outputId);
+  return i >= 0 ? { x: layout.x[i], y: layout.y[i] } : undefined;
 }
+
+/** Initial view: everything if it is legible (zoom >= 0.7), else the output end at 0.7. */
+function fitViews(view = "forward") {
+  views[view].fit(LEGIBLE_SCALE, outputFocus());
+}
+const LEGIBLE_SCALE = 0.7;
 
 // ------------------------------------------------------------------ drawing
 
@@ -461,7 +478,7 @@ function setView(view) {
   $("tab-backward").setAttribute("aria-selected", String(view === "backward"));
   $("tab-forward").tabIndex = view === "forward" ? 0 : -1;
   $("tab-backward").tabIndex = view === "backward" ? 0 : -1;
-  if (layout) requestAnimationFrame(() => views[view].fit(model && model.nodes.size > 60 ? 0.4 : 0));
+  if (layout && vis) requestAnimationFrame(() => fitViews(view));
 }
 
 // ------------------------------------------------------------------ language

@@ -3,7 +3,7 @@
 // focusable nodes, tooltips, heatmaps. Bigger graphs: a canvas under the same <svg>
 // (render-canvas.js), because SVG text layout dominates past a few hundred nodes.
 // User text only ever reaches the DOM through .text() / attributes.
-import { select, zoom, zoomIdentity } from "../build/vendor.mjs";
+import { select, zoom, zoomIdentity, zoomTransform } from "../build/vendor.mjs";
 import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
@@ -113,6 +113,7 @@ export function createGraphView(svgEl, options) {
   let bounds = { width: 1, height: 1 };
   let syncing = false;
   let size = null;
+  let vertical = false;
   let canvasMode = false;
   const canvas = createCanvasLayer(svgEl, direction);
 
@@ -167,7 +168,7 @@ export function createGraphView(svgEl, options) {
     bounds = { width: layout.width, height: layout.height };
     const backward = direction === "backward";
     const edgeGeom = new Map();
-    const vertical = layout.direction === "BT";
+    vertical = layout.direction === "BT";
     layout.edges.forEach((le, i) => {
       const ve = vis.edges[i];
       edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical));
@@ -346,15 +347,26 @@ export function createGraphView(svgEl, options) {
     return `rgba(234, 88, 12, ${(0.1 + 0.55 * k).toFixed(3)})`;
   }
 
-  /** Fit the whole graph in the view (never zooming in past 1.2). */
-  function fit(minScale = 0) {
+  /**
+   * Fit the whole graph in the view (never zooming in past 1.2). With `minScale`, a graph
+   * too big to fit legibly is shown at that scale instead, centred on `focus` (the output).
+   * @param {number} [minScale]
+   * @param {{x: number, y: number}} [focus]  layout coordinates
+   */
+  function fit(minScale = 0, focus = undefined) {
     const [w, h] = size && size[0] ? size : [svgEl.clientWidth || 600, svgEl.clientHeight || 400];
     const pad = 24;
-    let k = Math.min((w - 2 * pad) / Math.max(1, bounds.width), (h - 2 * pad) / Math.max(1, bounds.height), 1.2);
-    k = Math.max(k, minScale);
-    const tx = (w - bounds.width * k) / 2;
-    const ty = (h - bounds.height * k) / 2;
-    svg.call(zoomer.transform, zoomIdentity.translate(Math.min(tx, pad), ty > pad ? ty : pad).scale(k));
+    const k0 = Math.min((w - 2 * pad) / Math.max(1, bounds.width), (h - 2 * pad) / Math.max(1, bounds.height), 1.2);
+    if (k0 < minScale && focus) {
+      // the output sits at the far end: keep it near that edge, the graph behind it in view
+      const fx = vertical ? w / 2 : w - pad - NODE.width * minScale;
+      const fy = vertical ? pad + NODE.height * minScale : h / 2;
+      svg.call(zoomer.transform, zoomIdentity.translate(fx - focus.x * minScale, fy - focus.y * minScale).scale(minScale));
+      return;
+    }
+    const tx = (w - bounds.width * k0) / 2;
+    const ty = (h - bounds.height * k0) / 2;
+    svg.call(zoomer.transform, zoomIdentity.translate(tx, ty).scale(k0));
   }
 
   return {
@@ -370,9 +382,17 @@ export function createGraphView(svgEl, options) {
       svg.call(zoomer.transform, transform);
       syncing = false;
     },
-    /** Centre a node in the view, keeping the zoom. */
-    centreOn(x, y) {
-      svg.call(zoomer.translateTo, x, y);
+    /**
+     * Pan (keeping the zoom) so that a point in layout coordinates is on screen.
+     * @param {number} x
+     * @param {number} y
+     */
+    reveal(x, y) {
+      const tr = zoomTransform(svgEl);
+      const [w, h] = [svgEl.clientWidth, svgEl.clientHeight];
+      const [sx, sy] = tr.apply([x, y]);
+      const m = 40;
+      if (w && (sx < m || sx > w - m || sy < m || sy > h - m)) svg.call(zoomer.translateTo, x, y);
     },
   };
 }

@@ -39,8 +39,7 @@ def step_to_end(page: Page, n: int) -> list[str]:
     return seen
 
 
-def test_worked_example_values_then_gradients(page: Page, console_errors: list[str],
-                                              artifacts: Path) -> None:
+def test_worked_example_values_then_gradients(page: Page, console_errors: list[str], artifacts: Path) -> None:
     open_app(page)
     assert page.locator("#source").input_value() == WORKED
     assert node_text(page, "forward", "y") == "7"
@@ -51,8 +50,11 @@ def test_worked_example_values_then_gradients(page: Page, console_errors: list[s
     page.locator("#btn-forward").click()
     assert node_text(page, "forward", "y") == "?"
     data = analysis(page, WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1})
-    y_index = next(i for i, nid in enumerate(data["forward_order"])
-                   if next(n for n in data["nodes"] if n["id"] == nid)["label"] == "y")
+    y_index = next(
+        i
+        for i, nid in enumerate(data["forward_order"])
+        if next(n for n in data["nodes"] if n["id"] == nid)["label"] == "y"
+    )
     for _ in range(y_index):
         page.keyboard.press("ArrowRight")
     expect(page.locator("#explain-text code")).to_have_text("y = (w * x) + b = 6 + 1 = 7")
@@ -73,7 +75,8 @@ def test_worked_example_values_then_gradients(page: Page, console_errors: list[s
     while page.locator("#explain").get_attribute("data-node") != w_id:
         page.keyboard.press("ArrowRight")
     expect(page.locator("#explain-text code")).to_have_text(
-        "grad(loss, w) = grad(loss, w * x) × grad(w * x, w) = 1 × 2 = 2")
+        "grad(loss, w) = grad(loss, w * x) × grad(w * x, w) = 1 × 2 = 2"
+    )
     page.screenshot(path=str(artifacts / "backward-view.png"), full_page=True)
     assert console_errors == []
 
@@ -116,7 +119,7 @@ def test_step_through_visits_every_node(page: Page, console_errors: list[str]) -
     assert console_errors == []
 
 
-def test_syntax_error_is_shown_at_its_line(page: Page, console_errors: list[str]) -> None:
+def test_syntax_error_is_shown_at_its_line(page: Page, console_errors: list[str], artifacts: Path) -> None:
     bad = "y = w*x + b\nloss = abs(y_true - y))"
     open_app(page)
     r = page.request.post("/api/graph", data={"expression": bad, "values": {}})
@@ -127,9 +130,13 @@ def test_syntax_error_is_shown_at_its_line(page: Page, console_errors: list[str]
     box = page.locator("#editor-error")
     expect(box).to_be_visible()
     expect(box).to_have_attribute("data-line", "2")
-    expect(box).to_contain_text(err["message"])
+    message = re.sub(r"\s*\(line \d+, column \d+\)$", "", err["message"])
+    expect(box).to_contain_text(f"Line 2, column {err['col']}: {message}")
     expect(box).to_contain_text("Line 2")
     expect(page.locator("#gutter div.error")).to_have_text("2")
+    page.screenshot(
+        path=str(artifacts / "syntax-error.png"), clip={"x": 0, "y": 0, "width": 500, "height": 320}
+    )
     assert page.locator("#source").get_attribute("aria-invalid") == "true"
     # the error sits just under line 2 of the editor
     top = page.evaluate("parseFloat(document.getElementById('editor-error').style.top)")
@@ -191,8 +198,10 @@ def test_table_view_matches_graph(page: Page, console_errors: list[str]) -> None
         grad = row.locator("td.grad").text_content()
         assert node_text(page, "forward", label) == value
         assert node_text(page, "backward", label) == f"grad = {grad}"
-    by_label = {rows.nth(i).locator("th").text_content(): rows.nth(i).locator("td.grad").text_content()
-                for i in range(rows.count())}
+    by_label = {
+        rows.nth(i).locator("th").text_content(): rows.nth(i).locator("td.grad").text_content()
+        for i in range(rows.count())
+    }
     assert by_label["w"] == "2" and by_label["b"] == "1" and by_label["x"] == "3"
     assert console_errors == []
 
@@ -242,4 +251,100 @@ def test_keyboard_and_phone_layout(page: Page, console_errors: list[str], artifa
         .filter(e => e.offsetParent !== null || e.closest('svg'))
         .filter(e => e.tabIndex >= 0).length""")
     assert tab_stops > 15
+    assert console_errors == []
+
+
+def test_collapse_and_expand_a_statement(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    nodes = page.locator("#svg-forward g.node")
+    expect(nodes).to_have_count(8)
+    page.locator("#svg-forward g.node[data-label='y'] text.toggle").click()
+    expect(nodes).to_have_count(7)  # w * x folded into y
+    group = page.locator("#svg-forward g.node.group[data-label='y']")
+    expect(group.locator("text.op")).to_have_text("2 nodes")
+    expect(page.locator("#svg-forward g.node[data-label='w * x']")).to_have_count(0)
+    page.locator("#svg-forward g.node[data-label='y'] text.toggle").click()
+    expect(nodes).to_have_count(8)
+    page.locator("#btn-collapse-all").click()
+    expect(nodes).to_have_count(6)  # y and loss each hide one operation
+    page.locator("#btn-expand-all").click()
+    expect(nodes).to_have_count(8)
+    assert console_errors == []
+
+
+def test_big_graph_collapses_by_default_and_draws_on_canvas(
+    page: Page, console_errors: list[str], artifacts: Path
+) -> None:
+    from bench.bench_layout import make_expression
+
+    expression, values = make_expression(1000)
+    open_app(page)
+    page.evaluate("document.body.dataset.ready = ''")
+    # values first (no analysis yet with missing inputs), then the expression
+    page.evaluate(
+        """([expr, vals]) => {
+        const texts = Object.fromEntries(Object.entries(vals).map(([k, v]) => [k, String(v)]));
+        window.chainrule.store.set({values: texts, expression: expr, collapsed: []});
+        document.getElementById('source').value = expr;
+        document.getElementById('btn-analyze').click();
+    }""",
+        [expression, values],
+    )
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    expect(page.locator("#graph-status")).to_contain_text("groups collapsed")
+    shown = page.locator("#svg-forward g.node").count()
+    assert 0 < shown < 400
+    assert page.locator("#svg-forward g.node.group").count() > 100
+    page.screenshot(path=str(artifacts / "big-collapsed.png"))
+    page.evaluate("document.body.dataset.ready = ''")
+    page.locator("#btn-expand-all").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    expect(page.locator("#graph-status")).to_contain_text("1003 nodes")
+    expect(page.locator("#panel-forward canvas.graph-canvas")).to_be_visible()
+    assert page.locator("#svg-forward g.node").count() == 0
+    # the page stayed responsive and the table view still lists every node
+    assert page.locator("#node-table tbody tr").count() == 1003
+    # clicking a box on the canvas opens the inspector
+    page.locator("#btn-fit").click()
+    hit = page.evaluate("""() => {
+        const {layout} = window.chainrule;
+        const svg = document.getElementById('svg-forward');
+        const m = svg.querySelector('g.viewport').transform.baseVal.consolidate().matrix;
+        const r = svg.getBoundingClientRect();
+        const i = layout.x.length - 1;
+        return [r.left + m.e + layout.x[i] * m.a, r.top + m.f + layout.y[i] * m.d];
+    }""")
+    page.mouse.click(hit[0], hit[1])
+    expect(page.locator("#inspector")).to_be_visible()
+    page.screenshot(path=str(artifacts / "big-expanded-canvas.png"))
+    assert console_errors == []
+
+
+def test_user_text_is_never_markup(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    page.locator("#source").fill('y = w*x + b\n<img src=x onerror="window.pwned=1">')
+    expect(page.locator("#editor-error")).to_be_visible()
+    assert page.locator("img").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert [e for e in console_errors if "status of 400" not in e] == []
+
+
+def test_dark_theme_is_remembered_and_embed_renders(
+    page: Page, console_errors: list[str], artifacts: Path
+) -> None:
+    open_app(page)
+    page.locator("#btn-theme").click()
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+    expect(page.locator("#btn-theme")).to_have_attribute("aria-pressed", "true")
+    page.locator("#btn-backward").click()
+    page.screenshot(path=str(artifacts / "dark-backward.png"))
+    page.goto("/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+    page.locator("#btn-theme").click()
+    # the embeddable view: graphs and step-through only, same modules
+    page.goto("/embed")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    assert node_text(page, "forward", "loss") == "3"
+    assert page.locator("#examples").count() == 0
     assert console_errors == []
