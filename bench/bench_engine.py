@@ -45,7 +45,7 @@ import torch  # noqa: E402
 torch.set_num_threads(int(THREADS))
 torch.set_num_interop_threads(int(THREADS))
 
-from app.engine import analyze, compile_program  # noqa: E402
+from app.engine import Program, analyze, compile_program  # noqa: E402
 from app.engine.values import resolve_values  # noqa: E402
 from bench import peers  # noqa: E402
 from bench.workloads import (  # noqa: E402
@@ -67,14 +67,23 @@ except ImportError:  # optional: only reports and re-pins the BLAS pool
 RTOL = 1e-6
 ATOL = 1e-12
 
+#: The clock of every in-process timing: CPU time of this process by default, so that other
+#: processes sharing the 2 cores (load average above 2) do not inflate one side's numbers;
+#: ``--clock wall`` for perf_counter. The code under test is single-threaded (BLAS and torch
+#: pinned to one thread), so CPU time and wall time agree on an idle machine.
+CLOCK = time.process_time
+
 
 # ---------------------------------------------------------------- timing
 def calibrate(fn: Callable[[], Any], min_time: float) -> int:
     """How many calls make one timed repeat last at least ``min_time`` seconds (after a warm-up)."""
+    t0 = CLOCK()
     fn()
-    t0 = time.perf_counter()
-    fn()
-    once = time.perf_counter() - t0
+    once = CLOCK() - t0
+    if once < min_time:  # a slow call is warm enough after one; time a fast one again
+        t0 = CLOCK()
+        fn()
+        once = CLOCK() - t0
     return 1 if once >= min_time else max(1, int(min_time / max(once, 1e-9)) + 1)
 
 
@@ -82,10 +91,10 @@ def timed(fn: Callable[[], Any], inner: int) -> float:
     """Seconds per call over ``inner`` calls. The collector runs (untimed) first, so one side's
     cyclic garbage (micrograd's closures hold cycles) is never collected on the other's clock."""
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(inner):
         fn()
-    return (time.perf_counter() - t0) / inner
+    return (CLOCK() - t0) / inner
 
 
 def compare(a: Callable[[], Any], b: Callable[[], Any], repeats: int,
@@ -237,6 +246,50 @@ def _trim(text: str) -> str:
     return "\n".join(keep)
 
 
+def phases(text: str, values: Any, mode: str, repeats: int = 3) -> str:
+    """Unprofiled median time of each stage of ``analyze`` (cProfile inflates call-heavy code)."""
+    from app.engine import analysis
+    from app.engine.graph import build_graph
+
+    stages: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        gc.collect()
+        t = [CLOCK()]
+        graph = build_graph(text)
+        t.append(CLOCK())
+        program = Program(graph)
+        t.append(CLOCK())
+        resolved = resolve_values(values, program.input_names)
+        t.append(CLOCK())
+        run = program.run(resolved)
+        t.append(CLOCK())
+        try:
+            analysis.render(program, run, mode)
+        except Exception as exc:  # the lead may change render's signature: say so, go on
+            return f"(phase breakdown unavailable: {type(exc).__name__}: {exc})"
+        t.append(CLOCK())
+        names = ["parse+build_graph", "Program(graph)", "resolve_values", "run (fwd+bwd)", "render"]
+        for name, a, b in zip(names, t, t[1:], strict=False):
+            stages.setdefault(name, []).append(b - a)
+    med = {k: statistics.median(v) for k, v in stages.items()}
+    total = sum(med.values())
+    line = "phases (unprofiled medians): " + ", ".join(
+        f"{k} {fmt_time(v)} ({100 * v / total:.0f}%)" for k, v in med.items())
+    on, off = [], []
+    for _ in range(repeats):  # what the cyclic collector costs analyze (its graphs hold no cycles)
+        for times, enabled in ((on, True), (off, False)):
+            gc.collect()
+            if not enabled:
+                gc.disable()
+            t0 = CLOCK()
+            analyze(text, values, arrays=mode)
+            times.append(CLOCK() - t0)
+            gc.enable()
+    a, b = statistics.median(on), statistics.median(off)
+    return line + (f"\nanalyze with gc on {fmt_time(a)}, with gc disabled {fmt_time(b)}: "
+                   f"the collector is {100 * (a - b) / a:.0f}% of it")
+
+
 # ---------------------------------------------------------------- environment
 def environment() -> dict[str, Any]:
     def git(*args: str) -> str:
@@ -264,6 +317,7 @@ def environment() -> dict[str, Any]:
         "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE", "(unset)"),
         "gc": "enabled" if gc.isenabled() else "DISABLED",
         "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -274,9 +328,13 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, help="repeats per measure (default 7, quick 3)")
     ap.add_argument("--profile", choices=["failing", "all", "none"], default="failing",
                     help="cProfile the chainrule side of failing (default), all or no rows")
-    ap.add_argument("--top", type=int, default=10, help="functions shown per profile")
+    ap.add_argument("--top", type=int, default=12, help="functions shown per profile")
     ap.add_argument("--json", type=Path, help="also write the rows and environment here")
+    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                    help="cpu: time.process_time (default, robust to other load); wall: perf_counter")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     repeats = args.repeats or (3 if args.quick else 7)
     min_time = 0.05 if args.quick else 0.2
     if threadpool_limits is not None:
@@ -290,11 +348,12 @@ def main() -> int:
     if env["OPENBLAS_CORETYPE"] != "(unset)":
         print("  WARNING: OPENBLAS_CORETYPE is set: numpy runs an older kernel; unset "
               "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in this command to time current numpy")
-    print(f"  repeats: {repeats} (median), min {min_time}s per timed repeat\n", flush=True)
+    print(f"  clock: {args.clock} ({CLOCK.__name__}); repeats: {repeats} (median), "
+          f"min {min_time}s per timed repeat\n", flush=True)
 
     scalars = [worked(), chain(), fanin(), scalar_mlp()]
     rows: list[Row] = []
-    profiles: list[tuple[str, Callable[[], Any], int]] = []
+    profiles: list[tuple[str, Callable[[], Any], int, str]] = []
     wrong: list[str] = []
 
     # -------- correctness first
@@ -338,7 +397,8 @@ def main() -> int:
                         theirs, "< 1", ok))
         print_progress(rows[-1])
         if args.profile == "all" or (args.profile == "failing" and not ok):
-            profiles.append((f"analyze(text) — {w.name}", e2e, 1 if nodes > 1000 else 2000))
+            profiles.append((f"analyze(text) — {w.name}", e2e, 1 if nodes > 1000 else 2000,
+                             phases(w.text, w.values, "list", 3 if nodes > 1000 else 200)))
 
         values = dict(w.values)
 
@@ -354,7 +414,7 @@ def main() -> int:
                         "micrograd build+fwd+bwd", theirs, "< 1", ok))
         print_progress(rows[-1])
         if args.profile == "all" or (args.profile == "failing" and not ok):
-            profiles.append((f"program.run — {w.name}", run, 1 if nodes > 1000 else 2000))
+            profiles.append((f"program.run — {w.name}", run, 1 if nodes > 1000 else 2000, ""))
 
         # context, no target: the parse/build cost that end-to-end pays and run() does not
         t_compile, _ = single(lambda w=w: compile_program(w.text), max(3, reps - 2), min_time)
@@ -377,7 +437,7 @@ def main() -> int:
                         "<= 1.5", ok))
         print_progress(rows[-1])
         if args.profile == "all" or (args.profile == "failing" and not ok):
-            profiles.append(("program.run — tensor MLP", trun, 200))
+            profiles.append(("program.run — tensor MLP", trun, 200, ""))
         L32 = peers.torch_mlp_leaves(data, torch.float32)
         ours, theirs, _, _ = compare(trun, lambda: peers.torch_mlp_run(L32), repeats * 3, min_time)
         rows.append(row("tensor fwd+bwd: program.run", label, ours,
@@ -405,7 +465,8 @@ def main() -> int:
         rows.append(row("(context) analyze(arrays=numpy)+dumps", label, t_full, "", None, "", None))
         print_progress(rows[-1])
         if args.profile == "all" or (args.profile == "failing" and not ok):
-            profiles.append(("analyze(arrays=numpy) + orjson.dumps — tensor MLP", full, 20))
+            profiles.append(("analyze(arrays=numpy) + orjson.dumps — tensor MLP", full, 20,
+                             phases(TENSOR_MLP_TEXT, data, "numpy", 20)))
 
     print(f"\nResults (median of {repeats} repeats; ratio = chainrule / peer; "
           f"{time.perf_counter() - started:.0f} s):\n", flush=True)
@@ -416,14 +477,16 @@ def main() -> int:
 
     texts = []
     if args.profile != "none" and profiles:
-        for label_, fn, calls in profiles:
-            texts.append(profile(label_, fn, calls, args.top))
+        for label_, fn, calls, phase_line in profiles:
+            texts.append(profile(label_, fn, calls, args.top) + (f"\n{phase_line}" if phase_line else ""))
             print(texts[-1], flush=True)
     if args.json:
         args.json.write_text(json.dumps({"environment": env, "repeats": repeats, "rows": rows,
                                          "table": table, "wrong": wrong, "profiles": texts},
                                         indent=2))
-    print(f"\ntotal {time.perf_counter() - started:.0f} s", flush=True)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; load average at end {load} "
+          f"({os.cpu_count()} cores: above that, other processes shared the CPU)", flush=True)
     return 1 if wrong else 0
 
 
