@@ -9,9 +9,8 @@ from fastapi import APIRouter
 from app.config import LIMITS
 from app.engine import analyze
 from app.engine.budget import compute_budget
-from app.engine.values import Initializer
 from app.responses import FastJSONResponse, StrictJSONRoute
-from app.schemas import ErrorResponse, GraphRequest, GraphResponse
+from app.schemas import ErrorResponse, GraphRequest, GraphResponse, plain_values
 
 router = APIRouter(prefix="/api", tags=["graph"], route_class=StrictJSONRoute)
 
@@ -22,8 +21,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 413: {
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
 def analyze_graph(request: GraphRequest) -> FastJSONResponse:
     """Parse, evaluate and differentiate an expression: the forward and backward graphs."""
-    values = {k: v.model_dump() if isinstance(v, Initializer) else v
-              for k, v in request.values.items()}
+    values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
         result = analyze(request.expression, values, request.output, request.detail, request.check,
                          arrays="numpy")

@@ -7,18 +7,20 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from app.responses import FastJSONResponse, StrictJSONRoute
-from app.schemas import ErrorResponse
-from app.training.datasets import DATASETS, make_dataset
-from app.training.examples import TRAINING_EXAMPLES
-from app.training.optimizers import OPTIMIZERS
-from app.training.schemas_extra import (
+from app.schemas import (
     DatasetData,
     DatasetListing,
+    DatasetRequest,
+    ErrorResponse,
     SurfaceRequest,
     SurfaceResponse,
     TrainRequest,
     TrainResponse,
+    plain_values,
 )
+from app.training.datasets import DATASETS, make_dataset
+from app.training.examples import TRAINING_EXAMPLES
+from app.training.optimizers import OPTIMIZERS
 from app.training.surface import surface
 from app.training.train import train
 
@@ -31,8 +33,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _dataset(req: Any) -> dict[str, Any] | None:
-    return None if req is None else req.model_dump(exclude_none=True)
+def _dataset(req: Any) -> str | dict[str, Any] | None:
+    return req.model_dump(exclude_none=True) if isinstance(req, DatasetRequest) else req
 
 
 # The handlers return the Python API's dicts as they are (already JSON-ready, non-finite
@@ -44,7 +46,7 @@ def post_train(req: TrainRequest) -> FastJSONResponse:
     """Train the params of an expression step by step; return the whole trajectory."""
     result = train(
         req.expression,
-        req.values,
+        plain_values(req.values),
         req.params,
         data=req.data,
         optimizer=req.optimizer.model_dump(exclude_none=True),
@@ -64,7 +66,7 @@ def post_surface(req: SurfaceRequest) -> FastJSONResponse:
     """Evaluate the loss on a grid over one or two params (the others fixed)."""
     result = surface(
         req.expression,
-        req.values,
+        plain_values(req.values),
         req.params,
         data=req.data,
         dataset=_dataset(req.dataset),
