@@ -14,12 +14,12 @@ from starlette.responses import Response
 from app.config import LIMITS
 from app.engine import analyze
 from app.engine.budget import compute_budget
-from app.engine.values import Initializer
 from app.export.dot import to_dot
 from app.export.latex import to_latex
-from app.schemas import ErrorResponse, ExportRequest
+from app.responses import StrictJSONRoute
+from app.schemas import ErrorResponse, ExportRequest, plain_values
 
-router = APIRouter(prefix="/api", tags=["export"])
+router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
 ExportFormat = Literal["json", "dot", "latex"]
 
@@ -63,8 +63,7 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
                  request: ExportRequest) -> Response:
     """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT or LaTeX."""
     render, media_type, extension = FORMATS[format]
-    values = {k: v.model_dump() if isinstance(v, Initializer) else v
-              for k, v in request.values.items()}
+    values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
         analysis = analyze(request.expression, values, request.output, request.detail, request.check,
                            arrays="numpy")
