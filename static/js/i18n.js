@@ -4,6 +4,7 @@
 /** @type {Record<string, Record<string, string>>} */
 export const STRINGS = {
   en: {
+    "app.title": "chainrule: backpropagation, step by step",
     "app.skip": "Skip to the graphs",
     "app.tagline": "Backpropagation, one chain-rule step at a time",
     "app.examples": "Examples",
@@ -113,6 +114,7 @@ export const STRINGS = {
     "kind.const": "constant",
   },
   vi: {
+    "app.title": "chainrule: lan truyền ngược, từng bước một",
     "app.skip": "Chuyển đến các đồ thị",
     "app.tagline": "Lan truyền ngược, từng bước quy tắc dây chuyền",
     "app.examples": "Ví dụ",

@@ -246,6 +246,13 @@ def test_keyboard_and_phone_layout(page: Page, console_errors: list[str], artifa
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("ArrowRight")
     assert page.locator("#step-counter").text_content().endswith("2 of 8")
+    # graph nodes are focusable; Enter opens the full value
+    page.locator("#tab-forward").click()
+    node = page.locator("#svg-forward g.node[data-label='w']")
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#inspector")).to_be_visible()
+    expect(page.locator("#inspector-body")).to_contain_text("3")
     tab_stops = page.evaluate("""() => [...document.querySelectorAll(
         'button, select, textarea, input, summary, [tabindex]')]
         .filter(e => e.offsetParent !== null || e.closest('svg'))
@@ -347,4 +354,33 @@ def test_dark_theme_is_remembered_and_embed_renders(
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
     assert node_text(page, "forward", "loss") == "3"
     assert page.locator("#examples").count() == 0
+    assert console_errors == []
+
+
+def test_link_restores_expression_values_and_step(page: Page, console_errors: list[str]) -> None:
+    expression = "y = x*x + x"
+    open_app(page)
+    data = analysis(page, expression, {"x": 3})
+    query = page.evaluate(
+        """async (expr) => {
+            const {serialize, parse, defaults} = await import('/static/js/state.js');
+            const state = {...defaults(), expression: expr, values: {x: '3'}, mode: 'backward',
+                           step: 1, lang: 'vi', view: 'backward', collapsed: ['n9']};
+            const q = serialize(state);
+            const back = {...defaults(), ...parse(q)};
+            if (JSON.stringify(back) !== JSON.stringify(state)) throw new Error('round trip: ' + q);
+            return q;
+        }""",
+        expression,
+    )
+    page.goto("/?" + query)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    assert page.locator("#source").input_value() == expression
+    assert page.locator("#value-x").input_value() == "3"
+    expect(page.locator("#explain")).to_have_attribute("data-node", data["backward_order"][1])
+    expect(page.locator("#h-forward")).to_have_text("Đồ thị xuôi")
+    # stepping updates the link
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"step=2"))
+    page.evaluate("localStorage.clear()")
     assert console_errors == []
