@@ -105,6 +105,10 @@ export function backwardStep(model, id) {
       nonElementwise: [],
     };
   }
+  if (node.kind === "const" || node.grad === null || node.grad === undefined) {
+    // constants are not differentiated: nothing flows into them
+    return { text: `${node.label}: —`, tex: `${texName(node.label)}`, terms: 0, outputNode: false, nonElementwise: [], constant: true };
+  }
   const symText = [];
   const symTex = [];
   const numText = [];
@@ -132,7 +136,7 @@ export function backwardStep(model, id) {
   if (scalarTerms) {
     parts.push(numText.join(" + "));
     texParts.push(numTex.join(" + "));
-  } else {
+  } else if (node.outs.length > 1) {
     // Tensor terms: each edge's contribution (its `grad`) rather than a product we cannot
     // write elementwise.
     parts.push(node.outs.map((e) => fmtValue(e.grad, node.shape)).join(" + "));

@@ -251,7 +251,8 @@ function outputFocus() {
 
 /** Initial view: everything if it is legible (zoom >= 0.7), else the output end at 0.7. */
 function fitViews(view = "forward") {
-  views[view].fit(LEGIBLE_SCALE, outputFocus());
+  // a few dozen nodes read fine a little smaller; past that, legibility first
+  views[view].fit(vis.nodes.length > 40 ? LEGIBLE_SCALE : 0, outputFocus());
 }
 const LEGIBLE_SCALE = 0.7;
 
@@ -339,6 +340,7 @@ function renderStepper(s) {
   if (s.mode === "forward") {
     sentence = node.kind === "input" ? t("explain.input", { name: node.label }) : node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
   } else if (step.outputNode) sentence = t("explain.outputGrad");
+  else if (step.constant) sentence = t("explain.constGrad", { name: node.label });
   else if (step.terms === 0) sentence = t("explain.unused", { name: node.label });
   else if (step.terms > 1) sentence = t("explain.chainSum", { name: node.label, k: step.terms });
   else sentence = t("explain.chain", { name: node.label });

@@ -9,10 +9,10 @@ import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
 
 /** Node box sizes (layout units = px at zoom 1). */
-export const NODE = { width: 132, height: 50, tensorHeight: 86, groupWidth: 150, groupHeight: 56 };
+export const NODE = { width: 148, height: 50, tensorHeight: 86, groupWidth: 160, groupHeight: 56 };
 /** Above this many nodes the view is drawn on a canvas (the table view stays complete). */
 export const DETAIL_MAX_NODES = 400;
-const LABEL_MAX = 16;
+const LABEL_MAX = 12;
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
 const FAR_ZOOM = 0.45;
 
@@ -76,7 +76,7 @@ function svgPath(f) {
  */
 export function localLabel(e) {
   if (e.local !== null && e.local !== undefined && !isTensor(e.local)) return fmtNumber(e.local, 3);
-  return clip(e.local_formula ?? "", 18);
+  return clip(e.local_formula ?? "", 12);
 }
 
 /**
@@ -119,6 +119,7 @@ export function createGraphView(svgEl, options) {
 
   function drawEdgeLabels(vis, edgeGeom, display, vertical) {
     const labelled = direction === "backward" ? vis.edges.filter((d) => !d.grouped) : [];
+    const labelOf = new Map(vis.nodes.map((vn) => [vn.id, vn.node.label]));
     gLabels
       .selectAll("text.edge-label")
       .data(labelled, (d) => d.id)
@@ -127,7 +128,11 @@ export function createGraphView(svgEl, options) {
       .attr("x", (d) => edgeGeom.get(d.id).mid[0] + (vertical ? 4 : 0))
       .attr("y", (d) => edgeGeom.get(d.id).mid[1] + (vertical ? 4 : -4))
       .attr("text-anchor", vertical ? "start" : "middle")
-      .text((d) => localLabel(d.edge));
+      .text((d) => localLabel(d.edge))
+      .selectAll("title")
+      .data((d) => [d])
+      .join("title")
+      .text((d) => `grad(${labelOf.get(d.target)}, ${labelOf.get(d.source)}) = ${d.edge.local_formula ?? ""}`);
   }
 
   const zoomer = zoom()
@@ -405,7 +410,7 @@ function short(v, shape) {
 function opTag(node) {
   if (node.kind === "input") return t("kind.input");
   if (node.kind === "const") return t("kind.const");
-  return clip(node.op, 10);
+  return clip(node.op, 8);
 }
 
 function heatColour(x, maxAbs) {
