@@ -112,10 +112,6 @@ def make_expression(target_nodes: int, seed: int = 0) -> tuple[str, dict[str, fl
 def serve() -> tuple[str, uvicorn.Server, threading.Thread]:
     from app.main import app
 
-    if not any(getattr(r, "path", None) == "/" for r in app.routes):
-        from app.routes import pages
-
-        app.include_router(pages.router)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

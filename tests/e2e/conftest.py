@@ -18,17 +18,6 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _app():
-    from app.main import app
-
-    # Until app.main includes the pages router itself; harmless once it does.
-    if not any(getattr(r, "path", None) == "/" for r in app.routes):
-        from app.routes import pages
-
-        app.include_router(pages.router)
-    return app
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """Serve the real ``app.main:app`` with uvicorn on a free loopback port, in a thread."""
@@ -38,7 +27,9 @@ def live_server() -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_app(), log_level="warning", lifespan="off"))
+    from app.main import app
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
