@@ -24,6 +24,7 @@ import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import gc  # noqa: E402
 import io  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
@@ -31,7 +32,7 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -72,6 +73,7 @@ ATOL = 1e-12
 #: ``--clock wall`` for perf_counter. The code under test is single-threaded (BLAS and torch
 #: pinned to one thread), so CPU time and wall time agree on an idle machine.
 CLOCK = time.process_time
+FRESH = itertools.count()  # numbers the trailing comment that keeps each end-to-end text new
 
 
 # ---------------------------------------------------------------- timing
@@ -223,7 +225,7 @@ def print_table(rows: list[Row]) -> str:
 
 # ---------------------------------------------------------------- profiling
 def profile(label: str, fn: Callable[[], Any], calls: int, top: int) -> str:
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(CLOCK)
     prof.enable()
     for _ in range(calls):
         fn()
@@ -252,8 +254,8 @@ def phases(text: str, values: Any, mode: str, repeats: int = 3) -> str:
     from app.engine.graph import build_graph
 
     stages: dict[str, list[float]] = {}
+    gc.collect()  # once: a collection before each repeat would leave tiny workloads cache-cold
     for _ in range(repeats):
-        gc.collect()
         t = [CLOCK()]
         graph = build_graph(text)
         t.append(CLOCK())
@@ -276,9 +278,9 @@ def phases(text: str, values: Any, mode: str, repeats: int = 3) -> str:
     line = "phases (unprofiled medians): " + ", ".join(
         f"{k} {fmt_time(v)} ({100 * v / total:.0f}%)" for k, v in med.items())
     on, off = [], []
+    gc.collect()
     for _ in range(repeats):  # what the cyclic collector costs analyze (its graphs hold no cycles)
         for times, enabled in ((on, True), (off, False)):
-            gc.collect()
             if not enabled:
                 gc.disable()
             t0 = CLOCK()
@@ -385,8 +387,9 @@ def main() -> int:
         label = f"{w.name} ({nodes:,} nodes)"
         reps = repeats if nodes < 20_000 else max(3, repeats - 2)
 
-        def e2e(w: Scalar = w) -> Any:
-            return analyze(w.text, w.values)
+        def e2e(w: Scalar = w, n: Iterator[int] = FRESH) -> Any:
+            # a fresh trailing comment each call: text in is always parsed, whatever caches
+            return analyze(f"{w.text}\n# {next(n)}", w.values)
 
         def th(w: Scalar = w) -> Any:
             return peers.torch_scalar_run(w)
@@ -438,6 +441,19 @@ def main() -> int:
         print_progress(rows[-1])
         if args.profile == "all" or (args.profile == "failing" and not ok):
             profiles.append(("program.run — tensor MLP", trun, 200, ""))
+        try:  # what training runs: no per-edge locals (context only; absent in older engines)
+            program.run(values, record_edges=False)
+
+            def trun_lean() -> Any:
+                return program.run(values, record_edges=False)
+
+            ours, theirs, _, _ = compare(trun_lean, lambda: peers.torch_mlp_run(L64), repeats * 3,
+                                         min_time)
+            rows.append(row("(context) run(record_edges=False)", label, ours,
+                            "torch float64 vectorised", theirs, "", None))
+            print_progress(rows[-1])
+        except TypeError:
+            pass
         L32 = peers.torch_mlp_leaves(data, torch.float32)
         ours, theirs, _, _ = compare(trun, lambda: peers.torch_mlp_run(L32), repeats * 3, min_time)
         rows.append(row("tensor fwd+bwd: program.run", label, ours,

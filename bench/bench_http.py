@@ -94,6 +94,87 @@ def wrk(url: str, script: Path, duration: int, connections: int) -> dict[str, An
             "p50": p50.group(1) if p50 else "?", "p99": p99.group(1) if p99 else "?"}
 
 
+# ---------------------------------------------------------------- in-process profile (--profile)
+def _asgi_post(app: Any, path: str, body: bytes) -> Any:
+    """One POST through the ASGI app in this process (no socket, no uvicorn)."""
+    import asyncio
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "root_path": "", "client": (HOST, 50000), "server": (HOST, 80),
+             "headers": [(b"host", HOST.encode()), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())]}
+
+    async def call() -> None:
+        sent = False
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(msg: dict[str, Any]) -> None:
+            if msg["type"] == "http.response.start":
+                status.append(msg["status"])
+
+        await app(scope, receive, send)
+        assert status == [200], status
+
+    return call
+
+
+def profile_in_process(n: int, top: int) -> None:
+    """CPU per request of both apps in-process, then cProfile of /api/graph's request path.
+
+    FastAPI runs a plain ``def`` endpoint in a worker thread, which cProfile does not see; the
+    profile therefore runs it inline (the CPU-per-request lines keep the thread hand-off).
+    """
+    import asyncio
+    import cProfile
+    import pstats
+
+    import fastapi.routing
+
+    from app.main import app
+
+    body = json.dumps(WORKED).encode()
+    apps = {"echo": (echo_app, "/api/echo"), "chainrule": (app, "/api/graph")}
+
+    async def many(a: Any, path: str, count: int) -> None:
+        for _ in range(count):
+            await _asgi_post(a, path, body)()
+
+    for name, (a, path) in apps.items():
+        asyncio.run(many(a, path, 50))
+        t0 = time.process_time()
+        asyncio.run(many(a, path, n))
+        print(f"in-process CPU per request, {name}: {(time.process_time() - t0) / n * 1e6:.0f} µs")
+
+    async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    saved = fastapi.routing.run_in_threadpool
+    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    try:
+        a, path = apps["chainrule"]
+        asyncio.run(many(a, path, 50))
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
+        asyncio.run(many(a, path, n))
+        prof.disable()
+    finally:
+        fastapi.routing.run_in_threadpool = saved  # type: ignore[assignment]
+    stats = pstats.Stats(prof).strip_dirs()
+    print(f"\n=== profile: POST /api/graph in-process, {n} requests, endpoint inline — cumulative ===")
+    stats.sort_stats("cumulative").print_stats(top)
+    print("=== by own time ===")
+    stats.sort_stats("tottime").print_stats(top)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one 3 s round each")
@@ -101,7 +182,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, help="alternating rounds; the median is reported (default 3)")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--profile", type=int, metavar="N", default=0,
+                    help="instead of wrk: N requests in-process, CPU per request and a cProfile")
+    ap.add_argument("--top", type=int, default=40, help="functions shown by --profile")
     args = ap.parse_args()
+    if args.profile:
+        profile_in_process(args.profile, args.top)
+        return 0
     duration = args.duration or (3 if args.quick else 5)
     rounds = args.rounds or (1 if args.quick else 3)
     if shutil.which("wrk") is None:
