@@ -650,6 +650,7 @@ async function start() {
   if (!s.expression && examples.length) {
     // First visit: the worked example, already analysed.
     store.set({ expression: examples[0].expression, values: valueTexts(examples[0].values), output: examples[0].output ?? "" });
+    if ($("examples")) $("examples").value = "0";
   }
   editor.value = store.get().expression;
   await analyse();
