@@ -19,7 +19,11 @@ const vendorEntry = `
 export { select, selectAll } from "d3-selection";
 export { zoom, zoomIdentity, zoomTransform } from "d3-zoom";
 export { interpolateViridis, interpolateRdBu } from "d3-scale-chromatic";
-export { scaleSequentialLog, scaleSequential } from "d3-scale";
+export { scaleSequentialLog, scaleSequential, scaleLinear, scaleLog, scaleSymlog } from "d3-scale";
+export { axisBottom, axisLeft } from "d3-axis";
+export { line } from "d3-shape";
+export { contours } from "d3-contour";
+export { geoPath, geoTransform } from "d3-geo";
 export { transition } from "d3-transition";
 export { default as katex } from "katex";
 `;
