@@ -52,3 +52,36 @@ export async function fetchOps() {
   if (r.ok && !Array.isArray(r.data)) r.data = r.data.ops ?? Object.values(r.data);
   return r;
 }
+
+/**
+ * POST /api/train: the whole trajectory of a training run.
+ * @param {Record<string, any>} body  a TrainRequest (expression, values, params, data|dataset, optimizer, steps, ...)
+ * @param {AbortSignal} [signal]
+ */
+export function trainModel(body, signal) {
+  return request("/api/train", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal });
+}
+
+/**
+ * POST /api/surface: the loss on a grid over one or two scalar params.
+ * @param {Record<string, any>} body  a SurfaceRequest
+ * @param {AbortSignal} [signal]
+ */
+export function lossSurface(body, signal) {
+  return request("/api/surface", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal });
+}
+
+/** GET /api/datasets: built-in datasets, optimizers (torch defaults, formulas), training examples. */
+export function fetchDatasets() {
+  return request("/api/datasets");
+}
+
+/**
+ * GET /api/datasets/{name}: one generated dataset's columns.
+ * @param {{name: string, n?: number, noise?: number, seed?: number}} spec
+ */
+export function fetchDataset(spec) {
+  const q = new URLSearchParams();
+  for (const k of ["n", "noise", "seed"]) if (spec[k] !== undefined && spec[k] !== null) q.set(k, String(spec[k]));
+  return request(`/api/datasets/${encodeURIComponent(spec.name)}${q.size ? `?${q}` : ""}`);
+}
