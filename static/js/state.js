@@ -28,6 +28,15 @@ export const PROPERTIES = [
   { name: "collapsed", key: "c", default: [], ...list },
   { name: "lang", key: "lang", default: "", ...oneOf("", "en", "vi") },
   { name: "theme", key: "theme", default: "", ...oneOf("", "light", "dark") },
+  // training panel (issue 4): params, optimizer {name, hyper...}, data, batch, steps, position
+  { name: "trainParams", key: "tp", default: [], ...list },
+  { name: "optimizer", key: "opt", default: { name: "sgd" }, ...json },
+  { name: "trainData", key: "td", default: "", ...oneOf("", "csv", "linear", "sine", "moons", "xor", "spirals") },
+  { name: "csv", key: "csv", default: "", ...str },
+  { name: "batchSize", key: "bs", default: 0, ...int },
+  { name: "trainSteps", key: "ts", default: 10, ...int },
+  { name: "trainStep", key: "tk", default: -1, ...int },
+  { name: "compare", key: "cmp", default: [], ...json },
 ];
 
 /** Properties that are page preferences (also remembered in localStorage), not the graph. */
