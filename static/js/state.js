@@ -1,20 +1,53 @@
 // The page state, declared once as a list of properties. Each property knows its URL key,
 // its default and how to (de)serialize itself, so "state -> URL -> state" is one loop and a
 // link restores the exact view. Handlers change state, then the page serializes and renders.
+// Plain links stay readable (`?e=y+=+w*x...`); a query longer than COMPRESS_OVER characters
+// becomes one `z=` parameter holding it lz-string-compressed. Serialization is generic over
+// PROPERTIES: a new property only needs a codec (below), and every codec can produce a
+// non-default `sample` so the URL round-trip test covers new properties by itself.
+import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from "../build/lz.mjs";
 
 /**
  * @typedef {{name: string, key: string, default: any,
- *            encode: (v: any) => string, decode: (s: string) => any}} Property
+ *            encode: (v: any) => string, decode: (s: string) => any,
+ *            sample: (d: any) => any}} Property
+ * `sample(default)` returns a valid value different from the default (for tests).
  */
 
-const str = { encode: (v) => String(v), decode: (s) => s };
-const json = { encode: (v) => JSON.stringify(v), decode: (s) => JSON.parse(s) };
-const int = { encode: (v) => String(v), decode: (s) => (/^-?\d+$/.test(s) ? Number(s) : undefined) };
-const oneOf = (...allowed) => ({ encode: String, decode: (s) => (allowed.includes(s) ? s : undefined) });
+const str = { encode: (v) => String(v), decode: (s) => s, sample: (d) => `${d}y = w*x + b # ü&=?%+,\nz = 2` };
+const json = {
+  encode: (v) => JSON.stringify(v),
+  decode: (s) => JSON.parse(s),
+  sample: (d) => {
+    const extra = { "k é&=": [1, [2.5, -3e-7]], s: "a,b&c=d+e", ok: true, none: null };
+    if (Array.isArray(d)) return [...d, extra, "x&y"];
+    if (d && typeof d === "object") return { ...d, ...extra };
+    return typeof d === "number" ? d + 1.5 : extra;
+  },
+};
+const int = {
+  encode: (v) => String(v),
+  decode: (s) => (/^-?\d+$/.test(s) ? Number(s) : undefined),
+  sample: (d) => d + 7,
+};
+/** A finite number (e.g. a learning rate). */
+const num = {
+  encode: (v) => String(v),
+  decode: (s) => (s.trim() !== "" && Number.isFinite(Number(s)) ? Number(s) : undefined),
+  sample: (d) => d * 0.5 + 0.125,
+};
+const bool = { encode: (v) => (v ? "1" : "0"), decode: (s) => (s === "1" ? true : s === "0" ? false : undefined), sample: (d) => !d };
+const oneOf = (...allowed) => ({
+  encode: String,
+  decode: (s) => (allowed.includes(s) ? s : undefined),
+  sample: (d) => allowed.find((a) => a !== d),
+});
 const list = {
   encode: (v) => v.join(","),
   decode: (s) => (s === "" ? [] : s.split(",")),
+  sample: (d) => [...d, "n3", "n12"],
 };
+export const CODECS = { str, json, int, num, bool, oneOf, list };
 
 /** @type {Property[]} */
 export const PROPERTIES = [
@@ -49,28 +82,52 @@ export function defaults() {
 
 const isDefault = (p, v) => JSON.stringify(v) === JSON.stringify(p.default);
 
+/** A plain query longer than this many characters is compressed into `z=`. */
+export const COMPRESS_OVER = 1500;
+/** The query parameter holding the compressed query. */
+export const COMPRESSED_KEY = "z";
+
+// Characters left unescaped in plain links (legal in a query, harmless to linkifiers).
+const READABLE = { "%2C": ",", "%3A": ":", "%2F": "/", "%3D": "=", "%40": "@", "%24": "$" };
+const readable = (s) => encodeURIComponent(s).replace(/%20/g, "+").replace(/%(2C|3A|2F|3D|40|24)/g, (m) => READABLE[m]);
+
 /**
- * Serialize the non-default properties to a query string (no leading "?").
+ * Serialize the non-default properties to a query string (no leading "?"): plain and
+ * readable, or `z=<lz-string>` when the plain one is longer than COMPRESS_OVER.
  * @param {Record<string, any>} state
+ * @param {{compress?: boolean}} [options]  compress: false never compresses
  * @returns {string}
  */
-export function serialize(state) {
-  const params = new URLSearchParams();
+export function serialize(state, { compress = true } = {}) {
+  const parts = [];
   for (const p of PROPERTIES) {
     const v = state[p.name];
     if (v === undefined || isDefault(p, v)) continue;
-    params.set(p.key, p.encode(v));
+    parts.push(`${readable(p.key)}=${readable(p.encode(v))}`);
   }
-  return params.toString();
+  const plain = parts.join("&");
+  if (!compress || plain.length <= COMPRESS_OVER) return plain;
+  return `${COMPRESSED_KEY}=${compressToEncodedURIComponent(plain)}`;
 }
 
 /**
- * Parse a query string into the properties it sets; invalid entries are ignored.
+ * Parse a query string into the properties it sets; invalid entries are ignored. A `z=`
+ * parameter is decompressed first; plain parameters beside it win.
  * @param {string} search  with or without the leading "?"
  * @returns {Record<string, any>} only the properties present and valid
  */
 export function parse(search) {
-  const params = new URLSearchParams(search);
+  const given = new URLSearchParams(search);
+  const params = new URLSearchParams();
+  const packed = given.get(COMPRESSED_KEY);
+  if (packed) {
+    try {
+      for (const [k, v] of new URLSearchParams(decompressFromEncodedURIComponent(packed) ?? "")) params.set(k, v);
+    } catch {
+      // a damaged compressed link loses its state, not the page
+    }
+  }
+  for (const [k, v] of given) if (k !== COMPRESSED_KEY) params.set(k, v);
   const out = {};
   for (const p of PROPERTIES) {
     if (!params.has(p.key)) continue;
