@@ -13,6 +13,11 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 router = APIRouter(tags=["pages"])
 
+#: The panels an embed can show (``panels=forward,backward,steps,editor``), in page order.
+EMBED_PANELS = ("editor", "steps", "forward", "backward")
+#: What an embed shows without ``panels=``: the graphs and the step-through.
+DEFAULT_EMBED_PANELS = ("steps", "forward", "backward")
+
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def get_index(request: Request) -> HTMLResponse:
@@ -22,5 +27,14 @@ def get_index(request: Request) -> HTMLResponse:
 
 @router.get("/embed", response_class=HTMLResponse, include_in_schema=False)
 def get_embed(request: Request) -> HTMLResponse:
-    """The compact view for an iframe: graphs and step-through only (state from the URL)."""
-    return templates.TemplateResponse(request, "embed.html")
+    """The compact view for an iframe: no chrome, chosen panels, optionally read-only."""
+    panels = embed_panels(request.query_params.get("panels"))
+    readonly = request.query_params.get("ro", "") in ("1", "true")
+    return templates.TemplateResponse(request, "embed.html", {"panels": panels, "readonly": readonly})
+
+
+def embed_panels(raw: str | None) -> list[str]:
+    """The known panels named in ``raw`` (comma-separated), in page order; the default if none."""
+    asked = {p.strip() for p in (raw or "").split(",")}
+    chosen = [p for p in EMBED_PANELS if p in asked]
+    return chosen or list(DEFAULT_EMBED_PANELS)
