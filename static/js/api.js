@@ -85,3 +85,33 @@ export function fetchDataset(spec) {
   for (const k of ["n", "noise", "seed"]) if (spec[k] !== undefined && spec[k] !== null) q.set(k, String(spec[k]));
   return request(`/api/datasets/${encodeURIComponent(spec.name)}${q.size ? `?${q}` : ""}`);
 }
+
+/**
+ * POST /api/export/{format}: the analysis as a file (json, dot or latex).
+ * @param {"json"|"dot"|"latex"} format
+ * @param {Record<string, any>} body  the body of POST /api/graph (+ `direction` for dot)
+ * @returns {Promise<{ok: true, blob: Blob, filename: string} | {ok: false, error: {code: string, message: string}}>}
+ */
+export async function exportFile(format, body) {
+  let res;
+  try {
+    res = await fetch(`/api/export/${format}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    return { ok: false, error: { code: "network", message: String(err && err.message ? err.message : err) } };
+  }
+  if (!res.ok) {
+    let error = null;
+    try {
+      error = (await res.json()).error;
+    } catch {
+      error = null;
+    }
+    return { ok: false, error: error ?? { code: `http_${res.status}`, message: `HTTP ${res.status} ${res.statusText}` } };
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") ?? "");
+  return { ok: true, blob: await res.blob(), filename: name ? name[1] : `chainrule.${format}` };
+}
