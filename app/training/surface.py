@@ -13,7 +13,7 @@ import numpy as np
 from app import engine as _engine
 from app.config import LIMITS
 from app.errors import ChainruleError, limit_error
-from app.training.train import load_data, node_count, to_json
+from app.training.train import node_count, split_inputs, to_json
 
 DEFAULT_RESOLUTION = 51
 #: Upper bound on grid points x graph size for one surface.
@@ -59,14 +59,7 @@ def surface(
     if unknown:
         raise ChainruleError("bad_value", f"param(s) {', '.join(unknown)} not inputs of the expression")
     warnings: dict[str, None] = {}
-    columns = load_data(program, data, dataset, warnings)
-    for c in columns:
-        if c in names:
-            raise ChainruleError("bad_value", f"{c!r} is data, so it cannot be a surface param")
-        if c in values:
-            raise ChainruleError("bad_value", f"{c!r} is given in both values and data")
-    fixed = [n for n in program.input_names if n not in columns]
-    env = _engine.resolve_values({k: v for k, v in values.items() if k in fixed}, fixed)
+    columns, env = split_inputs(program, values, names, data, dataset, warnings, role="surface param")
     env.update(columns)
     for p in names:
         if isinstance(env[p], np.ndarray):

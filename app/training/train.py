@@ -149,6 +149,28 @@ def _elem(x: Any, index: tuple[int, ...] | None) -> Any:
     return float(x)
 
 
+def split_inputs(
+    program: Any,
+    values: Mapping[str, Any],
+    params: Sequence[str],
+    data: Mapping[str, Any] | None,
+    dataset: str | Mapping[str, Any] | None,
+    warnings: dict[str, None],
+    role: str = "param",
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The data columns, and every other input resolved from ``values`` (params included).
+    A data column can be neither a param nor also given in ``values``."""
+    columns = load_data(program, data, dataset, warnings)
+    for c in columns:
+        if c in params:
+            raise ChainruleError("bad_value", f"{c!r} is data, so it cannot be a {role}")
+        if c in values:
+            raise ChainruleError("bad_value", f"{c!r} is given in both values and data")
+    fixed = [n for n in program.input_names if n not in columns]
+    resolved = _engine.resolve_values({k: v for k, v in values.items() if k in fixed}, fixed)
+    return columns, resolved
+
+
 def train(
     expression: str,
     values: Mapping[str, Any],
@@ -178,14 +200,7 @@ def train(
     if ignored:
         warnings.setdefault(f"optimizer {spec.name!r} has no {', '.join(ignored)}: ignored")
 
-    columns = load_data(program, data, dataset, warnings)
-    for c in columns:
-        if c in param_names:
-            raise ChainruleError("bad_value", f"{c!r} is data, so it cannot be a param")
-        if c in values:
-            raise ChainruleError("bad_value", f"{c!r} is given in both values and data")
-    fixed_names = [n for n in program.input_names if n not in columns]
-    resolved = _engine.resolve_values({k: v for k, v in values.items() if k in fixed_names}, fixed_names)
+    columns, resolved = split_inputs(program, values, param_names, data, dataset, warnings)
     for name in values:
         if name not in program.input_names:
             warnings.setdefault(f"value {name!r} is not used by the expression")
