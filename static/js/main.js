@@ -4,12 +4,15 @@
 import { katex } from "../build/vendor.mjs";
 import { analyzeGraph, fetchExamples, fetchOps } from "./api.js";
 import { createEditor, freeNames } from "./editor.js";
+import { initEmbed } from "./embed.js";
 import { backwardStep, forwardStep, setOps } from "./explain.js";
+import { initExport } from "./export.js";
 import { fmtFull, fmtNumber, fmtShape, fmtValue, gradMagnitude, isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { layoutInWorker } from "./layout-client.js";
 import { createGraphView, nodeSize } from "./render.js";
+import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createStore, parse, serialize } from "./state.js";
 import { createValuesPanel } from "./values.js";
@@ -602,7 +605,7 @@ function wire() {
     else return;
     event.preventDefault();
   });
-  // Keep the URL in step with the state (issue 5 adds copy-link and compression).
+  // Keep the URL in step with the state (serialize compresses long links; share.js copies them).
   let urlTimer = null;
   store.subscribe((s) => {
     clearTimeout(urlTimer);
@@ -625,7 +628,10 @@ window.addEventListener("resize", () => {
 });
 
 function visibleView() {
-  return window.matchMedia("(max-width: 899px)").matches ? store.get().view : "forward";
+  const preferred = window.matchMedia("(max-width: 899px)").matches ? store.get().view : "forward";
+  // an embed may show only the other graph (panels=backward)
+  const other = preferred === "forward" ? "backward" : "forward";
+  return EMBED && $(`svg-${preferred}`).clientWidth === 0 && $(`svg-${other}`).clientWidth > 0 ? other : preferred;
 }
 
 // ------------------------------------------------------------------ start
@@ -637,6 +643,15 @@ async function start() {
   if (select) select.value = getLanguage();
   applyTheme(initialTheme());
   wire();
+  initShare({ store });
+  initEmbed({ store });
+  initExport({
+    graph: () => (model && vis && layout && layout.x.length === vis.nodes.length ? { model, vis, layout } : null),
+    requestBody: () => {
+      const s = store.get();
+      return { expression: s.expression, values: valuesPanel.values(), ...(s.output ? { output: s.output } : {}) };
+    },
+  });
   setView(store.get().view);
   renderStepper(stepper.get());
   const [ops, exs] = await Promise.all([fetchOps(), fetchExamples()]);
