@@ -15,6 +15,7 @@ import { createGraphView, nodeSize } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createStore, parse, serialize } from "./state.js";
+import { createTrainingPanel } from "./training/panel.js";
 import { createValuesPanel } from "./values.js";
 
 const $ = (id) => document.getElementById(id);
@@ -97,6 +98,10 @@ const valuesPanel = createValuesPanel($("values"), {
   onChange: (texts) => store.set({ values: { ...store.get().values, ...texts } }),
   onSubmit: () => analyse(),
 });
+// The training panel (absent from /embed): its overlay puts the current params and batch into the graph.
+const training = $("training")
+  ? createTrainingPanel($("training"), { store, startValues: () => valuesPanel.values(), loadExpression: (ex) => loadExample(ex), refresh: () => analyse() })
+  : null;
 let valuesTimer = null;
 store.subscribe((_s, changed) => {
   if (changed.has("values")) {
@@ -153,12 +158,12 @@ let missingNames = [];
  */
 async function analyse(opts = {}) {
   const s = store.get();
-  syncValueNames();
+  training?.setNames(syncValueNames());
   const seq = ++analysisSeq;
   inflight?.abort();
   inflight = new AbortController();
   setStatus(t("status.analyzing"));
-  const body = { expression: s.expression, values: valuesPanel.values() };
+  const body = { expression: s.expression, values: { ...valuesPanel.values(), ...training?.overlay() } };
   if (s.output) body.output = s.output;
   if (opts.check) body.check = true;
   const r = await analyzeGraph(body, inflight.signal);
@@ -494,6 +499,7 @@ function changeLanguage(lang) {
   applyTheme(document.documentElement.dataset.theme);
   renderExamplesMenu();
   valuesPanel.relabel();
+  training?.relabel();
   renderStepper(stepper.get());
   renderTable();
   if (selected) inspect(selected);
@@ -654,7 +660,7 @@ async function start() {
   });
   setView(store.get().view);
   renderStepper(stepper.get());
-  const [ops, exs] = await Promise.all([fetchOps(), fetchExamples()]);
+  const [ops, exs] = await Promise.all([fetchOps(), fetchExamples(), training?.ready]);
   if (ops.ok) {
     setOps(ops.data);
     functions = new Set(ops.data.filter((op) => op.callable !== false).map((op) => op.name));
