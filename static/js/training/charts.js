@@ -1,0 +1,79 @@
+// The loss-curve chart: loss against step for every run, drawn up to the current position,
+// with a linear or log y axis. Keyed joins, so stepping updates the paths in place.
+import { axisBottom, axisLeft, line, scaleLinear, scaleLog, scaleSymlog, select } from "../../build/vendor.mjs";
+import { fmtNumber } from "../format.js";
+import { lossSeries } from "./runs.js";
+
+const W = 460;
+const H = 220;
+const M = { top: 12, right: 14, bottom: 32, left: 58 };
+
+/**
+ * @param {SVGSVGElement} svgEl
+ */
+export function createLossChart(svgEl) {
+  const svg = select(svgEl).attr("viewBox", `0 0 ${W} ${H}`).attr("preserveAspectRatio", "xMidYMid meet");
+  const gx = svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${H - M.bottom})`);
+  const gy = svg.append("g").attr("class", "axis y").attr("transform", `translate(${M.left},0)`);
+  const xLabel = svg.append("text").attr("class", "axis-label").attr("x", W - M.right).attr("y", H - 4).attr("text-anchor", "end");
+  const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", M.top - 2).attr("dy", "0.6em");
+  const plot = svg.append("g").attr("class", "plot");
+
+  return {
+    /**
+     * @param {import("./runs.js").Run[]} runs
+     * @param {number} position  steps taken (0 = start)
+     * @param {{log: boolean, stepLabel: string, lossLabel: string}} opts
+     */
+    update(runs, position, opts) {
+      const series = runs.map((r) => lossSeries(r));
+      const all = series.flat().filter(Number.isFinite);
+      const n = Math.max(1, ...series.map((s) => s.length - 1));
+      const x = scaleLinear().domain([0, n]).range([M.left, W - M.right]);
+      let lo = all.length ? Math.min(...all) : 0;
+      let hi = all.length ? Math.max(...all) : 1;
+      if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
+      const positive = lo > 0;
+      const scale = !opts.log ? "linear" : positive ? "log" : "symlog";
+      const y = (scale === "log" ? scaleLog() : scale === "symlog" ? scaleSymlog() : scaleLinear())
+        .domain([lo, hi])
+        .range([H - M.bottom, M.top]);
+      if (scale !== "log") y.nice();
+      gx.call(axisBottom(x).ticks(6).tickFormat((v) => fmtNumber(v, 3)));
+      gy.call(axisLeft(y).ticks(5).tickFormat((v) => fmtNumber(v, 3)));
+      xLabel.text(opts.stepLabel);
+      yLabel.text(opts.lossLabel + (scale === "linear" ? "" : ` (${scale})`));
+      const clampY = (v) => Math.max(M.top - 4, Math.min(H - M.bottom + 4, y(v)));
+      const path = line()
+        .defined((d) => Number.isFinite(d[1]))
+        .x((d) => x(d[0]))
+        .y((d) => clampY(d[1]));
+      const shown = series.map((s, i) => ({ i, points: s.slice(0, Math.min(position, s.length - 1) + 1).map((v, k) => [k, v]) }));
+      plot
+        .selectAll("path.loss")
+        .data(shown, (d) => d.i)
+        .join("path")
+        .attr("class", (d) => `loss run-${d.i % 5}`)
+        .attr("d", (d) => path(d.points));
+      plot
+        .selectAll("circle.now")
+        .data(shown.filter((d) => d.points.length && Number.isFinite(d.points.at(-1)[1])), (d) => d.i)
+        .join("circle")
+        .attr("class", (d) => `now run-${d.i % 5}`)
+        .attr("r", 4)
+        .attr("cx", (d) => x(d.points.at(-1)[0]))
+        .attr("cy", (d) => clampY(d.points.at(-1)[1]));
+      svgEl.dataset.scale = scale;
+      svgEl.dataset.points = String(shown[0]?.points.length ?? 0);
+      svgEl.dataset.losses = JSON.stringify(shown[0]?.points.map((p) => p[1]) ?? []);
+    },
+    clear() {
+      plot.selectAll("*").remove();
+      gx.selectAll("*").remove();
+      gy.selectAll("*").remove();
+      xLabel.text("");
+      yLabel.text("");
+      svgEl.dataset.points = "0";
+    },
+  };
+}

@@ -1,0 +1,615 @@
+// The training panel: which inputs are params, the optimizer, data, batch size, steps;
+// Step / Play / End / Reset through the trajectories of POST /api/train; the update
+// arithmetic, the batch rows, the loss curve and the loss surface. The graph above shows the
+// current params: main.js merges `overlay()` into the values it analyses.
+import { fetchDataset, fetchDatasets, lossSurface, trainModel } from "../api.js";
+import { fmtNumber, fmtValue } from "../format.js";
+import { t } from "../i18n.js";
+import { renderBatch } from "./batch.js";
+import { createLossChart } from "./charts.js";
+import { parseCsv } from "./csv.js";
+import { createOptimizerForm } from "./optimizer.js";
+import { lastPosition, optimizerLabel, runAt, sliceRows, trainRequest } from "./runs.js";
+import { createSurfaceChart, surfaceRanges } from "./surface.js";
+
+const PLAY_MS = 350;
+const MAX_STEPS = 10000;
+const RESETS = ["expression", "values", "output", "trainParams", "optimizer", "trainData", "csv", "batchSize", "trainSteps", "compare"];
+
+/**
+ * @param {HTMLElement} root  the #training section (templates/_training.html)
+ * @param {{store: ReturnType<typeof import("../state.js").createStore>,
+ *          startValues: () => Record<string, any>,
+ *          loadExpression: (ex: {expression: string, values: Record<string, any>, output?: string}) => void,
+ *          refresh: () => void}} host
+ *   startValues: the parsed values panel; loadExpression: put an expression and values in the
+ *   editor; refresh: analyse the graph again (it reads overlay())
+ */
+export function createTrainingPanel(root, host) {
+  const { store } = host;
+  const $ = (id) => root.querySelector(`#${id}`);
+  let listing = { datasets: [], optimizers: [], examples: [] };
+  let menu = []; // training example menu entries: {key, ex, compare}
+  let names = []; // free names of the expression
+  /** @type {import("./runs.js").Run[]|null} */
+  let runs = null;
+  let runsKey = null;
+  let surface = null;
+  let playTimer = null;
+  let busy = null; // the pending ensureRuns promise
+  let errorText = "";
+  const datasetCache = new Map();
+  let restored = false;
+
+  const lossChart = createLossChart($("train-loss-chart"));
+  const surfaceChart = createSurfaceChart($("train-surface"));
+  const optForm = createOptimizerForm($("train-optimizer"), (cfg) => store.set({ optimizer: cfg }));
+
+  // ---------------------------------------------------------------- data
+
+  /** The data columns of the current choice, or null (none, not loaded yet, bad CSV). */
+  function dataColumns() {
+    const s = store.get();
+    if (s.trainData === "csv") {
+      const p = parseCsv(s.csv);
+      return p.ok ? p.columns : null;
+    }
+    if (s.trainData) return datasetCache.get(s.trainData) ?? null;
+    return null;
+  }
+
+  async function loadDataset(name) {
+    if (!name || name === "csv" || datasetCache.has(name)) return;
+    const r = await fetchDataset({ name });
+    if (r.ok) datasetCache.set(name, r.data.columns);
+  }
+
+  const dataNames = () => Object.keys(dataColumns() ?? {});
+
+  /** The train setup the panel state describes. */
+  function setup() {
+    const s = store.get();
+    const data = dataNames();
+    const values = Object.fromEntries(Object.entries(host.startValues()).filter(([k]) => !data.includes(k)));
+    return {
+      expression: s.expression,
+      output: s.output,
+      values,
+      params: s.trainParams.filter((p) => names.includes(p) && !data.includes(p)),
+      data: s.trainData === "csv" ? dataColumns() : null,
+      dataset: s.trainData && s.trainData !== "csv" ? s.trainData : null,
+      batchSize: s.batchSize,
+      steps: s.trainSteps,
+    };
+  }
+
+  const optimizers = () => [store.get().optimizer, ...store.get().compare];
+  const keyOf = (su) => JSON.stringify([su, optimizers()]);
+
+  // ---------------------------------------------------------------- runs
+
+  function invalidate() {
+    if (!runs) return;
+    if (keyOf(setup()) === runsKey) return;
+    stop();
+    runs = null;
+    runsKey = null;
+    surface = null;
+    if (store.get().trainStep !== -1) store.set({ trainStep: -1 });
+    render();
+    host.refresh();
+  }
+
+  /** Fetch every optimizer's trajectory for the current setup (once per setup). */
+  function ensureRuns() {
+    const su = setup();
+    const key = keyOf(su);
+    if (runs && runsKey === key) return Promise.resolve(true);
+    if (busy && busy.key === key) return busy.promise;
+    const promise = (async () => {
+      errorText = "";
+      if (!su.params.length) return fail(t("train.needParams"));
+      if (store.get().trainData === "csv" && !su.data) return fail(t("train.csvInvalid"));
+      setStatus(t("train.running"));
+      const results = await Promise.all(optimizers().map((opt) => trainModel(trainRequest(su, opt))));
+      if (keyOf(setup()) !== key) return false;
+      const bad = results.find((r) => !r.ok);
+      if (bad) return fail(bad.error.message);
+      runs = results.map((r, i) => ({ optimizer: optimizers()[i], result: r.data }));
+      runsKey = key;
+      setStatus(results.flatMap((r) => r.data.warnings ?? []).join(" "));
+      loadSurface(su);
+      return true;
+    })();
+    busy = { key, promise };
+    promise.finally(() => {
+      if (busy?.promise === promise) busy = null;
+    });
+    return promise;
+  }
+
+  function fail(message) {
+    errorText = message;
+    setStatus(message, true);
+    return false;
+  }
+
+  /** The loss surface over the params, when there are one or two scalar ones. */
+  async function loadSurface(su) {
+    surface = null;
+    const first = runs[0].result.trajectory[0]?.params ?? {};
+    const scalar = su.params.every((p) => typeof first[p] === "number");
+    if (!scalar || su.params.length > 2) {
+      $("train-surface-note").textContent = t("train.surfaceNone");
+      surfaceChart.clear();
+      return;
+    }
+    $("train-surface-note").textContent = t(su.params.length === 1 ? "train.surfaceCurve" : "train.surfaceContour");
+    const body = {
+      expression: su.expression,
+      values: su.values,
+      params: su.params,
+      ranges: surfaceRanges(runs, su.params),
+      resolution: su.params.length === 1 ? 201 : 41,
+    };
+    if (su.output) body.output = su.output;
+    if (su.data) body.data = su.data;
+    if (su.dataset) body.dataset = su.dataset;
+    const key = runsKey;
+    const r = await lossSurface(body);
+    if (key !== runsKey) return;
+    if (!r.ok) {
+      $("train-surface-note").textContent = r.error.message;
+      return;
+    }
+    surface = r.data;
+    render();
+  }
+
+  // ---------------------------------------------------------------- position
+
+  const position = () => store.get().trainStep;
+
+  async function go(k) {
+    if (!(await ensureRuns())) return stop();
+    const n = lastPosition(runs[0]);
+    const next = Math.max(0, Math.min(k, n));
+    store.set({ trainStep: next });
+    render();
+    host.refresh();
+    if (next >= n) stop();
+  }
+
+  function stop() {
+    clearInterval(playTimer);
+    playTimer = null;
+    renderPlay();
+  }
+
+  async function play() {
+    if (playTimer) return stop();
+    if (!(await ensureRuns())) return;
+    if (position() >= lastPosition(runs[0])) await go(0);
+    playTimer = setInterval(() => go(position() + 1), PLAY_MS);
+    renderPlay();
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function setStatus(text, error = false) {
+    const el = $("train-status");
+    el.textContent = text;
+    el.classList.toggle("error", error);
+  }
+
+  function renderPlay() {
+    const btn = $("train-play");
+    btn.setAttribute("aria-pressed", String(Boolean(playTimer)));
+    btn.textContent = playTimer ? t("train.pause") : t("train.play");
+  }
+
+  function renderParams() {
+    const s = store.get();
+    const data = dataNames();
+    const box = $("train-params");
+    const candidates = names.filter((n) => !data.includes(n));
+    if (!candidates.length) {
+      const p = document.createElement("p");
+      p.className = "help";
+      p.textContent = t("train.noInputs");
+      return box.replaceChildren(p);
+    }
+    box.replaceChildren(
+      ...candidates.map((name) => {
+        const label = document.createElement("label");
+        label.className = "param-tick";
+        const cb = document.createElement("input");
+        cb.type = "checkbox";
+        cb.value = name;
+        cb.checked = s.trainParams.includes(name);
+        cb.addEventListener("change", () => {
+          const set = new Set(store.get().trainParams);
+          if (cb.checked) set.add(name);
+          else set.delete(name);
+          store.set({ trainParams: names.filter((n) => set.has(n)) });
+        });
+        const span = document.createElement("span");
+        span.textContent = name;
+        label.append(cb, span);
+        return label;
+      }),
+    );
+  }
+
+  function renderDataInfo() {
+    const s = store.get();
+    $("train-csv-box").hidden = s.trainData !== "csv";
+    const info = $("train-data-info");
+    const cols = dataColumns();
+    if (s.trainData === "csv") {
+      const p = parseCsv(s.csv);
+      const st = $("train-csv-status");
+      st.textContent = p.ok ? t("train.csvOk", { rows: p.rows, columns: Object.keys(p.columns).join(", ") }) : t(p.error.key, p.error.params);
+      st.classList.toggle("error", !p.ok && s.csv.trim() !== "");
+    }
+    if (!s.trainData) info.textContent = t("train.dataNone");
+    else if (cols) {
+      const d = listing.datasets.find((x) => x.name === s.trainData);
+      const rows = Object.values(cols)[0]?.length ?? 0;
+      info.textContent = t("train.dataInfo", { columns: Object.keys(cols).join(", "), rows }) + (d ? ` ${d.description}.` : "");
+    } else info.textContent = "";
+    $("train-batch").disabled = !s.trainData;
+  }
+
+  function renderCompare() {
+    const list = $("train-compare");
+    const cmp = store.get().compare;
+    list.replaceChildren(
+      ...cmp.map((opt, i) => {
+        const li = document.createElement("li");
+        li.className = `run-chip run-${(i + 1) % 5}`;
+        const sw = document.createElement("span");
+        sw.className = "swatch-run";
+        sw.setAttribute("aria-hidden", "true");
+        const label = document.createElement("span");
+        label.textContent = optimizerLabel(opt);
+        const rm = document.createElement("button");
+        rm.type = "button";
+        rm.className = "small";
+        rm.textContent = "×";
+        rm.setAttribute("aria-label", t("train.compareRemove", { label: optimizerLabel(opt) }));
+        rm.addEventListener("click", () => store.set({ compare: store.get().compare.filter((_, j) => j !== i) }));
+        li.append(sw, label, rm);
+        return li;
+      }),
+    );
+    $("train-compare-help").hidden = cmp.length > 0;
+  }
+
+  function renderExamplesMenu() {
+    const sel = $("train-example");
+    const ph = document.createElement("option");
+    ph.value = "";
+    ph.textContent = t("train.examplePlaceholder");
+    sel.replaceChildren(
+      ph,
+      ...menu.map((m, i) => {
+        const o = document.createElement("option");
+        o.value = String(i);
+        const key = `train.ex.${m.key}`;
+        o.textContent = t(key) === key ? m.title : t(key);
+        return o;
+      }),
+    );
+  }
+
+  function renderDataSelect() {
+    const sel = $("train-data");
+    const mk = (value, text) => {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = text;
+      return o;
+    };
+    sel.replaceChildren(
+      mk("", t("train.dataNoneOption")),
+      ...listing.datasets.map((d) => mk(d.name, t("train.dataset", { name: d.name }))),
+      mk("csv", t("train.dataCsv")),
+    );
+    sel.value = store.get().trainData;
+  }
+
+  /** Everything that depends on the runs and the position. */
+  function render() {
+    const s = store.get();
+    const k = s.trainStep;
+    const ready = runs && k >= 0;
+    const n = runs ? lastPosition(runs[0]) : 0;
+    const range = $("train-position");
+    range.max = String(Math.max(n, 1));
+    range.value = String(Math.max(k, 0));
+    range.disabled = !runs;
+    $("train-counter").textContent = ready ? t("train.counter", { k, n }) : t("train.notStarted");
+    root.dataset.position = String(k);
+    root.dataset.state = ready ? (k >= n ? "end" : "running") : "idle";
+    renderUpdate(ready ? runAt(runs[0], k) : null);
+    renderRuns(ready ? k : -1);
+    const box = $("train-batch-box");
+    const entry = ready ? runAt(runs[0], k).entry : null;
+    box.hidden = !renderBatch($("train-batch-table"), $("train-batch-caption"), entry, dataColumns(), runs?.[0].result.data_rows);
+    if (ready) {
+      lossChart.update(runs, k, { log: $("train-log").checked, stepLabel: t("train.axisStep"), lossLabel: t("train.axisLoss") });
+      if (surface) surfaceChart.update(surface, runs, k, { lossLabel: t("train.axisLoss") });
+    } else {
+      lossChart.clear();
+      surfaceChart.clear();
+      if (!runs) $("train-surface-note").textContent = t("train.surfaceIdle");
+    }
+  }
+
+  function renderUpdate(st) {
+    const box = $("train-update");
+    const formula = $("train-formula");
+    const opt = runs?.[0].result.optimizer;
+    if (!st) {
+      box.replaceChildren(paragraph(errorText || t("train.idleHelp")));
+      formula.replaceChildren();
+      return;
+    }
+    const parts = [];
+    if (st.update) {
+      const h = document.createElement("p");
+      h.className = "update-head";
+      h.textContent = t("train.updateHead", { k: st.position, loss: fmtNumber(st.previous.loss) });
+      parts.push(h);
+      for (const [name, u] of Object.entries(st.update)) {
+        for (const line of u.lines) {
+          const code = document.createElement("code");
+          code.className = "update-line";
+          code.dataset.param = name;
+          if (u.index) code.dataset.index = u.index.join(",");
+          code.textContent = line;
+          parts.push(code);
+        }
+      }
+      if (Object.values(st.update).some((u) => u.index)) parts.push(paragraph(t("train.updateTensor")));
+    } else parts.push(paragraph(t("train.atStart")));
+    box.replaceChildren(...parts);
+    if (opt) {
+      const spec = listing.optimizers.find((o) => o.name === opt.name);
+      const h = document.createElement("p");
+      h.className = "formula-head";
+      h.textContent = t("train.formulaHead", { torch: spec?.torch ?? opt.name });
+      const lines = opt.formula.map((f) => {
+        const c = document.createElement("code");
+        c.textContent = f;
+        return c;
+      });
+      formula.replaceChildren(h, ...lines);
+    }
+  }
+
+  function renderRuns(k) {
+    const tbody = $("train-runs").querySelector("tbody");
+    $("train-runs").hidden = !runs || k < 0;
+    if (!runs || k < 0) return tbody.replaceChildren();
+    tbody.replaceChildren(
+      ...runs.map((run, i) => {
+        const st = runAt(run, k);
+        const tr = document.createElement("tr");
+        tr.className = `run-${i % 5}`;
+        tr.dataset.run = String(i);
+        tr.dataset.params = JSON.stringify(st.params);
+        tr.dataset.loss = String(st.loss);
+        const th = document.createElement("th");
+        th.scope = "row";
+        const sw = document.createElement("span");
+        sw.className = "swatch-run";
+        sw.setAttribute("aria-hidden", "true");
+        const spec = listing.optimizers.find((o) => o.name === run.optimizer.name);
+        th.append(sw, document.createTextNode(` ${optimizerLabel({ ...run.optimizer, name: spec?.title ?? run.optimizer.name })}`));
+        const loss = document.createElement("td");
+        loss.textContent = fmtNumber(st.loss);
+        const params = document.createElement("td");
+        params.textContent = Object.entries(st.params)
+          .map(([p, v]) => `${p} = ${fmtValue(v)}`)
+          .join(", ");
+        tr.append(th, loss, params);
+        return tr;
+      }),
+    );
+  }
+
+  function paragraph(text) {
+    const p = document.createElement("p");
+    p.className = "help";
+    p.textContent = text;
+    return p;
+  }
+
+  function renderAll() {
+    renderExamplesMenu();
+    renderDataSelect();
+    optForm.set(store.get().optimizer);
+    renderParams();
+    renderDataInfo();
+    renderCompare();
+    $("train-batch").value = String(store.get().batchSize);
+    $("train-steps").value = String(store.get().trainSteps);
+    $("train-csv").value = store.get().csv;
+    renderPlay();
+    render();
+  }
+
+  // ---------------------------------------------------------------- examples
+
+  /** Training examples, plus one "compare" entry per group that differs only in optimizer. */
+  function buildMenu(examples) {
+    const entries = examples.map((ex) => ({ key: ex.id, title: ex.title, ex, compare: [] }));
+    const groups = new Map();
+    for (const ex of examples) {
+      const { id, title, description, optimizer, ...rest } = ex;
+      const key = JSON.stringify(rest);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(ex);
+    }
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      const [first, ...others] = group;
+      entries.push({
+        key: group.map((e) => e.id).join("+"),
+        title: t("train.exCompare", { titles: group.map((e) => optimizerLabel(e.optimizer)).join(" / ") }),
+        ex: first,
+        compare: others.map((e) => e.optimizer),
+      });
+    }
+    return entries;
+  }
+
+  /** Put a CSV text for inline data (so an example's data can be edited in the panel). */
+  function toCsv(data) {
+    const cols = Object.keys(data);
+    const header = cols.flatMap((c) => (Array.isArray(data[c][0]) ? data[c][0].map((_, j) => `${c}[${j}]`) : [c]));
+    const rows = data[cols[0]].map((_, i) => cols.flatMap((c) => (Array.isArray(data[c][i]) ? data[c][i] : [data[c][i]])).join(","));
+    return [header.join(","), ...rows].join("\n");
+  }
+
+  async function loadExample(entry) {
+    stop();
+    const ex = entry.ex;
+    const dataset = typeof ex.dataset === "string" ? ex.dataset : ex.dataset?.name ?? "";
+    await loadDataset(dataset);
+    runs = null;
+    runsKey = null;
+    surface = null;
+    errorText = "";
+    store.set({
+      trainParams: ex.params ?? [],
+      optimizer: ex.optimizer ?? { name: "sgd" },
+      compare: entry.compare,
+      trainData: ex.data ? "csv" : dataset,
+      csv: ex.data ? toCsv(ex.data) : "",
+      batchSize: ex.batch_size ?? 0,
+      trainSteps: ex.steps ?? 10,
+      trainStep: -1,
+    });
+    host.loadExpression({ expression: ex.expression, values: ex.values ?? {}, output: ex.output });
+    renderAll();
+    const desc = $("train-example-desc");
+    const dkey = `train.exDesc.${ex.id}`;
+    desc.textContent = entry.compare.length ? t("train.exCompareDesc") : t(dkey) === dkey ? ex.description ?? "" : t(dkey);
+    // the trajectory at once, so the surface and the start point show before the first Step
+    if (await ensureRuns()) await go(0);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function wire() {
+    $("train-example").addEventListener("change", (e) => {
+      const entry = menu[Number(e.target.value)];
+      if (e.target.value !== "" && entry) loadExample(entry);
+    });
+    $("train-data").addEventListener("change", async (e) => {
+      const v = e.target.value;
+      await loadDataset(v);
+      store.set({ trainData: v });
+      renderParams();
+      renderDataInfo();
+      host.refresh();
+    });
+    let csvTimer = null;
+    $("train-csv").addEventListener("input", (e) => {
+      clearTimeout(csvTimer);
+      csvTimer = setTimeout(() => {
+        store.set({ csv: e.target.value });
+        renderParams();
+        renderDataInfo();
+        host.refresh();
+      }, 300);
+    });
+    const intInput = (id, prop, min, max) =>
+      $(id).addEventListener("change", (e) => {
+        const v = Number(e.target.value);
+        const ok = Number.isInteger(v) && v >= min && v <= max;
+        e.target.setAttribute("aria-invalid", String(!ok));
+        e.target.classList.toggle("invalid", !ok);
+        if (ok) store.set({ [prop]: v });
+      });
+    intInput("train-batch", "batchSize", 0, 5000);
+    intInput("train-steps", "trainSteps", 1, MAX_STEPS);
+    $("train-step").addEventListener("click", () => go(Math.max(position(), 0) + 1));
+    $("train-play").addEventListener("click", () => play());
+    $("train-end").addEventListener("click", async () => {
+      stop();
+      if (await ensureRuns()) go(lastPosition(runs[0]));
+    });
+    $("train-reset").addEventListener("click", () => {
+      stop();
+      store.set({ trainStep: -1 });
+      render();
+      host.refresh();
+    });
+    $("train-position").addEventListener("input", (e) => {
+      stop();
+      go(Number(e.target.value));
+    });
+    $("train-log").addEventListener("change", () => render());
+    $("train-compare-add").addEventListener("click", () => {
+      store.set({ compare: [...store.get().compare, { ...store.get().optimizer }] });
+    });
+    store.subscribe((_s, changed) => {
+      if (changed.has("compare")) renderCompare();
+      if (changed.has("trainParams") && !root.contains(document.activeElement)) renderParams();
+      if (RESETS.some((p) => changed.has(p))) queueMicrotask(invalidate);
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  wire();
+  const ready = (async () => {
+    const r = await fetchDatasets();
+    if (r.ok) listing = r.data;
+    menu = buildMenu(listing.examples ?? []);
+    optForm.setListing(listing.optimizers ?? []);
+    await loadDataset(store.get().trainData);
+    renderAll();
+  })();
+
+  return {
+    /** Resolves once the optimizers, datasets and the chosen data are loaded. */
+    ready,
+    /**
+     * The free names of the current expression (main.js calls this after each analysis).
+     * @param {string[]} list
+     */
+    setNames(list) {
+      const changed = JSON.stringify(list) !== JSON.stringify(names);
+      names = list;
+      if (changed) renderParams();
+      if (!restored) {
+        // a link that opens at a training step: train, then show that step
+        restored = true;
+        const k = store.get().trainStep;
+        if (k >= 0 && setup().params.length) ensureRuns().then((ok) => ok && go(k));
+      }
+    },
+    /**
+     * Values that override the values panel in the graph: the data rows of the current batch
+     * (all rows before training) and the params at the current training step.
+     * @returns {Record<string, any>}
+     */
+    overlay() {
+      const cols = dataColumns() ?? {};
+      const k = store.get().trainStep;
+      if (!runs || k < 0) return { ...cols };
+      const st = runAt(runs[0], k);
+      return { ...sliceRows(cols, st.entry?.batch), ...st.params };
+    },
+    /** Re-render every text after a language change. */
+    relabel() {
+      menu = buildMenu(listing.examples ?? []);
+      renderAll();
+    },
+  };
+}
