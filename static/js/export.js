@@ -181,6 +181,11 @@ function offscreen(width, height) {
   return { host, svg };
 }
 
+/** The exported properties' computed values for an element. */
+function styleOf(el, cs = getComputedStyle(el)) {
+  return Object.fromEntries(STYLE_PROPS.map((p) => [p, cs.getPropertyValue(p)]));
+}
+
 /** Render with render.js off screen, inline the computed styles, return standalone SVG text. */
 function svgFromView(vis, layout, direction, display) {
   const { host, svg } = offscreen(Math.max(200, layout.width + 2 * PAD), Math.max(200, layout.height + 2 * PAD));
@@ -192,6 +197,9 @@ function svgFromView(vis, layout, direction, display) {
     const clone = svg.cloneNode(true);
     const from = [...svg.querySelectorAll("*")];
     const to = [...clone.querySelectorAll("*")];
+    // Inline what differs from the parent (the rest inherits), plus opacity, which does not.
+    const computed = new Map([[svg, styleOf(svg)]]);
+    const rootStyle = computed.get(svg);
     from.forEach((el, i) => {
       const copy = to[i];
       const cs = getComputedStyle(el);
@@ -199,15 +207,19 @@ function svgFromView(vis, layout, direction, display) {
         copy.remove();
         return;
       }
-      if (el.tagName === "title") return;
-      const style = STYLE_PROPS.map((p) => [p, cs.getPropertyValue(p)]).filter(([, v]) => v && v !== "normal" && v !== "auto");
-      copy.setAttribute("style", style.map(([p, v]) => `${p}:${v}`).join(";"));
       copy.removeAttribute("tabindex");
       copy.removeAttribute("class");
+      if (el.tagName === "title") return;
+      const mine = styleOf(el, cs);
+      computed.set(el, mine);
+      const parent = computed.get(el.parentNode) ?? rootStyle;
+      const own = STYLE_PROPS.filter((p) => mine[p] !== parent[p] || (p === "opacity" && mine[p] !== "1"));
+      if (own.length) copy.setAttribute("style", own.map((p) => `${p}:${mine[p]}`).join(";"));
+      else copy.removeAttribute("style");
     });
     clone.querySelector("g.viewport, g")?.removeAttribute("transform");
     const [x, y, w, h] = [box.x - PAD, box.y - PAD, box.width + 2 * PAD, box.height + 2 * PAD];
-    clone.removeAttribute("style");
+    clone.setAttribute("style", STYLE_PROPS.filter((p) => p !== "opacity").map((p) => `${p}:${rootStyle[p]}`).join(";"));
     clone.removeAttribute("class");
     clone.removeAttribute("role");
     clone.removeAttribute("aria-label");
