@@ -13,6 +13,8 @@ inf/NaN results are reported as warnings rather than errors.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -317,3 +319,27 @@ def _finite(v: Any) -> bool:
 def compile_program(expression: str, output: str | None = None) -> Program:
     """Parse and build ``expression`` into a reusable :class:`Program`."""
     return Program(build_graph(expression, output))
+
+
+CACHE_ENTRIES = 128  # compiled programs kept for reuse
+CACHE_MAX_NODES = 20_000  # larger programs are not kept (memory)
+_cache: OrderedDict[tuple[str, str | None, Any], Program] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_program(expression: str, output: str | None = None) -> Program:
+    """:func:`compile_program`, remembering recent small programs: the page re-sends the same
+    text with new values on every edit of a value and every training step."""
+    key = (expression, output, LIMITS)  # a program is only valid under the limits it passed
+    with _cache_lock:
+        program = _cache.get(key)
+        if program is not None:
+            _cache.move_to_end(key)
+            return program
+    program = compile_program(expression, output)
+    if program.node_count <= CACHE_MAX_NODES:
+        with _cache_lock:
+            _cache[key] = program
+            while len(_cache) > CACHE_ENTRIES:
+                _cache.popitem(last=False)
+    return program

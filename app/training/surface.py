@@ -53,7 +53,7 @@ def surface(
         raise ChainruleError("bad_value", "resolution must be an integer >= 2")
     if resolution > LIMITS.max_grid:
         raise limit_error("resolution", LIMITS.max_grid, "CHAINRULE_MAX_GRID", resolution)
-    program = _engine.compile_program(expression, output)
+    program = _engine.cached_program(expression, output)
     names = list(params)
     unknown = [p for p in names if p not in program.input_names]
     if unknown:

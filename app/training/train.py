@@ -192,7 +192,7 @@ def train(
         raise ChainruleError("bad_value", "values must map input names to values")
     steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
     seed = _check_int("seed", seed, 0)
-    program = _engine.compile_program(expression, output)
+    program = _engine.cached_program(expression, output)
     param_names = _check_names(params, program)
     warnings: dict[str, None] = {}  # an ordered set
     ignored: list[str] = []
