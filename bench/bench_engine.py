@@ -47,6 +47,7 @@ torch.set_num_threads(int(THREADS))
 torch.set_num_interop_threads(int(THREADS))
 
 from app.engine import Program, analyze, compile_program  # noqa: E402
+from app.engine.analysis import render  # noqa: E402
 from app.engine.values import resolve_values  # noqa: E402
 from bench import peers  # noqa: E402
 from bench.workloads import (  # noqa: E402
@@ -464,12 +465,18 @@ def main() -> int:
                         "", None))
         print_progress(rows[-1])
 
-        result = analyze(TENSOR_MLP_TEXT, data, arrays="numpy")
-        body = orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY)
-        t_dump, _ = single(lambda: orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY),
-                           repeats * 3, min_time)
+        # Serialization = building the response from a finished run (render, which serializes
+        # each distinct array into an orjson Fragment) + orjson.dumps of the whole.
+        program = compile_program(TENSOR_MLP_TEXT)
+        finished = program.run(resolve_values(data, program.input_names))
+
+        def serialize() -> bytes:
+            return orjson.dumps(render(program, finished, "numpy"), option=orjson.OPT_SERIALIZE_NUMPY)
+
+        body = serialize()
+        t_dump, _ = single(serialize, repeats * 3, min_time)
         ok = t_dump < 0.020
-        rows.append(row("orjson.dumps(analyze(arrays=numpy))", label, t_dump, "", None, "< 20 ms", ok,
+        rows.append(row("serialize: render + orjson.dumps", label, t_dump, "", None, "< 20 ms", ok,
                         f"{len(body) / 1e6:.1f} MB"))
         print_progress(rows[-1])
 

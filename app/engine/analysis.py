@@ -6,23 +6,26 @@ This is the response of ``POST /api/graph`` and of the Python API's ``analyze``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from app.engine.autodiff import Program, Run, cached_program
 from app.engine.check import gradient_check
-from app.engine.encode import encode
+from app.engine.encode import ArrayFragments, encode
 from app.engine.graph import Graph
 from app.engine.ops import fill_formula
 from app.engine.values import resolve_values
+
+Encoder = Callable[[Any, str], Any]
 
 
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, arrays: str = "list") -> dict[str, Any]:
     """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
 
-    ``arrays="numpy"`` leaves tensors as C-contiguous numpy arrays for orjson (HTTP path).
+    ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
+    serialized once; ``orjson.dumps`` the result.
     """
     with gc_paused():
         program = cached_program(expression, output)
@@ -61,20 +64,22 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
     """The JSON-ready dict of a finished run (``mode``: list | numpy | summary)."""
     graph = program.graph
     ids = [f"n{i}" for i in range(len(graph.nodes))]
+    encode_: Encoder = ArrayFragments() if mode == "numpy" else encode
     return {
         "output": ids[graph.output],
         "output_name": graph.output_name,
-        "value": encode(run.value, mode),
-        "nodes": _nodes(graph, run, ids, mode),
-        "edges": _edges(graph, run, ids, mode),
+        "value": encode_(run.value, mode),
+        "nodes": _nodes(graph, run, ids, mode, encode_),
+        "edges": _edges(graph, run, ids, mode, encode_),
         "forward_order": ids,
         "backward_order": [ids[i] for i in run.backward_order],
-        "gradients": {name: encode(g, mode) for name, g in run.input_grads.items()},
+        "gradients": {name: encode_(g, mode) for name, g in run.input_grads.items()},
         "warnings": run.warnings,
     }
 
 
-def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
+def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
+           encode: Encoder) -> list[dict[str, Any]]:
     labels, formulas = graph.labels(), graph.formulas()
     out = []
     for node, value, grad in zip(graph.nodes, run.values, run.grads, strict=True):
@@ -95,7 +100,8 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, 
     return out
 
 
-def _edges(graph: Graph, run: Run, ids: list[str], mode: str) -> list[dict[str, Any]]:
+def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
+           encode: Encoder) -> list[dict[str, Any]]:
     labels = graph.labels()
     out = []
     edge_local, edge_grad = run.edge_local, run.edge_grad

@@ -527,9 +527,9 @@ def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:
 
 
 def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
-    logp, _, n = _ce_parts(logits, target)
     if np.shape(target) != np.shape(logits):
         return np.zeros(np.shape(target))  # class indices are not differentiable
+    logp, _, n = _ce_parts(logits, target)
     return -g * logp / n
 
 

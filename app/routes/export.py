@@ -65,8 +65,9 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
     render, media_type, extension = FORMATS[format]
     values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
+        # JSON goes straight to orjson (arrays serialized natively); DOT and LaTeX read numbers.
         analysis = analyze(request.expression, values, request.output, request.detail, request.check,
-                           arrays="numpy")
+                           arrays="numpy" if format == "json" else "list")
         body = render(analysis, request)
     name = filename(analysis.get("output_name"), extension,
                     request.direction if format == "dot" else None)
