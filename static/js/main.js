@@ -158,7 +158,9 @@ let missingNames = [];
  */
 async function analyse(opts = {}) {
   const s = store.get();
-  training?.setNames(syncValueNames());
+  // (not `training?.setNames(syncValueNames())`: `?.` would skip the sync where there is no panel)
+  const names = syncValueNames();
+  training?.setNames(names);
   const seq = ++analysisSeq;
   inflight?.abort();
   inflight = new AbortController();
