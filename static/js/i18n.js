@@ -243,6 +243,7 @@ export const STRINGS = {
     "train.batchCaption": "{b} of {n} rows: {rows}.",
     "train.batchMeanNote": "The batch loss {mean} is the mean of the rows' losses, and the batch gradient the mean of their gradients.",
     "train.batchNoPerExample": "(Per-row losses are computed for batches of at most 16 rows.)",
+    "train.batchNotMean": "Here the loss is not the mean over the rows (use mean(…) in the expression), so the batch loss and gradient are not the rows' means.",
   },
   vi: {
     // share, embed, export (issue 5)
@@ -484,6 +485,7 @@ export const STRINGS = {
     "train.batchCaption": "{b} trên {n} dòng: {rows}.",
     "train.batchMeanNote": "Mất mát của lô {mean} là trung bình mất mát của các dòng, và gradient của lô là trung bình gradient của chúng.",
     "train.batchNoPerExample": "(Mất mát từng dòng được tính cho lô có tối đa 16 dòng.)",
+    "train.batchNotMean": "Ở đây mất mát không phải trung bình theo các dòng (hãy dùng mean(…) trong biểu thức), nên mất mát và gradient của lô không phải trung bình của các dòng.",
   },
 };
 
