@@ -53,7 +53,11 @@ export function renderBatch(table, caption, entry, columns, dataRows) {
   const meanLoss = losses ? losses.map(toNumber).reduce((a, b) => a + b, 0) / losses.length : null;
   caption.textContent =
     t("train.batchCaption", { b: rows.length, n: dataRows ?? rows.length, rows: rows.slice(0, 12).join(", ") + (rows.length > 12 ? ", …" : "") }) +
-    (losses ? ` ${t("train.batchMeanNote", { mean: fmtNumber(meanLoss) })}` : ` ${t("train.batchNoPerExample")}`);
+    (!losses
+      ? ` ${t("train.batchNoPerExample")}`
+      : Math.abs(meanLoss - toNumber(entry.loss)) <= 1e-9 * Math.max(1, Math.abs(meanLoss))
+        ? ` ${t("train.batchMeanNote", { mean: fmtNumber(meanLoss) })}`
+        : ` ${t("train.batchNotMean")}`);
   return true;
 }
 

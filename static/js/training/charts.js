@@ -6,7 +6,7 @@ import { lossSeries } from "./runs.js";
 
 const W = 460;
 const H = 220;
-const M = { top: 12, right: 14, bottom: 32, left: 58 };
+const M = { top: 22, right: 14, bottom: 32, left: 58 };
 
 /**
  * @param {SVGSVGElement} svgEl
@@ -16,7 +16,7 @@ export function createLossChart(svgEl) {
   const gx = svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${H - M.bottom})`);
   const gy = svg.append("g").attr("class", "axis y").attr("transform", `translate(${M.left},0)`);
   const xLabel = svg.append("text").attr("class", "axis-label").attr("x", W - M.right).attr("y", H - 4).attr("text-anchor", "end");
-  const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", M.top - 2).attr("dy", "0.6em");
+  const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", 12);
   const plot = svg.append("g").attr("class", "plot");
 
   return {

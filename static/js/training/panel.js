@@ -30,6 +30,7 @@ export function createTrainingPanel(root, host) {
   const $ = (id) => root.querySelector(`#${id}`);
   let listing = { datasets: [], optimizers: [], examples: [] };
   let menu = []; // training example menu entries: {key, ex, compare}
+  let chosen = ""; // the menu entry last loaded
   let names = []; // free names of the expression
   /** @type {import("./runs.js").Run[]|null} */
   let runs = null;
@@ -150,7 +151,7 @@ export function createTrainingPanel(root, host) {
       values: su.values,
       params: su.params,
       ranges: surfaceRanges(runs, su.params),
-      resolution: su.params.length === 1 ? 201 : 41,
+      resolution: su.params.length === 1 ? 101 : 41, // the server caps it at 101 (CHAINRULE_MAX_GRID)
     };
     if (su.output) body.output = su.output;
     if (su.data) body.data = su.data;
@@ -301,6 +302,7 @@ export function createTrainingPanel(root, host) {
         return o;
       }),
     );
+    sel.value = chosen;
   }
 
   function renderDataSelect() {
@@ -507,7 +509,10 @@ export function createTrainingPanel(root, host) {
   function wire() {
     $("train-example").addEventListener("change", (e) => {
       const entry = menu[Number(e.target.value)];
-      if (e.target.value !== "" && entry) loadExample(entry);
+      if (e.target.value !== "" && entry) {
+        chosen = e.target.value;
+        loadExample(entry);
+      }
     });
     $("train-data").addEventListener("change", async (e) => {
       const v = e.target.value;

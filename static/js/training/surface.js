@@ -7,7 +7,7 @@ import { paramSeries, toNumber } from "./runs.js";
 
 const W = 460;
 const H = 300;
-const M = { top: 12, right: 14, bottom: 34, left: 58 };
+const M = { top: 22, right: 14, bottom: 34, left: 58 };
 
 /**
  * The trajectories' range of each param, padded, for the surface request.
@@ -48,7 +48,7 @@ export function createSurfaceChart(svgEl) {
   const gx = svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${H - M.bottom})`);
   const gy = svg.append("g").attr("class", "axis y").attr("transform", `translate(${M.left},0)`);
   const xLabel = svg.append("text").attr("class", "axis-label").attr("x", W - M.right).attr("y", H - 4).attr("text-anchor", "end");
-  const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", M.top - 2).attr("dy", "0.6em");
+  const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", 12);
   const plot = svg.append("g").attr("class", "plot");
   let drawnFor = null; // the surface object the background was drawn for
 
