@@ -63,6 +63,9 @@ class Program:
         self.needs_grad = self._depends_on(frozenset(graph.inputs))
         self._needs_grad_by_wrt: dict[frozenset[str], list[bool]] = {}
         self.ancestors = self._ancestors_of_output()
+        self.on_path = set(self.ancestors)
+        self.visit_order = self.ancestors + [j for j in range(len(nodes) - 1, -1, -1)
+                                             if j not in self.on_path]
         self.edge_start = []
         count = 0
         for node in nodes:
@@ -198,11 +201,10 @@ class Program:
         edge_start = self.edge_start
         out = self.graph.output
         grads[out] = 1.0 if isinstance(vals[out], float) else np.ones(np.shape(vals[out]))
-        on_path = set(self.ancestors)
-        off_path = [j for j in range(len(nodes) - 1, -1, -1) if j not in on_path]
+        on_path = self.on_path
         # Nodes off the output's path are visited last: their edges still get their local
         # derivatives, but gradient 0, and nothing flows from them into the path.
-        for i in self.ancestors + off_path:
+        for i in self.visit_order:
             if not needs_grad[i]:
                 continue
             if not i & 1023:
