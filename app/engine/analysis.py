@@ -102,7 +102,7 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
 
 def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
-    labels = graph.labels()
+    labels, operands = graph.labels(), graph.operands()
     out = []
     edge_local, edge_grad = run.edge_local, run.edge_grad
     e = 0
@@ -111,12 +111,13 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
             continue
         target = ids[node.index]
         arg_labels = [labels[a] for a in node.args]
+        arg_operands = [operands[a] for a in node.args]
         for arg, (source, template) in enumerate(zip(node.args, node.op.local_formulas, strict=True)):
             local, grad = edge_local[e], edge_grad[e]
             out.append({
                 "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-                "local_formula": fill_formula(template, arg_labels, labels[node.index]),
+                "local_formula": fill_formula(template, arg_labels, labels[node.index], arg_operands),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             })
             e += 1

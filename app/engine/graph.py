@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.config import LIMITS, env_name
-from app.engine.ops import OPS, Op, fill_formula
+from app.engine.ops import OPS, Op, fill_formula, parenthesized
 from app.engine.parser import Source, parse
 from app.errors import ChainruleError
 
@@ -51,6 +51,7 @@ class Graph:
     output_name: str | None
     edges: list[tuple[int, int, int]] = field(default_factory=list)  # (source, target, arg)
     _labels: list[str] | None = None
+    _operands: list[str] | None = None  # labels parenthesized where needed as an operand
     _formulas: list[str | None] | None = None
 
     def __post_init__(self) -> None:
@@ -70,6 +71,13 @@ class Graph:
         assert self._labels is not None
         return self._labels
 
+    def operands(self) -> list[str]:
+        """Each label as an operand of a formula: ``(w * x)`` but ``y``."""
+        if self._operands is None:
+            self._compute_labels()
+        assert self._operands is not None
+        return self._operands
+
     def formulas(self) -> list[str | None]:
         """Each operation written with its arguments' labels, e.g. ``w * x``."""
         if self._formulas is None:
@@ -79,13 +87,15 @@ class Graph:
 
     def _compute_labels(self) -> None:
         labels: list[str] = []
+        operands: list[str] = []
         formulas: list[str | None] = []
         seen_names: dict[str, int] = {}
         temporaries = 0
         for node in self.nodes:
             formula = None
             if node.op is not None:
-                formula = fill_formula(node.op.formula, [labels[a] for a in node.args])
+                formula = fill_formula(node.op.formula, [labels[a] for a in node.args], "",
+                                       [operands[a] for a in node.args])
             if node.name is not None:
                 count = seen_names[node.name] = seen_names.get(node.name, 0) + 1
                 label = node.name if count == 1 else f"{node.name}#{count}"
@@ -97,8 +107,9 @@ class Graph:
                 temporaries += 1
                 label = f"t{temporaries}"
             labels.append(label)
+            operands.append(parenthesized(label))
             formulas.append(formula)
-        self._labels, self._formulas = labels, formulas
+        self._labels, self._operands, self._formulas = labels, operands, formulas
 
 
 class GraphBuilder:

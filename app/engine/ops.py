@@ -219,25 +219,30 @@ def register(op: Op) -> Op:
 _ATOMIC = re.compile(r"[\w.#]+").fullmatch
 
 
+def parenthesized(label: str) -> str:
+    """A label as an operand: in parentheses unless it is a plain name or number."""
+    return label if _ATOMIC(label) and label[0] != "-" else f"({label})"
+
+
 @cache
-def _placeholders(template: str) -> int:
-    """0: plain text; 1: only positional {0}/{1}; 2: needs {p0}/{p1}/{out} too."""
+def _positional(template: str, arity: int) -> str:
+    """The template with {pK} and {out} turned into positions after the labels, so filling
+    it is one str.format call: labels, then parenthesized labels, then the output's label."""
+    for k in range(arity):
+        template = template.replace(f"{{p{k}}}", f"{{{arity + k}}}")
+    return template.replace("{out}", f"{{{2 * arity}}}")
+
+
+def fill_formula(template: str, labels: list[str], out: str = "",
+                 wrapped: list[str] | None = None) -> str:
+    """Write a formula over argument labels: {0} is a label, {p0} the same label
+    parenthesized unless atomic, {out} the result's label. ``wrapped`` may carry the
+    parenthesized labels when the caller has them already."""
     if "{" not in template:
-        return 0
-    return 2 if ("{p" in template or "{out}" in template) else 1
-
-
-def fill_formula(template: str, labels: list[str], out: str = "") -> str:
-    """Write a formula over argument labels: {0} is a label, {p0} the same label in
-    parentheses unless it is a plain name or number, {out} the result's label."""
-    kind = _placeholders(template)
-    if kind == 0:
         return template
-    if kind == 1:
-        return template.format(*labels)
-    wrapped = {f"p{i}": (lab if _ATOMIC(lab) and lab[0] != "-" else f"({lab})")
-               for i, lab in enumerate(labels)}
-    return template.format(*labels, out=out, **wrapped)
+    if wrapped is None:
+        wrapped = [parenthesized(lab) for lab in labels]
+    return _positional(template, len(labels)).format(*labels, *wrapped, out)
 
 
 def elementwise(
