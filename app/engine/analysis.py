@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from app.engine.autodiff import Program, Run, cached_program
+from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import ArrayFragments, encode
 from app.engine.graph import Graph
@@ -31,6 +31,7 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
         program = cached_program(expression, output)
         resolved = resolve_values(values, program.input_names)
         run = program.run(resolved)
+        run.warnings[:0] = input_warnings(resolved)
         extra = sorted(set(values) - set(program.input_names))
         if extra:
             run.warnings.append("values given for names the expression does not use: "

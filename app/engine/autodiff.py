@@ -160,7 +160,9 @@ class Program:
             raise self._error_at(index, "shape_mismatch", _numpy_message(exc)) from None
         except MemoryError:
             raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
-        return vals, _non_finite_warnings(self.graph, vals, "value")
+        # Inputs are the caller's own numbers: analyze() reports those once (input_warnings).
+        computed = [None if node.kind == INPUT else v for node, v in zip(nodes, vals, strict=True)]
+        return vals, _non_finite_warnings(self.graph, computed, "value")
 
     def _error_at(self, index: int, code: str, message: str) -> ChainruleError:
         node = self.graph.nodes[index]
@@ -310,6 +312,11 @@ def _non_finite_warnings(graph: Graph, values: list[Any], what: str) -> list[str
     if len(bad) > MAX_WARNINGS:
         out.append(f"... and {len(bad) - MAX_WARNINGS} more nodes with a non-finite {what}")
     return out
+
+
+def input_warnings(values: dict[str, Value]) -> list[str]:
+    """A warning for each input given as (or holding) NaN or an infinity."""
+    return [f"the input {name!r} is not finite" for name, v in values.items() if not _finite(v)]
 
 
 def _finite(v: Any) -> bool:
