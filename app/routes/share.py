@@ -60,7 +60,8 @@ def get_oembed(
         "provider_name": "chainrule",
         "provider_url": base,
         "html": (f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
-                 f'title="{html.escape(title)}" style="border:0" loading="lazy"></iframe>'),
+                 f'title="{html.escape(title)}" style="border:0" loading="lazy" '
+                 f'data-chainrule></iframe>'),
         "width": width,
         "height": height,
     }
