@@ -6,7 +6,7 @@
 // enough to be drawn on a canvas get an SVG built from the layout and a PNG drawn by the
 // canvas renderer, since they have no SVG nodes to copy.
 import { exportFile } from "./api.js";
-import { gradMagnitude } from "./format.js";
+import { gradLogRange, gradMagnitude } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
 import { createGraphView, DETAIL_MAX_NODES, localLabel, nodeSize } from "./render.js";
@@ -28,19 +28,7 @@ const STYLE_PROPS = [
 
 /** The display state with every value and gradient revealed and nothing highlighted. */
 function fullDisplay(model) {
-  let minLog = Infinity;
-  let maxLog = -Infinity;
-  for (const nd of model.nodes.values()) {
-    const m = gradMagnitude(nd.grad);
-    if (m > 0 && Number.isFinite(m)) {
-      minLog = Math.min(minLog, Math.log10(m));
-      maxLog = Math.max(maxLog, Math.log10(m));
-    }
-  }
-  return {
-    values: null, grads: null, current: null, hotEdges: new Set(),
-    minLog: Number.isFinite(minLog) ? minLog : 0, maxLog: Number.isFinite(maxLog) ? maxLog : 1,
-  };
+  return { values: null, grads: null, current: null, hotEdges: new Set(), ...gradLogRange(model.nodes.values()) };
 }
 
 /**

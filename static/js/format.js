@@ -138,6 +138,24 @@ export function gradMagnitude(g) {
   return m;
 }
 
+/**
+ * The range of log10 |gradient| over a graph's nodes, for the colour scale.
+ * @param {Iterable<{grad: any}>} nodes
+ * @returns {{minLog: number, maxLog: number}} (0, 1) when no gradient is positive and finite
+ */
+export function gradLogRange(nodes) {
+  let minLog = Infinity;
+  let maxLog = -Infinity;
+  for (const nd of nodes) {
+    const m = gradMagnitude(nd.grad);
+    if (m > 0 && Number.isFinite(m)) {
+      minLog = Math.min(minLog, Math.log10(m));
+      maxLog = Math.max(maxLog, Math.log10(m));
+    }
+  }
+  return Number.isFinite(minLog) ? { minLog, maxLog } : { minLog: 0, maxLog: 1 };
+}
+
 // ---------------------------------------------------------------- TeX (for KaTeX, trust: false)
 
 const TEX_TEXT_ESCAPES = {

@@ -7,7 +7,7 @@ import { createEditor, freeNames } from "./editor.js";
 import { initEmbed } from "./embed.js";
 import { backwardStep, forwardStep, setOps } from "./explain.js";
 import { initExport } from "./export.js";
-import { fmtFull, fmtNumber, fmtShape, fmtValue, gradMagnitude, isTensor } from "./format.js";
+import { fmtFull, fmtNumber, fmtShape, fmtValue, gradLogRange, isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { layoutInWorker } from "./layout-client.js";
@@ -282,22 +282,12 @@ function displayState() {
       if (st.mode === "backward" && e.edge.source === currentReal) hot.add(e.id);
     }
   }
-  let minLog = Infinity;
-  let maxLog = -Infinity;
-  for (const nd of model.nodes.values()) {
-    const m = gradMagnitude(nd.grad);
-    if (m > 0 && Number.isFinite(m)) {
-      minLog = Math.min(minLog, Math.log10(m));
-      maxLog = Math.max(maxLog, Math.log10(m));
-    }
-  }
   return {
     values: st.mode === "forward" ? revealed : null,
     grads: st.mode === "forward" ? new Set() : st.mode === "backward" ? revealed : null,
     current,
     hotEdges: hot,
-    minLog: Number.isFinite(minLog) ? minLog : 0,
-    maxLog: Number.isFinite(maxLog) ? maxLog : 1,
+    ...gradLogRange(model.nodes.values()),
   };
 }
 
