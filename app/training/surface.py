@@ -4,7 +4,6 @@ ball-rolling picture, or a 2-D contour plot under the trajectory."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from app import engine as _engine
 from app.config import LIMITS
+from app.engine.budget import check_budget, compute_budget
 from app.errors import ChainruleError, limit_error
 from app.training.train import node_count, split_inputs, to_json
 
@@ -79,30 +79,30 @@ def surface(
             raise ChainruleError("bad_value", f"range given for {p!r}, which is not a param")
     at = {p: float(env[p]) for p in names}
     loss_at = program.run(env, backward=False).loss
-    budget_end = time.perf_counter() + LIMITS.request_budget_seconds
 
     grid = np.empty(points)
     k = 0
-    if len(names) == 1:
-        (p0,) = names
-        for x in axes[p0]:
-            env[p0] = x
-            grid[k] = program.run(env, backward=False).loss
-            k += 1
-            _check_budget(budget_end)
-        loss: Any = grid
-        shape = [resolution]
-    else:
-        p0, p1 = names
-        for y in axes[p1]:
-            env[p1] = y
+    with compute_budget(LIMITS.request_budget_seconds):
+        if len(names) == 1:
+            (p0,) = names
             for x in axes[p0]:
                 env[p0] = x
                 grid[k] = program.run(env, backward=False).loss
                 k += 1
-            _check_budget(budget_end)
-        loss = grid.reshape(resolution, resolution)
-        shape = [resolution, resolution]
+                check_budget()
+            loss: Any = grid
+            shape = [resolution]
+        else:
+            p0, p1 = names
+            for y in axes[p1]:
+                env[p1] = y
+                for x in axes[p0]:
+                    env[p0] = x
+                    grid[k] = program.run(env, backward=False).loss
+                    k += 1
+                check_budget()
+            loss = grid.reshape(resolution, resolution)
+            shape = [resolution, resolution]
     finite = grid[np.isfinite(grid)]
     if finite.size < grid.size:
         warnings.setdefault(f"the loss is not finite at {grid.size - finite.size} grid points")
@@ -136,10 +136,3 @@ def _axis(p: str, value: float, rng: Sequence[float] | None, n: int) -> list[flo
     return [float(v) for v in np.linspace(lo, hi, n)]
 
 
-def _check_budget(end: float) -> None:
-    if time.perf_counter() > end:
-        raise ChainruleError(
-            "limit_exceeded",
-            f"the surface took longer than the compute budget of "
-            f"{LIMITS.request_budget_seconds:g} s; use a lower resolution",
-        )
