@@ -34,6 +34,10 @@ class Limits:
     max_train_steps: int = 10_000  # CHAINRULE_MAX_TRAIN_STEPS
     max_train_work: int = 50_000_000  # CHAINRULE_MAX_TRAIN_WORK: steps x graph size
     max_grid: int = 101  # CHAINRULE_MAX_GRID: surface grid points per axis
+    max_surface_work: int = 20_000_000  # CHAINRULE_MAX_SURFACE_WORK: grid points x graph nodes
+    max_trajectory_numbers: int = 2_000_000  # CHAINRULE_MAX_TRAJECTORY_NUMBERS: steps x param elements x 2
+    max_dataset_rows: int = 5_000  # CHAINRULE_MAX_DATASET_ROWS: rows of a generated dataset
+    max_example_rows: int = 16  # CHAINRULE_MAX_EXAMPLE_ROWS: batch rows reported one by one
     request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
 
     @classmethod

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from app.config import LIMITS, env_name
 from app.errors import ChainruleError
 
-MAX_DATASET_ROWS = 5000
 MAX_DATASET_NOISE = 10.0
 
 Columns = dict[str, np.ndarray]
@@ -189,9 +189,10 @@ def make_dataset(request: str | Mapping[str, Any]) -> Columns:
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ChainruleError("bad_value", f"dataset {name!r}: n must be a positive integer")
-    if n > MAX_DATASET_ROWS:
+    if n > LIMITS.max_dataset_rows:
         raise ChainruleError(
-            "limit_exceeded", f"dataset {name!r}: n={n} is over the limit of {MAX_DATASET_ROWS}"
+            "limit_exceeded", f"dataset {name!r}: n={n} is over the limit of {LIMITS.max_dataset_rows} "
+            f"(set {env_name('max_dataset_rows')})"
         )
     if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0.0 <= noise <= MAX_DATASET_NOISE:
         raise ChainruleError(

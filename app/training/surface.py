@@ -10,14 +10,13 @@ from typing import Any
 import numpy as np
 
 from app import engine as _engine
-from app.config import LIMITS
+from app.config import LIMITS, env_name
 from app.engine.budget import check_budget, compute_budget
 from app.errors import ChainruleError, limit_error
 from app.training.train import node_count, split_inputs, to_json
 
 DEFAULT_RESOLUTION = 51
 #: Upper bound on grid points x graph size for one surface.
-MAX_SURFACE_WORK = 20_000_000
 
 
 def surface(
@@ -67,10 +66,11 @@ def surface(
 
     points = resolution ** len(names)
     work = points * node_count(program)
-    if work > MAX_SURFACE_WORK:
+    if work > LIMITS.max_surface_work:
         raise ChainruleError(
             "limit_exceeded",
-            f"grid points x graph size is {work}, over the limit of {MAX_SURFACE_WORK}; "
+            f"grid points x graph size is {work}, over the limit of {LIMITS.max_surface_work} "
+            f"(set {env_name('max_surface_work')}); "
             "use a lower resolution",
         )
     axes = {p: _axis(p, float(env[p]), (ranges or {}).get(p), resolution) for p in names}

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from app import engine as _engine
-from app.config import LIMITS
+from app.config import LIMITS, env_name
 from app.errors import ChainruleError, limit_error
 from app.training.batching import batches, check_batch_size
 from app.training.datasets import make_dataset
@@ -32,10 +32,8 @@ from app.training.optimizers import explain_update, make_optimizer
 
 #: A loss whose magnitude grows past this factor times max(|initial loss|, 1) has diverged.
 DIVERGENCE_FACTOR = 1e6
-#: per_example is on by default when a batch has at most this many rows, and allowed up to it.
-PER_EXAMPLE_MAX_ROWS = 16
-#: Upper bound on the numbers a trajectory holds: steps x param elements x 2 (params, grads).
-MAX_TRAJECTORY_NUMBERS = 2_000_000
+# Limits (LIMITS.max_example_rows: per_example is on by default up to that many batch rows,
+# and allowed up to it; LIMITS.max_trajectory_numbers) live in app/config.py.
 
 
 def to_json(x: Any) -> Any:
@@ -210,11 +208,11 @@ def train(
     check_batch_size(batch_size, n_rows)
     rows = batch_size if batch_size is not None else n_rows
     if per_example is None:
-        per_example = bool(columns) and rows <= PER_EXAMPLE_MAX_ROWS
-    elif per_example and (not columns or rows > PER_EXAMPLE_MAX_ROWS):
+        per_example = bool(columns) and rows <= LIMITS.max_example_rows
+    elif per_example and (not columns or rows > LIMITS.max_example_rows):
         raise ChainruleError(
             "bad_value",
-            f"per_example needs data in batches of at most {PER_EXAMPLE_MAX_ROWS} rows",
+            f"per_example needs data in batches of at most {LIMITS.max_example_rows} rows",
         )
 
     size = node_count(program)
@@ -222,11 +220,12 @@ def train(
     if work > LIMITS.max_train_work:
         raise limit_error("steps x graph size", LIMITS.max_train_work, "CHAINRULE_MAX_TRAIN_WORK", work)
     p_elems = sum(np.size(resolved[p]) for p in param_names)
-    if steps * p_elems * 2 > MAX_TRAJECTORY_NUMBERS:
+    if steps * p_elems * 2 > LIMITS.max_trajectory_numbers:
         raise ChainruleError(
             "limit_exceeded",
             f"the trajectory would hold {steps * p_elems * 2} numbers (steps x param "
-            f"elements x 2), over the limit of {MAX_TRAJECTORY_NUMBERS}; use fewer steps",
+            f"elements x 2), over the limit of {LIMITS.max_trajectory_numbers} "
+            f"(set {env_name('max_trajectory_numbers')}); use fewer steps",
         )
 
     cur = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.config import LIMITS
 from app.errors import ChainruleError
 from app.training.batching import batches
-from app.training.datasets import DATASETS, MAX_DATASET_ROWS, make_dataset
+from app.training.datasets import DATASETS, make_dataset
 from app.training.surface import surface
 
 
@@ -37,7 +38,7 @@ def test_linear_dataset_follows_its_formula() -> None:
     [
         ("mnist", "bad_value"),
         ({"name": "moons", "n": 0}, "bad_value"),
-        ({"name": "moons", "n": MAX_DATASET_ROWS + 1}, "limit_exceeded"),
+        ({"name": "moons", "n": LIMITS.max_dataset_rows + 1}, "limit_exceeded"),
         ({"name": "moons", "noise": -1}, "bad_value"),
         ({"name": "moons", "seed": -1}, "bad_value"),
         ({"name": "moons", "colour": "red"}, "bad_value"),
