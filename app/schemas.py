@@ -324,7 +324,8 @@ class ExportRequest(GraphRequest):
     """The body of POST /api/graph, plus which graph a DOT export draws."""
 
     direction: Literal["forward", "backward"] = Field(
-        "forward", description="dot only: forward edges A -> B, or backward B -> A with local gradients")
+        "forward", description="dot, svg, png: the forward graph (values), or the backward graph "
+                               "(reversed edges with local gradients, node gradients)")
 
 
 class OEmbedResponse(BaseModel):

@@ -17,16 +17,16 @@ def to_dot(analysis: dict[str, Any], direction: str = "forward") -> str:
              '  edge [fontname="Helvetica", fontsize=10];']
     output = analysis["output"]
     for node in analysis["nodes"]:
-        text = f"{node['label']}\\n= {_short(node['value'])}"
+        text = f"{node['label']}\\n= {short_value(node['value'])}"
         if node.get("grad") is not None:
-            text += f"\\ngrad = {_short(node['grad'])}"
+            text += f"\\ngrad = {short_value(node['grad'])}"
         extra = ", penwidth=2" if node["id"] == output else ""
         if node["op"] == "input":
             extra += ', style="rounded,filled", fillcolor="#eef3ff"'
         lines.append(f'  {node["id"]} [label="{_escape_label(text)}"{extra}];')
     for edge in analysis["edges"]:
         if backward:
-            local = edge["local_formula"] if edge["local"] is None else _short(edge["local"])
+            local = edge["local_formula"] if edge["local"] is None else short_value(edge["local"])
             lines.append(f'  {edge["target"]} -> {edge["source"]} [label="{_escape(local)}"];')
         else:
             lines.append(f'  {edge["source"]} -> {edge["target"]};')
@@ -34,7 +34,8 @@ def to_dot(analysis: dict[str, Any], direction: str = "forward") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
+    """A number, tensor or summary in a few characters (for labels)."""
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, dict) and value.get("summary"):

@@ -16,12 +16,13 @@ from app.engine import analyze
 from app.engine.budget import compute_budget
 from app.export.dot import to_dot
 from app.export.latex import to_latex
+from app.export.picture import to_png, to_svg
 from app.responses import StrictJSONRoute
 from app.schemas import ErrorResponse, ExportRequest, plain_values
 
 router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
-ExportFormat = Literal["json", "dot", "latex"]
+ExportFormat = Literal["json", "dot", "latex", "svg", "png"]
 
 
 def _json(analysis: dict[str, Any], request: ExportRequest) -> bytes:
@@ -36,11 +37,21 @@ def _latex(analysis: dict[str, Any], request: ExportRequest) -> bytes:
     return to_latex(analysis).encode()
 
 
+def _svg(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return to_svg(analysis, request.direction).encode()
+
+
+def _png(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return to_png(analysis, request.direction)
+
+
 #: format -> (renderer, media type, file extension)
 FORMATS: dict[str, tuple[Callable[[dict[str, Any], ExportRequest], bytes], str, str]] = {
     "json": (_json, "application/json", "json"),
     "dot": (_dot, "text/vnd.graphviz; charset=utf-8", "gv"),
     "latex": (_latex, "application/x-latex; charset=utf-8", "tex"),
+    "svg": (_svg, "image/svg+xml", "svg"),
+    "png": (_png, "image/png", "png"),
 }
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -50,6 +61,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/json": {"schema": {"$ref": "#/components/schemas/GraphResponse"}},
             "text/vnd.graphviz": {"schema": {"type": "string"}},
             "application/x-latex": {"schema": {"type": "string"}},
+            "image/svg+xml": {"schema": {"type": "string"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
         },
     },
     400: {"model": ErrorResponse},
@@ -59,7 +72,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/export/{format}", response_class=Response, responses=RESPONSES)
-def export_graph(format: Annotated[ExportFormat, PathParam(description="json, dot or latex")],
+def export_graph(format: Annotated[ExportFormat, PathParam(description="json, dot, latex, svg or png")],
                  request: ExportRequest) -> Response:
     """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT or LaTeX."""
     render, media_type, extension = FORMATS[format]
@@ -70,7 +83,7 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
                            arrays="numpy" if format == "json" else "list")
         body = render(analysis, request)
     name = filename(analysis.get("output_name"), extension,
-                    request.direction if format == "dot" else None)
+                    request.direction if format in ("dot", "svg", "png") else None)
     return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +203,7 @@ def test_export_errors_are_the_contract_s(client: TestClient) -> None:
     r = client.post("/api/export/latex", json={"expression": "y = x +", "values": {}})
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "syntax_error"
-    r = client.post("/api/export/svg", json=WORKED)
+    r = client.post("/api/export/pdf", json=WORKED)
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invalid_request"
     r = client.post("/api/export/dot", json={**WORKED, "direction": "sideways"})
@@ -223,3 +225,46 @@ def test_export_latex_node_limit() -> None:
 ])
 def test_filename_is_sane(name: str | None, ext: str, direction: str | None, expected: str) -> None:
     assert filename(name, ext, direction) == expected
+
+
+# --------------------------------------------------------------------------- svg and png
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_export_svg_is_xml_with_every_node_and_number(client: TestClient, direction: str) -> None:
+    r = client.post("/api/export/svg", json={**WORKED, "direction": direction})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert f"-{direction}.svg" in r.headers["content-disposition"]
+    root = ET.fromstring(r.content)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}rect"))) == 8 + 1  # nodes + background
+    for label in ("w", "x", "b", "y_true", "y", "loss", "w * x", "y_true - y"):
+        assert label in texts
+    if direction == "forward":
+        assert {"= 7", "= 3", "= 6"} <= set(texts)
+    else:
+        assert {"grad = 2", "grad = 3", "grad = -1"} <= set(texts)
+        assert {"2", "3", "-1", "sign(y_true - y)"} & set(texts) >= {"2", "3", "-1"}
+
+
+def test_export_png_is_a_png_of_the_picture(client: TestClient) -> None:
+    r = client.post("/api/export/png", json={**WORKED, "direction": "backward"})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", r.content[16:24])
+    assert width > 1000 and 100 < height < width
+
+
+def test_pictures_of_tensor_graphs_show_shapes(client: TestClient) -> None:
+    body = {"expression": "y = sum(relu(x @ W))", "values": {"x": [[1.0, 2.0]], "W": [[1.0], [-1.0]]}}
+    texts = [t.text for t in ET.fromstring(client.post("/api/export/svg", json=body).content)
+             .iter("{http://www.w3.org/2000/svg}text")]
+    assert "= tensor 1×2" in texts and "= tensor 2×1" in texts
+
+
+def test_pictures_have_a_node_limit(client: TestClient) -> None:
+    from app.export import picture
+
+    body = {"expression": "y = " + " + ".join(["x"] * (picture.MAX_DRAWN_NODES + 1)), "values": {"x": 1}}
+    r = client.post("/api/export/png", json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "limit_exceeded"
