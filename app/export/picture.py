@@ -95,7 +95,7 @@ def picture(analysis: dict[str, Any], direction: str = "forward") -> Picture:
     tallest = max(len(c) for c in columns) if columns else 1
     logs = [math.log10(m) for n in nodes if (m := _magnitude(n.get("grad"))) > 0 and math.isfinite(m)]
     low, high = (min(logs), max(logs)) if logs else (0.0, 1.0)
-    boxes = {}
+    boxes: dict[str, Box] = {}
     for node_id, n in by_id.items():
         x = MARGIN + layer[node_id] * (BOX_W + GAP_X)
         y = MARGIN + row[node_id] * (BOX_H + GAP_Y) + (tallest - len(columns[layer[node_id]])) \
@@ -109,8 +109,8 @@ def picture(analysis: dict[str, Any], direction: str = "forward") -> Picture:
                              node_id == analysis["output"])
     links = []
     for e in analysis["edges"]:
-        s, t = boxes[e["source"]], boxes[e["target"]]
-        out_point, in_point = (s.x + BOX_W, s.y + BOX_H / 2), (t.x, t.y + BOX_H / 2)
+        tail, head = boxes[e["source"]], boxes[e["target"]]
+        out_point, in_point = (tail.x + BOX_W, tail.y + BOX_H / 2), (head.x, head.y + BOX_H / 2)
         if backward:
             label = e["local_formula"] if e["local"] is None else short_value(e["local"])
             links.append(Link(in_point, out_point, label))
