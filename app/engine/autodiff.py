@@ -257,7 +257,8 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
     local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
     arg = args[k]
     shape = np.shape(arg)
-    contrib = unbroadcast(np.multiply(g, local), shape)
+    # A constant slope of 1 (add, sub) passes the gradient on as it is: no copy to multiply.
+    contrib = unbroadcast(g if (type(local) is float and local == 1.0) else np.multiply(g, local), shape)
     if not shape:
         contrib = float(contrib)
         return (float(local) if np.ndim(local) == 0 else None), contrib
@@ -322,9 +323,13 @@ def input_warnings(values: dict[str, Value]) -> list[str]:
 def _finite(v: Any) -> bool:
     if type(v) is float:
         return v - v == 0.0  # False for inf and NaN, and faster than math.isfinite
-    # One reduction instead of a boolean temporary; a finite sum proves every element finite
-    # (an overflowing sum of finite numbers falls through to the exact test).
-    total = float(np.sum(v))
+    # One BLAS dot product instead of a boolean temporary: a finite sum of squares proves every
+    # element finite (one that overflows falls through to the exact test).
+    if v.flags.c_contiguous:
+        flat = v.reshape(-1)
+        total = float(flat @ flat)
+    else:
+        total = float(np.sum(v))
     return total - total == 0.0 or bool(np.isfinite(v).all())
 
 

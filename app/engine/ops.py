@@ -500,41 +500,66 @@ register(Op("mse", 2, _mse, "mse({0}, {1})", ("2·({p0} - {p1})/N", "-2·({p0} -
             "mean squared error mean((pred - target)^2)", vjp=(_mse_vjp(1.0), _mse_vjp(-1.0))))
 
 
-def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
-    """(log-probabilities, target distribution, number of examples) for cross-entropy."""
+_CE_LAST: tuple[Any, Any, Any] = (None, None, None)  # (logits, target, parts) of the last call
+
+
+def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
+    """(log-probabilities, class indices or None, target distribution or None, examples).
+
+    Class-index targets never build a one-hot matrix: the loss picks log-probabilities and
+    the gradient subtracts 1 at the picked classes. The forward pass and the VJP ask for the
+    same arrays in turn, so the last answer is kept (keyed by identity: values are never
+    changed in place, and the tuple is swapped whole, so threads cannot see half of it).
+    """
+    global _CE_LAST
+    last_logits, last_target, parts = _CE_LAST
+    if logits is last_logits and target is last_target:
+        return parts
+    parts = _compute_ce_parts(logits, target)
+    _CE_LAST = (logits, target, parts)
+    return parts
+
+
+def _compute_ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
     logits, target = np.asarray(logits, dtype=np.float64), np.asarray(target, dtype=np.float64)
     if logits.ndim == 0:
         raise OpError("shape_mismatch", "cross_entropy needs logits with a class axis (last axis)")
     logp = _log_softmax(ARRAY, logits, axis=-1)
     classes = logits.shape[-1]
+    n = max(int(np.prod(logits.shape[:-1])), 1)
     if target.shape == logits.shape:
-        probs = target
-    elif target.shape == logits.shape[:-1]:
+        return logp, None, target, n
+    if target.shape == logits.shape[:-1]:
         if not np.all((target == np.round(target)) & (target >= 0) & (target < classes)):
             raise OpError("bad_value", f"class indices must be integers in 0..{classes - 1}")
-        probs = np.zeros(logits.shape)
-        np.put_along_axis(probs, target.astype(np.int64)[..., None], 1.0, axis=-1)
-    else:
-        raise OpError("shape_mismatch",
-                      f"target shape {list(target.shape)} fits neither logits "
-                      f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
-    return logp, probs, max(int(np.prod(logits.shape[:-1])), 1)
+        return logp, target.astype(np.intp)[..., None], None, n
+    raise OpError("shape_mismatch",
+                  f"target shape {list(target.shape)} fits neither logits "
+                  f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
 
 
 def _cross_entropy(m: Any, logits: Any, target: Any) -> Any:
-    logp, probs, n = _ce_parts(logits, target)
+    logp, index, probs, n = _ce_parts(logits, target)
+    if index is not None:
+        return -np.sum(np.take_along_axis(logp, index, axis=-1)) / n
     return -np.sum(probs * np.where(probs > 0, logp, 0.0)) / n
 
 
 def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:
-    logp, probs, n = _ce_parts(logits, target)
-    return g * (np.exp(logp) * probs.sum(axis=-1, keepdims=True) - probs) / n
+    logp, index, probs, n = _ce_parts(logits, target)
+    grad = np.exp(logp)  # softmax
+    if index is not None:
+        np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1.0, axis=-1)
+    else:
+        grad = grad * probs.sum(axis=-1, keepdims=True) - probs
+    grad *= g / n
+    return grad
 
 
 def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
     if np.shape(target) != np.shape(logits):
         return np.zeros(np.shape(target))  # class indices are not differentiable
-    logp, _, n = _ce_parts(logits, target)
+    logp, _, _, n = _ce_parts(logits, target)
     return -g * logp / n
 
 
