@@ -339,7 +339,7 @@ def compile_program(expression: str, output: str | None = None) -> Program:
 
 
 CACHE_ENTRIES = 128  # compiled programs kept for reuse
-CACHE_MAX_NODES = 20_000  # larger programs are not kept (memory)
+CACHE_MAX_NODES = 2_000  # larger programs are not kept: memory, and their compile is a small share
 _cache: OrderedDict[tuple[str, str | None, Any], Program] = OrderedDict()
 _cache_lock = threading.Lock()
 
