@@ -147,7 +147,8 @@ const views = {
 function syncValueNames() {
   const s = store.get();
   const names = freeNames(s.expression, functions);
-  valuesPanel.set(names, s.values, missingNames);
+  const fromData = new Set(training?.dataNames() ?? []);
+  valuesPanel.set(names.filter((n) => !fromData.has(n)), s.values, missingNames);
   return names;
 }
 let missingNames = [];

@@ -137,6 +137,8 @@ def test_mini_batch_rows_and_losses(page: Page, console_errors: list[str], artif
     # the graph holds the batch: x has the 4 rows of the batch
     x_node = page.locator("#svg-forward g.node[data-label='x'] text.main")
     expect(x_node).to_contain_text("[4]")
+    # x and y come from the dataset, so the values panel lists only the params
+    expect(page.locator("#values .value-name")).to_have_text(["w", "b"])
     page.screenshot(path=str(artifacts / "training-batch.png"), full_page=True)
     assert console_errors == []
 

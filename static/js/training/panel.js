@@ -584,6 +584,8 @@ export function createTrainingPanel(root, host) {
   return {
     /** Resolves once the optimizers, datasets and the chosen data are loaded. */
     ready,
+    /** Names whose values come from the chosen training data (not from the values panel). */
+    dataNames,
     /**
      * The free names of the current expression (main.js calls this after each analysis).
      * @param {string[]} list
