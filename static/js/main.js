@@ -162,6 +162,7 @@ async function analyse(opts = {}) {
   // (not `training?.setNames(syncValueNames())`: `?.` would skip the sync where there is no panel)
   const names = syncValueNames();
   training?.setNames(names);
+  syncExamplesMenu();
   const seq = ++analysisSeq;
   inflight?.abort();
   inflight = new AbortController();
@@ -517,6 +518,15 @@ function renderExamplesMenu() {
       return opt;
     }),
   );
+}
+
+/** The examples menu names the example being shown, or none once the expression differs. */
+function syncExamplesMenu() {
+  const menu = $("examples");
+  if (!menu) return;
+  const expression = store.get().expression.trim();
+  const index = examples.findIndex((ex) => ex.expression.trim() === expression);
+  menu.value = index >= 0 ? String(index) : "";
 }
 
 /** Values as the text the values panel shows. */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import json
 from pathlib import Path
 
@@ -182,4 +183,17 @@ def test_phone_width_dark_theme(page: Page, console_errors: list[str], artifacts
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone: {width}px"
     page.locator("#training").screenshot(path=str(artifacts / "training-phone-dark.png"))
+    assert console_errors == []
+
+
+def test_examples_menu_follows_the_expression(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    expect(page.locator("#examples")).to_have_value("0")  # the worked example
+    choose_example(page, "A local minimum: plain SGD stalls")
+    expect(page.locator("#source")).to_have_value("loss = w**4 - 3*w**2 + w + 2*sin(3*w)")
+    # the same function is the analysis examples' "local minimum": the menu names it
+    expect(page.locator("#examples option:checked")).to_have_text(re.compile("local minimum"))
+    page.locator("#source").fill("y = 2*w")
+    page.locator("#source").press("Control+Enter")
+    expect(page.locator("#examples")).to_have_value("")
     assert console_errors == []
