@@ -149,9 +149,11 @@ export function createEditor(els, handlers) {
       caret.textContent = hasPos ? " ".repeat(Math.max(0, (err.col ?? 1) - 1)) + "^" : "";
       const msg = document.createElement("span");
       msg.className = "msg";
+      const kindKey = `error.${err.code}`;
+      const kind = t(kindKey) === kindKey ? err.code : t(kindKey);
       msg.textContent = hasPos
-        ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, message: withoutPosition(err.message) })
-        : t("editor.error", { message: err.message });
+        ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, kind, message: withoutPosition(err.message) })
+        : t("editor.error", { kind, message: err.message });
       error.replaceChildren(...(hasPos ? [caret, document.createElement("br")] : []), msg);
       error.dataset.code = err.code;
       if (hasPos) error.dataset.line = String(err.line);

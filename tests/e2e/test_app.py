@@ -384,3 +384,13 @@ def test_link_restores_expression_values_and_step(page: Page, console_errors: li
     expect(page).to_have_url(re.compile(r"step=2"))
     page.evaluate("localStorage.clear()")
     assert console_errors == []
+
+
+def test_vietnamese_names_the_kind_of_api_error(page: Page, console_errors: list[str]) -> None:
+    open_app(page, "/?lang=vi")
+    page.locator("#source").fill("y = w*x +")
+    box = page.locator("#editor-error")
+    expect(box).to_contain_text("Dòng 1, cột 10 — lỗi cú pháp:")
+    page.locator("#source").fill("y = w*q")
+    expect(box).to_contain_text("thiếu giá trị")
+    assert [e for e in console_errors if "status of 400" not in e] == []
