@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +123,7 @@ class Program:
         total = 0
         index = 0
         try:
-            with np.errstate(all="ignore"):
+            with _numpy_quiet(values):
                 for node in nodes:
                     index = node.index
                     if not index & 1023:
@@ -136,9 +137,10 @@ class Program:
                         if _all_float(args):
                             try:
                                 vals[index] = op.forward(SCALAR, *args)
-                                continue
-                            except _FALLBACK:
-                                args = _as_numpy_scalars(args)
+                            except _FALLBACK:  # 1/0, log(-1), overflow: numpy's inf and NaN
+                                with np.errstate(all="ignore"):
+                                    vals[index] = float(op.forward(ARRAY, *_as_numpy_scalars(args)))
+                            continue
                         else:
                             total += _check_size(_broadcast_size(args))
                     out = op.forward(ARRAY, *args, **node.kwargs)
@@ -161,8 +163,7 @@ class Program:
         except MemoryError:
             raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
         # Inputs are the caller's own numbers: analyze() reports those once (input_warnings).
-        computed = [None if node.kind == INPUT else v for node, v in zip(nodes, vals, strict=True)]
-        return vals, _non_finite_warnings(self.graph, computed, "value")
+        return vals, _non_finite_warnings(self.graph, vals, "value", skip_inputs=True)
 
     def _error_at(self, index: int, code: str, message: str) -> ChainruleError:
         node = self.graph.nodes[index]
@@ -190,7 +191,7 @@ class Program:
         if not backward:
             return run
         needs_grad = self._needs_grad_for(wrt)
-        with np.errstate(all="ignore"):
+        with _numpy_quiet(values):
             self._backward(run, needs_grad, record_edges)
         run.input_grads = {name: run.grads[i] for name, i in graph.inputs.items()  # type: ignore[misc]
                            if wrt is None or name in wrt}
@@ -254,11 +255,13 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
     """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape),
     through numpy: for tensors, and for scalars the math fast path could not handle."""
     args = _as_numpy_scalars(args)
-    local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
-    arg = args[k]
-    shape = np.shape(arg)
-    # A constant slope of 1 (add, sub) passes the gradient on as it is: no copy to multiply.
-    contrib = unbroadcast(g if (type(local) is float and local == 1.0) else np.multiply(g, local), shape)
+    with np.errstate(all="ignore"):  # also reached from scalar graphs, outside _numpy_quiet
+        local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
+        arg = args[k]
+        shape = np.shape(arg)
+        # A constant slope of 1 (add, sub) passes the gradient on as it is: no copy to multiply.
+        contrib = unbroadcast(g if (type(local) is float and local == 1.0) else np.multiply(g, local),
+                              shape)
     if not shape:
         contrib = float(contrib)
         return (float(local) if np.ndim(local) == 0 else None), contrib
@@ -301,10 +304,22 @@ def _numpy_message(exc: Exception) -> str:
 MAX_WARNINGS = 10
 
 
-def _non_finite_warnings(graph: Graph, values: list[Any], what: str) -> list[str]:
+def _numpy_quiet(values: dict[str, Value]) -> AbstractContextManager[Any]:
+    """numpy's inf/NaN warnings off while tensors are computed (they become our warnings);
+    graphs of scalars skip the cost, their rare numpy fallbacks silence themselves."""
+    for v in values.values():
+        if type(v) is not float:
+            return np.errstate(all="ignore")
+    return nullcontext()
+
+
+def _non_finite_warnings(graph: Graph, values: list[Any], what: str,
+                         skip_inputs: bool = False) -> list[str]:
     # inf - inf and NaN - NaN are NaN, which is != 0: one C-level test per scalar
     bad = [i for i, v in enumerate(values)
            if v is not None and (type(v) is not float or v - v != 0.0) and not _finite(v)]
+    if skip_inputs:
+        bad = [i for i in bad if graph.nodes[i].kind != INPUT]
     if not bad:
         return []
     labels = graph.labels()
@@ -325,11 +340,12 @@ def _finite(v: Any) -> bool:
         return v - v == 0.0  # False for inf and NaN, and faster than math.isfinite
     # One BLAS dot product instead of a boolean temporary: a finite sum of squares proves every
     # element finite (one that overflows falls through to the exact test).
-    if v.flags.c_contiguous:
-        flat = v.reshape(-1)
-        total = float(flat @ flat)
-    else:
-        total = float(np.sum(v))
+    with np.errstate(all="ignore"):
+        if v.flags.c_contiguous:
+            flat = v.reshape(-1)
+            total = float(flat @ flat)
+        else:
+            total = float(np.sum(v))
     return total - total == 0.0 or bool(np.isfinite(v).all())
 
 
