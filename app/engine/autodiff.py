@@ -272,6 +272,8 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
 
 def _as_numpy_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Python floats as numpy scalars, so 1/0 gives inf (and a warning) instead of raising."""
+    if not any(type(a) is float for a in args):
+        return args
     return tuple(np.float64(a) if type(a) is float else a for a in args)
 
 
@@ -284,6 +286,10 @@ def _all_float(args: tuple[Any, ...]) -> bool:
 
 
 def _broadcast_size(args: tuple[Any, ...]) -> int:
+    first = args[0]
+    shape = getattr(first, "shape", None)
+    if shape is not None and all(type(a) is float or getattr(a, "shape", None) == shape for a in args):
+        return int(first.size)  # the common case: same shapes, or a tensor and scalars
     try:
         shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     except ValueError as exc:
