@@ -253,13 +253,7 @@ def test_scalars_follow_the_same_rule_as_arrays(name: str, hp: dict) -> None:
 @pytest.mark.parametrize(("name", "hp"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_matches_torch_optim_on_the_same_gradients(name: str, hp: dict) -> None:
     torch = pytest.importorskip("torch", reason="torch is a bench extra; not installed")
-    cls = {
-        "sgd": torch.optim.SGD,
-        "adagrad": torch.optim.Adagrad,
-        "rmsprop": torch.optim.RMSprop,
-        "adam": torch.optim.Adam,
-        "adamw": torch.optim.AdamW,
-    }[name]
+    cls = getattr(torch.optim, OPTIMIZERS[name].torch.rsplit(".", 1)[1])  # the registry names it
     w0 = np.linspace(-1.0, 2.0, 6).reshape(2, 3)
     grads = _grad_sequence(w0.shape)
     p = torch.tensor(w0, dtype=torch.float64, requires_grad=True)

@@ -12,6 +12,7 @@ import pytest
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.training.examples import TRAINING_EXAMPLES, train_kwargs
+from app.training.optimizers import OPTIMIZERS
 from app.training.train import train
 
 LINEAR = "loss = mean((w*x + b - y)**2)"
@@ -348,13 +349,7 @@ TORCH_CASES = [
 )
 def test_full_batch_trajectory_matches_torch_optim(name: str, hp: dict) -> None:
     torch = pytest.importorskip("torch", reason="torch is a bench extra; not installed")
-    cls = {
-        "sgd": torch.optim.SGD,
-        "adagrad": torch.optim.Adagrad,
-        "rmsprop": torch.optim.RMSprop,
-        "adam": torch.optim.Adam,
-        "adamw": torch.optim.AdamW,
-    }[name]
+    cls = getattr(torch.optim, OPTIMIZERS[name].torch.rsplit(".", 1)[1])  # the registry names it
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, 30)
     y = 3 * x - 0.5 + 0.1 * rng.standard_normal(30)
