@@ -31,7 +31,7 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
         program = cached_program(expression, output)
         resolved = resolve_values(values, program.input_names)
         run = program.run(resolved)
-        run.warnings[:0] = input_warnings(resolved)
+        run.warnings[:0] = input_warnings(run.non_finite_inputs)
         extra = sorted(set(values) - set(program.input_names))
         if extra:
             run.warnings.append("values given for names the expression does not use: "

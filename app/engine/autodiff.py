@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ class Run:
     output: int
     warnings: list[str] = field(default_factory=list)
     input_grads: dict[str, Value] = field(default_factory=dict)
+    non_finite_inputs: list[str] = field(default_factory=list)  # names given as (or holding) inf/NaN
 
     @property
     def value(self) -> Value:
@@ -116,54 +117,52 @@ class Program:
         return order
 
     # ------------------------------------------------------------------ forward
-    def forward(self, values: dict[str, Value]) -> tuple[list[Value], list[str]]:
-        """Every node's value; raises ChainruleError (with position) when an op rejects its input."""
+    def _forward(self, values: dict[str, Value]) -> list[Value]:
+        """Every node's value; raises ChainruleError (with position) when an op rejects its input.
+        Runs inside :func:`_watching_numpy`."""
         nodes = self.graph.nodes
         vals: list[Any] = [None] * len(nodes)
         total = 0
         index = 0
         try:
-            with _numpy_quiet(values):
-                for node in nodes:
-                    index = node.index
-                    if not index & 1023:
-                        check_budget()
-                    op = node.op
-                    if op is None:
-                        vals[index] = values[node.name] if node.kind == INPUT else node.const  # type: ignore[index]
+            for node in nodes:
+                index = node.index
+                if not index & 1023:
+                    check_budget()
+                op = node.op
+                if op is None:
+                    vals[index] = values[node.name] if node.kind == INPUT else node.const  # type: ignore[index]
+                    continue
+                args = tuple(map(vals.__getitem__, node.args))
+                if op.local is not None:
+                    if _all_float(args):
+                        try:
+                            vals[index] = op.forward(SCALAR, *args)
+                        except _FALLBACK:  # 1/0, log(-1), overflow: numpy's inf and NaN
+                            vals[index] = float(op.forward(ARRAY, *_as_numpy_scalars(args)))
                         continue
-                    args = tuple(map(vals.__getitem__, node.args))
-                    if op.local is not None:
-                        if _all_float(args):
-                            try:
-                                vals[index] = op.forward(SCALAR, *args)
-                            except _FALLBACK:  # 1/0, log(-1), overflow: numpy's inf and NaN
-                                with np.errstate(all="ignore"):
-                                    vals[index] = float(op.forward(ARRAY, *_as_numpy_scalars(args)))
-                            continue
-                        else:
-                            total += _check_size(_broadcast_size(args))
-                    out = op.forward(ARRAY, *args, **node.kwargs)
-                    if np.ndim(out) == 0:
-                        vals[index] = float(out)
-                        continue
-                    if op.local is None:
-                        total += _check_size(out.size)
-                    vals[index] = out
-                    if total > LIMITS.max_total_elements:
-                        raise ChainruleError(
-                            "limit_exceeded",
-                            f"the values of all nodes exceed {LIMITS.max_total_elements} elements "
-                            f"(set {env_name('max_total_elements')})",
-                        )
+                    else:
+                        total += _check_size(_broadcast_size(args))
+                out = op.forward(ARRAY, *args, **node.kwargs)
+                if np.ndim(out) == 0:
+                    vals[index] = float(out)
+                    continue
+                if op.local is None:
+                    total += _check_size(out.size)
+                vals[index] = out
+                if total > LIMITS.max_total_elements:
+                    raise ChainruleError(
+                        "limit_exceeded",
+                        f"the values of all nodes exceed {LIMITS.max_total_elements} elements "
+                        f"(set {env_name('max_total_elements')})",
+                    )
         except OpError as exc:
             raise self._error_at(index, exc.code, exc.message) from None
         except ValueError as exc:  # numpy's broadcasting errors
             raise self._error_at(index, "shape_mismatch", _numpy_message(exc)) from None
         except MemoryError:
             raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
-        # Inputs are the caller's own numbers: analyze() reports those once (input_warnings).
-        return vals, _non_finite_warnings(self.graph, vals, "value", skip_inputs=True)
+        return vals
 
     def _error_at(self, index: int, code: str, message: str) -> ChainruleError:
         node = self.graph.nodes[index]
@@ -178,24 +177,28 @@ class Program:
         ``wrt`` limits differentiation to those inputs (training: the params, not the data);
         ``record_edges=False`` skips the per-edge local derivatives the UI shows.
         """
-        vals, warnings = self.forward(values)
         graph = self.graph
-        n_edges = len(graph.edges)
-        run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
-                  self.ancestors, graph.output, warnings)
+        events = FloatingPointEvents()
+        bad_inputs = [name for name, v in values.items() if not _finite(v)]
+        with _watching_numpy(events):
+            vals = self._forward(values)
+            n_edges = len(graph.edges)
+            run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
+                      self.ancestors, graph.output, non_finite_inputs=bad_inputs)
+            if backward:
+                self._backward(run, self._needs_grad_for(wrt), record_edges)
+                run.input_grads = {name: run.grads[i]  # type: ignore[misc]
+                                   for name, i in graph.inputs.items() if wrt is None or name in wrt}
+        # Inputs are the caller's own numbers, reported once (Run.non_finite_inputs).
+        suspect = events.seen or bool(bad_inputs)
+        run.warnings = _non_finite_warnings(graph, vals, "value", suspect, skip_inputs=True)
         out_value = vals[graph.output]
         if not isinstance(out_value, float):
             label = graph.labels()[graph.output]
             run.warnings.append(f"the output {label!r} has shape {list(np.shape(out_value))}, not a "
                                 f"scalar: differentiating sum({label})")
-        if not backward:
-            return run
-        needs_grad = self._needs_grad_for(wrt)
-        with _numpy_quiet(values):
-            self._backward(run, needs_grad, record_edges)
-        run.input_grads = {name: run.grads[i] for name, i in graph.inputs.items()  # type: ignore[misc]
-                           if wrt is None or name in wrt}
-        run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient"))
+        if backward:
+            run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient", suspect))
         return run
 
     def _backward(self, run: Run, needs_grad: list[bool], record_edges: bool) -> None:
@@ -255,13 +258,12 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
     """(local derivative of arg k, the edge's contribution g * local summed to arg k's shape),
     through numpy: for tensors, and for scalars the math fast path could not handle."""
     args = _as_numpy_scalars(args)
-    with np.errstate(all="ignore"):  # also reached from scalar graphs, outside _numpy_quiet
-        local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
-        arg = args[k]
-        shape = np.shape(arg)
-        # A constant slope of 1 (add, sub) passes the gradient on as it is: no copy to multiply.
-        contrib = unbroadcast(g if (type(local) is float and local == 1.0) else np.multiply(g, local),
-                              shape)
+    local = op.local[k](ARRAY, np.float64(ans) if type(ans) is float else ans, *args)  # type: ignore[index]
+    arg = args[k]
+    shape = np.shape(arg)
+    # A constant slope of 1 (add, sub) passes the gradient on as it is: no copy to multiply.
+    contrib = unbroadcast(g if (type(local) is float and local == 1.0) else np.multiply(g, local),
+                          shape)
     if not shape:
         contrib = float(contrib)
         return (float(local) if np.ndim(local) == 0 else None), contrib
@@ -310,20 +312,37 @@ def _numpy_message(exc: Exception) -> str:
 MAX_WARNINGS = 10
 
 
-def _numpy_quiet(values: dict[str, Value]) -> AbstractContextManager[Any]:
-    """numpy's inf/NaN warnings off while tensors are computed (they become our warnings);
-    graphs of scalars skip the cost, their rare numpy fallbacks silence themselves."""
-    for v in values.values():
-        if type(v) is not float:
-            return np.errstate(all="ignore")
-    return nullcontext()
+class FloatingPointEvents:
+    """numpy's floating-point error callback: remembers that some operation overflowed,
+    divided by zero or made a NaN (IEEE 754 raises one of those whenever finite operands give
+    inf or NaN). With no event and finite inputs, no array can hold inf or NaN, so the
+    element-by-element finiteness scan of every array is skipped."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.seen = True
 
 
-def _non_finite_warnings(graph: Graph, values: list[Any], what: str,
+def _watching_numpy(events: FloatingPointEvents) -> AbstractContextManager[Any]:
+    """numpy's inf/NaN warnings become calls to ``events`` (they become our warnings)."""
+    return np.errstate(all="call", call=events)
+
+
+def _non_finite_warnings(graph: Graph, values: list[Any], what: str, suspect: bool,
                          skip_inputs: bool = False) -> list[str]:
+    """A warning per node (up to MAX_WARNINGS) whose value is inf or NaN.
+
+    Python floats are always tested (their arithmetic overflows to inf silently); arrays only
+    when ``suspect`` (a floating-point event or a non-finite input) or a float is non-finite
+    (an inf float times an array raises no event)."""
     # inf - inf and NaN - NaN are NaN, which is != 0: one C-level test per scalar
-    bad = [i for i, v in enumerate(values)
-           if v is not None and (type(v) is not float or v - v != 0.0) and not _finite(v)]
+    bad = [i for i, v in enumerate(values) if type(v) is float and v - v != 0.0]
+    if suspect or bad:
+        bad = [i for i, v in enumerate(values) if v is not None and not _finite(v)]
     if skip_inputs:
         bad = [i for i in bad if graph.nodes[i].kind != INPUT]
     if not bad:
@@ -336,9 +355,9 @@ def _non_finite_warnings(graph: Graph, values: list[Any], what: str,
     return out
 
 
-def input_warnings(values: dict[str, Value]) -> list[str]:
+def input_warnings(names: list[str]) -> list[str]:
     """A warning for each input given as (or holding) NaN or an infinity."""
-    return [f"the input {name!r} is not finite" for name, v in values.items() if not _finite(v)]
+    return [f"the input {name!r} is not finite" for name in names]
 
 
 def _finite(v: Any) -> bool:

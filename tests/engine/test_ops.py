@@ -18,7 +18,10 @@ import numpy as np
 import pytest
 
 from app import analyze
+from app.engine import compile_program
+from app.engine.autodiff import _non_finite_warnings
 from app.engine.ops import ARRAY, OPS, SCALAR, Op, unbroadcast
+from app.engine.values import resolve_values
 
 Rng = np.random.Generator
 Gen = Callable[[Rng], tuple[Any, ...]]
@@ -294,6 +297,35 @@ def test_op_end_to_end_through_analyze(name: str, case: Case) -> None:
         got = np.asarray(result["gradients"][arg], dtype=float)
         assert got.shape == np.shape(xs[k])
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=f"{expr} d/d{arg}")
+
+
+# --------------------------------------------------------------------------- inf and NaN
+
+
+@pytest.mark.parametrize("scale", [1e300, -1e300, 1e-320, 0.0])
+@pytest.mark.parametrize(("name", "case"), PARAMS)
+def test_every_op_reports_the_inf_and_nan_it_makes(name: str, case: Case, scale: float) -> None:
+    """Arrays are scanned for inf/NaN only after numpy reports a floating-point event, so
+    every op must raise one whenever it makes inf or NaN out of finite inputs (np.einsum,
+    for one, does not): the run's warnings must equal those of a full scan."""
+    op = OPS[name]
+    xs = case.gen(np.random.default_rng(zlib.crc32(f"inf-{name}-{case.id}".encode())))
+    scaled = [x if k in case.constant_args else np.multiply(x, scale) for k, x in enumerate(xs)]
+    values = dict(zip(["a", "b"], map(_json, scaled), strict=False))
+    program = compile_program(expression_for(name, op.arity, case.kwargs))
+    run = program.run(resolve_values(values, program.input_names))
+    full_scan = (_non_finite_warnings(program.graph, run.values, "value", True, skip_inputs=True)
+                 + _non_finite_warnings(program.graph, run.grads, "gradient", True))
+    assert [w for w in run.warnings if "finite" in w] == full_scan
+
+
+def test_an_inf_scalar_spreading_into_a_tensor_is_reported() -> None:
+    """Python floats overflow to inf silently (no numpy event): the arrays it reaches are
+    still reported."""
+    result = analyze("s = a * a; y = sum(s * t)", {"a": 1e200, "t": [1.0, 2.0]})
+    flagged = [w for w in result["warnings"] if "not finite" in w]
+    assert any("'s'" in w for w in flagged)
+    assert any("(mul, node n3)" in w for w in flagged), flagged
 
 
 # --------------------------------------------------------------------------- scalar fast path
