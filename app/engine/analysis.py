@@ -14,7 +14,6 @@ from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import ArrayFragments, encode
 from app.engine.graph import Graph
-from app.engine.ops import fill_formula
 from app.engine.values import resolve_values
 
 Encoder = Callable[[Any, str], Any]
@@ -83,21 +82,23 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
     labels, formulas = graph.labels(), graph.formulas()
     out = []
-    for node, value, grad in zip(graph.nodes, run.values, run.grads, strict=True):
-        i = node.index
+    append = out.append
+    for node, id_, label, formula, value, grad in zip(graph.nodes, ids, labels, formulas,
+                                                     run.values, run.grads, strict=True):
         scalar = type(value) is float
         item: dict[str, Any] = {
-            "id": ids[i], "op": node.op_name, "label": labels[i],
+            "id": id_, "op": node.op_name, "label": label,
             "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
+            # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
             "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             "statement": node.statement,
         }
         if node.name is not None:
             item["name"] = node.name
-        if formulas[i] is not None:
-            item["formula"] = formulas[i]
-        out.append(item)
+        if formula is not None:
+            item["formula"] = formula
+        append(item)
     return out
 
 
@@ -105,20 +106,23 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
     labels, operands = graph.labels(), graph.operands()
     out = []
+    append = out.append
     edge_local, edge_grad = run.edge_local, run.edge_grad
     e = 0
-    for node in graph.nodes:
-        if node.op is None:
+    for node, target in zip(graph.nodes, ids, strict=True):
+        op = node.op
+        if op is None:
             continue
-        target = ids[node.index]
-        arg_labels = [labels[a] for a in node.args]
-        arg_operands = [operands[a] for a in node.args]
-        for arg, (source, template) in enumerate(zip(node.args, node.op.local_formulas, strict=True)):
+        args = node.args
+        # what the local-derivative formulas are filled with: labels, operands, output label
+        words = [labels[a] for a in args] + [operands[a] for a in args]
+        words.append(labels[node.index])
+        for arg, (source, template) in enumerate(zip(args, op.local_formula_formats, strict=True)):
             local, grad = edge_local[e], edge_grad[e]
-            out.append({
+            append({
                 "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-                "local_formula": fill_formula(template, arg_labels, labels[node.index], arg_operands),
+                "local_formula": template.format(*words),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             })
             e += 1

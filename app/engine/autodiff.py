@@ -73,6 +73,7 @@ class Program:
         for node in nodes:
             self.edge_start.append(count)
             count += len(node.args)
+        self.edge_count = count
 
     @property
     def input_names(self) -> list[str]:
@@ -182,7 +183,7 @@ class Program:
         bad_inputs = [name for name, v in values.items() if not _finite(v)]
         with _watching_numpy(events):
             vals = self._forward(values)
-            n_edges = len(graph.edges)
+            n_edges = self.edge_count
             run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
                       self.ancestors, graph.output, non_finite_inputs=bad_inputs)
             if backward:

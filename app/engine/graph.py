@@ -7,12 +7,13 @@ is one input node, however often it is used, so shared sub-expressions form a DA
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from app.config import LIMITS, env_name
-from app.engine.ops import OPS, Op, fill_formula, parenthesized
-from app.engine.parser import Source, parse
+from app.engine.ops import Op, parenthesized
+from app.engine.parser import NO_KWARGS, Source, parse
 from app.errors import ChainruleError
 
 INPUT, CONST, OP = "input", "const", "op"
@@ -27,8 +28,8 @@ class Node:
     kind: str  # INPUT | CONST | OP
     op: Op | None
     args: tuple[int, ...]
-    kwargs: dict[str, Any]
-    pos: int  # offset in the source, for errors
+    kwargs: Mapping[str, Any]
+    pos: int  # the token it came from, for errors (Source.line_col)
     name: str | None = None  # the input's name, or the name a statement assigns
     const: float = 0.0
     text: str = ""  # a constant's source text
@@ -49,13 +50,9 @@ class Graph:
     names: dict[str, int]  # every assigned name -> its (last) node
     output: int
     output_name: str | None
-    edges: list[tuple[int, int, int]] = field(default_factory=list)  # (source, target, arg)
     _labels: list[str] | None = None
     _operands: list[str] | None = None  # labels parenthesized where needed as an operand
     _formulas: list[str | None] | None = None
-
-    def __post_init__(self) -> None:
-        self.edges = [(a, n.index, k) for n in self.nodes for k, a in enumerate(n.args)]
 
     @property
     def input_names(self) -> list[str]:
@@ -92,22 +89,26 @@ class Graph:
         seen_names: dict[str, int] = {}
         temporaries = 0
         for node in self.nodes:
+            op, name = node.op, node.name
             formula = None
-            if node.op is not None:
-                formula = fill_formula(node.op.formula, [labels[a] for a in node.args], "",
-                                       [operands[a] for a in node.args])
-            if node.name is not None:
-                count = seen_names[node.name] = seen_names.get(node.name, 0) + 1
-                label = node.name if count == 1 else f"{node.name}#{count}"
-            elif node.kind == CONST:
+            if op is not None:
+                args = node.args
+                formula = op.formula_format.format(*[labels[a] for a in args],
+                                                   *[operands[a] for a in args], "")
+            if name is not None:  # names (and name#2 for a reassigned one) need no parentheses
+                count = seen_names[name] = seen_names.get(name, 0) + 1
+                label = operand = name if count == 1 else f"{name}#{count}"
+            elif formula is None:  # a constant
                 label = node.text
-            elif formula is not None and len(formula) <= LABEL_MAX_CHARS:
+                operand = parenthesized(label)
+            elif len(formula) <= LABEL_MAX_CHARS:
                 label = formula
+                operand = parenthesized(label)
             else:
                 temporaries += 1
-                label = f"t{temporaries}"
+                label = operand = f"t{temporaries}"
             labels.append(label)
-            operands.append(parenthesized(label))
+            operands.append(operand)
             formulas.append(formula)
         self._labels, self._operands, self._formulas = labels, operands, formulas
 
@@ -124,29 +125,39 @@ class GraphBuilder:
         self.max_nodes = LIMITS.max_nodes
         self.statement = 0
 
-    def _add(self, node: Node) -> int:
-        if node.index >= self.max_nodes:
-            raise ChainruleError(
-                "limit_exceeded",
-                f"the graph has more than {self.max_nodes} nodes (set {env_name('max_nodes')})",
-            )
-        node.statement = self.statement
-        self.nodes.append(node)
-        return node.index
+    def _too_many(self) -> ChainruleError:
+        return ChainruleError(
+            "limit_exceeded",
+            f"the graph has more than {self.max_nodes} nodes (set {env_name('max_nodes')})",
+        )
 
     def name(self, name: str, pos: int) -> int:
         found = self.env.get(name)
         if found is not None:
             return found
-        index = self._add(Node(len(self.nodes), INPUT, None, (), {}, pos, name=name))
+        nodes = self.nodes
+        index = len(nodes)
+        if index >= self.max_nodes:
+            raise self._too_many()
+        nodes.append(Node(index, INPUT, None, (), NO_KWARGS, pos, name, 0.0, "", self.statement))
         self.env[name] = self.inputs[name] = index
         return index
 
     def number(self, value: float, text: str, pos: int) -> int:
-        return self._add(Node(len(self.nodes), CONST, None, (), {}, pos, const=value, text=text))
+        nodes = self.nodes
+        index = len(nodes)
+        if index >= self.max_nodes:
+            raise self._too_many()
+        nodes.append(Node(index, CONST, None, (), NO_KWARGS, pos, None, value, text, self.statement))
+        return index
 
-    def apply(self, op: str, args: list[int], kwargs: dict[str, Any], pos: int) -> int:
-        return self._add(Node(len(self.nodes), OP, OPS[op], tuple(args), kwargs, pos))
+    def apply(self, op: Op, args: tuple[int, ...], kwargs: Mapping[str, Any], pos: int) -> int:
+        nodes = self.nodes
+        index = len(nodes)
+        if index >= self.max_nodes:
+            raise self._too_many()
+        nodes.append(Node(index, OP, op, args, kwargs, pos, None, 0.0, "", self.statement))
+        return index
 
     def assign(self, name: str, ref: int, pos: int) -> None:
         node = self.nodes[ref]
@@ -164,8 +175,7 @@ class GraphBuilder:
 def build_graph(text: str, output: str | None = None) -> Graph:
     """Parse ``text`` into a :class:`Graph` whose output is ``output`` (see API.md)."""
     builder = GraphBuilder()
-    source = Source(text)
-    parse(text, builder)
+    source = parse(text, builder)
     if output is not None:
         if output not in builder.env:
             assigned = ", ".join(sorted(builder.env)) or "none"

@@ -180,6 +180,15 @@ class Op:
     callable: bool = True
     kwargs: dict[str, Any] = field(default_factory=dict)
     differentiable: tuple[bool, ...] | None = None
+    # The formulas as str.format templates over (labels..., operands..., output label), so
+    # that writing one out is a single call (see fill_formula).
+    formula_format: str = field(init=False, repr=False, compare=False)
+    local_formula_formats: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "formula_format", _positional(self.formula, self.arity))
+        object.__setattr__(self, "local_formula_formats",
+                           tuple(_positional(f, self.arity) for f in self.local_formulas))
 
     @property
     def elementwise(self) -> bool:

@@ -25,23 +25,38 @@ from __future__ import annotations
 import keyword
 import re
 from bisect import bisect_right
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from app.config import LIMITS, env_name
-from app.engine.ops import OPERATORS, OPS
+from app.engine.ops import OPERATORS, OPS, Op
 from app.errors import ChainruleError
 
+# One findall() gives every token as a string, the way the parser reads them. Blanks, line
+# continuations and comments are skipped (possessively: a comment is never re-read as code);
+# the empty match at the end is the end-of-input token. Any other single character is a
+# token of its own, so nothing is ever skipped silently: the parser rejects what it does not
+# know. Offsets, for error messages only, come from the same pattern (Source.offset).
 _TOKEN = re.compile(
     r"""
-    (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-   |(?P<name>[^\W\d]\w*)
-   |(?P<op>\*\*|[-+*/@(),=;.])
-   |(?P<nl>\n)
-   |(?P<skip>[ \t\r\f]+|\\\r?\n|\#[^\n]*)
-   |(?P<bad>.)
+    (?:[ \t\r\f]+|\\\r?\n|\#[^\n]*)*+
+    ( (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?   # number
+    | [^\W\d]\w*                           # name
+    | \*\*                                 # power
+    | [^ \t\r\f]                           # any other character, newline included
+    | \Z                                   # end
+    )
     """,
     re.VERBOSE,
 )
+# The first character no token can hold (a quote, a bracket, '%', ...), comments skipped:
+# reported before any syntax error, as it is what the user must change first.
+_FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
+END, NEWLINE = "", "\n"
+_PUNCTUATION = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
+                          NEWLINE, END})
+_DIGITS = frozenset("0123456789")
 
 _UNSUPPORTED_CHARS = {
     "'": "string literals are not allowed",
@@ -61,70 +76,100 @@ _UNSUPPORTED_CHARS = {
     ":": "slices, lambdas and annotations are not supported",
 }
 _LITERALS = {"None": None, "True": True, "False": False}
-_BINARY_LEVELS = (("+", "-"), ("*", "/", "@"))
+NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+def is_number(token: str) -> bool:
+    return token[:1] in _DIGITS or (token[:1] == "." and token != ".")
+
+
+def is_name(token: str) -> bool:
+    """A name token: not punctuation, not a number, and not a lone stray character."""
+    if token in _PUNCTUATION or is_number(token):
+        return False
+    # Names are the only multi-character tokens left; a single character is a name when it
+    # is what [^\W\d] matches: a word character that is not a decimal digit.
+    return len(token) > 1 or ((token.isalnum() or token == "_") and not token.isdecimal())
+
+
+def is_stray(token: str) -> bool:
+    """A character outside the grammar, e.g. a quote or a bracket."""
+    return len(token) == 1 and token not in _PUNCTUATION and not is_name(token) \
+        and not is_number(token)
 
 
 class Builder(Protocol):
-    """What the parser drives: graph building lives behind this interface."""
+    """What the parser drives: graph building lives behind this interface. Positions are
+    token indices (see :meth:`Source.line_col`)."""
 
     def name(self, name: str, pos: int) -> Any: ...
     def number(self, value: float, text: str, pos: int) -> Any: ...
-    def apply(self, op: str, args: list[Any], kwargs: dict[str, Any], pos: int) -> Any: ...
+    def apply(self, op: Op, args: tuple[Any, ...], kwargs: Mapping[str, Any], pos: int) -> Any: ...
     def assign(self, name: str, ref: Any, pos: int) -> None: ...
     def result(self, ref: Any, pos: int) -> None: ...
 
 
 class Source:
-    """The expression text, with offsets turned into 1-based line/column only when needed."""
+    """The expression text and its tokens; token indices become 1-based line/column only when
+    a message needs them."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.tokens, self._kept = tokenize(text)
+        self._offsets: list[int] | None = None
         self._line_starts: list[int] | None = None
 
-    def line_col(self, offset: int) -> tuple[int, int]:
+    def offset(self, token: int) -> int:
+        """The character offset of token number ``token``."""
+        if self._offsets is None:
+            offsets = [m.start(1) for m in _TOKEN.finditer(self.text)]
+            offsets.append(len(self.text))  # the END that tokenize() adds
+            self._offsets = offsets if self._kept is None else [offsets[k] for k in self._kept]
+        return self._offsets[min(token, len(self._offsets) - 1)]
+
+    def line_col(self, token: int) -> tuple[int, int]:
+        return self.line_col_at(self.offset(token))
+
+    def line_col_at(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", self.text)]
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def error(self, code: str, message: str, offset: int) -> ChainruleError:
-        line, col = self.line_col(min(offset, len(self.text)))
+    def error(self, code: str, message: str, token: int) -> ChainruleError:
+        return self.error_at(code, message, self.offset(token))
+
+    def error_at(self, code: str, message: str, offset: int) -> ChainruleError:
+        line, col = self.line_col_at(offset)
         return ChainruleError(code, f"{message} (line {line}, column {col})", line, col)
 
 
-def tokenize(source: Source) -> tuple[list[str], list[str], list[int]]:
-    """Kinds, texts and offsets of the tokens; newlines inside brackets are dropped."""
-    kinds: list[str] = []
-    texts: list[str] = []
-    starts: list[int] = []
+def tokenize(text: str) -> tuple[list[str], list[int] | None]:
+    """The tokens, ending with END; newlines inside brackets are dropped (as Python does).
+
+    Also the indices of the kept tokens among all of ``findall``'s when some were dropped.
+    """
+    tokens = _TOKEN.findall(text)
+    tokens.append(END)  # one token of lookahead past the end, whatever the parser peeks at
+    if NEWLINE not in tokens or all(line.count("(") == line.count(")")
+                                    for line in text.split("\n")):
+        # Every line balanced: no newline is inside brackets (a '(' in a comment only sends
+        # this the slow way).
+        return tokens, None
+    kept: list[int] = []
     depth = 0
-    for m in _TOKEN.finditer(source.text):
-        kind = m.lastgroup
-        if kind == "skip":
+    for k, token in enumerate(tokens):
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif token == NEWLINE and depth > 0:
             continue
-        text = m.group()
-        if kind == "bad":
-            reason = _UNSUPPORTED_CHARS.get(text, f"unexpected character {text!r}")
-            raise source.error("syntax_error", reason, m.start())
-        if kind == "op":
-            if text == "(":
-                depth += 1
-            elif text == ")":
-                depth -= 1
-        elif kind == "nl":
-            if depth > 0:
-                continue
-            text = "\n"
-        kinds.append(kind)  # type: ignore[arg-type]
-        texts.append(text)
-        starts.append(m.start())
-    kinds.append("end")
-    texts.append("")
-    starts.append(len(source.text))
-    return kinds, texts, starts
+        kept.append(k)
+    return [tokens[k] for k in kept], kept
 
 
-def parse(text: str, builder: Builder) -> None:
+def parse(text: str, builder: Builder) -> Source:
     """Parse ``text`` and drive ``builder``; raise ChainruleError on anything outside the grammar."""
     if len(text) > LIMITS.max_expression_chars:
         raise ChainruleError(
@@ -132,197 +177,206 @@ def parse(text: str, builder: Builder) -> None:
             f"the expression has {len(text)} characters; the limit is "
             f"{LIMITS.max_expression_chars} (set {env_name('max_expression_chars')})",
         )
+    stray = _FIRST_STRAY.match(text)
+    if stray is not None:
+        char = stray.group(1)
+        raise Source(text).error_at(
+            "syntax_error", _UNSUPPORTED_CHARS.get(char, f"unexpected character {char!r}"),
+            stray.start(1))
     source = Source(text)
-    parser = _Parser(source, tokenize(source), builder)
+    parser = _Parser(source, builder)
     try:
         parser.program()
     except RecursionError:  # only if CHAINRULE_MAX_DEPTH is set above what the stack allows
         raise source.error("limit_exceeded", "the expression is nested too deeply",
-                           parser.starts[parser.i]) from None
+                           parser.i) from None
+    return source
 
 
 class _Parser:
-    def __init__(self, source: Source, tokens: tuple[list[str], list[str], list[int]],
-                 builder: Builder) -> None:
+    def __init__(self, source: Source, builder: Builder) -> None:
         self.source = source
-        self.kinds, self.texts, self.starts = tokens
+        self.toks = source.tokens
         self.builder = builder
         self.i = 0
         self.depth = 0
+        self.max_depth = LIMITS.max_depth
 
     # ---------------------------------------------------------------- helpers
     def fail(self, message: str, index: int | None = None) -> ChainruleError:
-        return self.source.error("syntax_error", message, self.starts[self.i if index is None else index])
+        """A syntax error at token ``index`` (default: the current one); a stray character
+        there is named instead, since that is what the user must change."""
+        at = self.i if index is None else index
+        token = self.toks[at]
+        if is_stray(token):
+            message = _UNSUPPORTED_CHARS.get(token, f"unexpected character {token!r}")
+        return self.source.error("syntax_error", message, at)
 
     def describe(self, index: int) -> str:
-        kind, text = self.kinds[index], self.texts[index]
-        return {"end": "end of the expression", "nl": "end of the line"}.get(kind, repr(text))
-
-    def expect(self, text: str, what: str) -> int:
-        if self.texts[self.i] != text or self.kinds[self.i] not in ("op",):
-            raise self.fail(f"expected {what}, found {self.describe(self.i)}")
-        self.i += 1
-        return self.i - 1
+        token = self.toks[index]
+        return {END: "end of the expression", NEWLINE: "end of the line"}.get(token, repr(token))
 
     def enter(self) -> None:
         self.depth += 1
-        if self.depth > LIMITS.max_depth:
+        if self.depth > self.max_depth:
             raise self.source.error(
                 "limit_exceeded",
                 f"nesting deeper than the limit of {LIMITS.max_depth} "
                 f"(set {env_name('max_depth')})",
-                self.starts[self.i],
+                self.i,
             )
 
     # ---------------------------------------------------------------- grammar
     def program(self) -> None:
-        kinds, texts = self.kinds, self.texts
+        toks = self.toks
         statements = 0
-        while kinds[self.i] != "end":
-            if kinds[self.i] == "nl" or texts[self.i] == ";":
+        while toks[self.i] != END:
+            if toks[self.i] in (NEWLINE, ";"):
                 self.i += 1
                 continue
             self.statement()
             statements += 1
-            if kinds[self.i] not in ("nl", "end") and texts[self.i] != ";":
+            if toks[self.i] not in (NEWLINE, END, ";"):
                 raise self.fail(f"unexpected {self.describe(self.i)}: expected the end of the statement")
         if not statements:
             raise self.fail("the expression is empty")
 
-    def statement(self) -> bool:
-        """Parse one statement; True when it was a lone expression."""
+    def statement(self) -> None:
         start = self.i
-        if self.kinds[start] == "name" and self.texts[start + 1] == "=" and self.kinds[start + 1] == "op":
+        if self.toks[start + 1] == "=" and is_name(self.toks[start]):
             name = self.check_name(start)
             self.i += 2
             ref = self.expr()
-            self.builder.assign(name, ref, self.starts[start])
-            return False
+            self.builder.assign(name, ref, start)
+            return
         ref = self.expr()
-        if self.texts[self.i] == "=" and self.kinds[self.i] == "op":
+        if self.toks[self.i] == "=":
             raise self.fail("only a plain name can be assigned to")
-        self.builder.result(ref, self.starts[start])
-        return True
+        self.builder.result(ref, start)
 
     def expr(self) -> Any:
         left = self.term()
-        texts = self.texts
-        while texts[self.i] in ("+", "-") and self.kinds[self.i] == "op":
+        toks = self.toks
+        token = toks[self.i]
+        while token == "+" or token == "-":
             at = self.i
-            self.i += 1
-            right = self.term()
-            left = self.builder.apply(OPERATORS[texts[at]].name, [left, right], {}, self.starts[at])
+            self.i = at + 1
+            left = self.builder.apply(OPERATORS[token], (left, self.term()), NO_KWARGS, at)
+            token = toks[self.i]
         return left
 
     def term(self) -> Any:
-        left = self.unary()
-        texts = self.texts
-        while texts[self.i] in ("*", "/", "@") and self.kinds[self.i] == "op":
+        left = self.factor()
+        toks = self.toks
+        token = toks[self.i]
+        while token == "*" or token == "/" or token == "@":
             at = self.i
-            self.i += 1
-            right = self.unary()
-            left = self.builder.apply(OPERATORS[texts[at]].name, [left, right], {}, self.starts[at])
+            self.i = at + 1
+            left = self.builder.apply(OPERATORS[token], (left, self.factor()), NO_KWARGS, at)
+            token = toks[self.i]
         return left
 
-    def unary(self) -> Any:
-        text = self.texts[self.i]
-        if text in ("-", "+") and self.kinds[self.i] == "op":
-            at = self.i
-            self.i += 1
+    def factor(self) -> Any:
+        """Python's ``factor``, ``power`` and ``primary`` in one: ``-x``, ``x.T``, ``x ** y``.
+
+        One function rather than three: a call per grammar level per operand was the
+        parser's main cost."""
+        toks = self.toks
+        at = self.i
+        token = toks[at]
+        if token == "-" or token == "+":
+            self.i = at + 1
             self.enter()
-            if text == "-" and self.kinds[self.i] == "num" and self.texts[self.i + 1] != "**":
+            if token == "-" and is_number(toks[at + 1]) and toks[at + 2] != "**":
                 ref = self.number(negate=True)  # -3 is the constant -3, not neg(3)
             else:
-                operand = self.unary()
-                ref = operand if text == "+" else self.builder.apply("neg", [operand], {}, self.starts[at])
+                ref = self.factor()
+                if token == "-":
+                    ref = self.builder.apply(OPS["neg"], (ref,), NO_KWARGS, at)
             self.depth -= 1
             return ref
-        return self.power()
-
-    def power(self) -> Any:
-        base = self.primary()
-        if self.texts[self.i] == "**" and self.kinds[self.i] == "op":
+        ref = self.atom()
+        token = toks[self.i]
+        while token == ".":
             at = self.i
-            self.i += 1
+            if toks[at + 1] != "T":
+                raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
+            self.i = at + 2
+            ref = self.builder.apply(OPS["transpose"], (ref,), NO_KWARGS, at)
+            token = toks[self.i]
+        if token == "(":
+            raise self.fail("only a function name can be called")
+        if token == "**":
+            at = self.i
+            self.i = at + 1
             self.check_exponent()
             self.enter()
-            exponent = self.unary()  # right-associative, and 2**-1 is allowed, as in Python
+            exponent = self.factor()  # right-associative, and 2**-1 is allowed, as in Python
             self.depth -= 1
-            return self.builder.apply("pow", [base, exponent], {}, self.starts[at])
-        return base
+            return self.builder.apply(OPS["pow"], (ref, exponent), NO_KWARGS, at)
+        return ref
 
     def check_exponent(self) -> None:
         """A literal exponent beyond max_exponent is refused (x**1e308 helps nobody learn)."""
-        at = self.i + 1 if self.texts[self.i] in ("-", "+") else self.i
-        if self.kinds[at] == "num" and abs(float(self.texts[at])) > LIMITS.max_exponent:
+        at = self.i + 1 if self.toks[self.i] in ("-", "+") else self.i
+        if is_number(self.toks[at]) and abs(float(self.toks[at])) > LIMITS.max_exponent:
             raise self.source.error(
                 "limit_exceeded",
-                f"the exponent {self.texts[at]} is beyond the limit of {LIMITS.max_exponent:g} "
+                f"the exponent {self.toks[at]} is beyond the limit of {LIMITS.max_exponent:g} "
                 f"(set {env_name('max_exponent')})",
-                self.starts[at],
+                at,
             )
 
-    def primary(self) -> Any:
-        ref = self.atom()
-        while self.texts[self.i] == "." and self.kinds[self.i] == "op":
-            at = self.i
-            if self.kinds[at + 1] != "name" or self.texts[at + 1] != "T":
-                raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
-            self.i += 2
-            ref = self.builder.apply("transpose", [ref], {}, self.starts[at])
-        if self.texts[self.i] == "(" and self.kinds[self.i] == "op":
-            raise self.fail("only a function name can be called")
-        return ref
-
     def atom(self) -> Any:
-        kind, text = self.kinds[self.i], self.texts[self.i]
-        if kind == "num":
-            return self.number()
-        if kind == "name":
-            if self.texts[self.i + 1] == "(" and self.kinds[self.i + 1] == "op":
-                return self.call()
-            name = self.check_name(self.i)
-            self.i += 1
-            return self.builder.name(name, self.starts[self.i - 1])
-        if text == "(" and kind == "op":
-            opened = self.i
-            self.i += 1
+        at = self.i
+        token = self.toks[at]
+        if token == "(":
+            self.i = at + 1
             self.enter()
             ref = self.expr()
-            if self.texts[self.i] != ")":
-                raise self.fail(f"expected ')' to close the '(' opened at column "
-                                f"{self.source.line_col(self.starts[opened])[1]}, "
+            if self.toks[self.i] != ")":
+                column = self.source.line_col(at)[1]
+                raise self.fail(f"expected ')' to close the '(' opened at column {column}, "
                                 f"found {self.describe(self.i)}")
             self.i += 1
             self.depth -= 1
             return ref
-        raise self.fail(f"unexpected {self.describe(self.i)}: expected a number, a name or '('")
+        if is_number(token):
+            return self.number()
+        if is_name(token):
+            if self.toks[at + 1] == "(":
+                return self.call()
+            name = self.check_name(at)
+            self.i = at + 1
+            return self.builder.name(name, at)
+        raise self.fail(f"unexpected {self.describe(at)}: expected a number, a name or '('")
 
     def number(self, negate: bool = False) -> Any:
-        text = self.texts[self.i]
+        at = self.i
+        text = self.toks[at]
         value = float(text)
-        self.i += 1
+        self.i = at + 1
         if negate:
             value, text = -value, "-" + text
-        return self.builder.number(value, text, self.starts[self.i - 1])
+        return self.builder.number(value, text, at)
 
     def call(self) -> Any:
         at = self.i
-        fname = self.texts[at]
+        toks = self.toks
+        fname = toks[at]
         op = OPS.get(fname)
         if op is None or not op.callable:
             known = ", ".join(sorted(n for n, o in OPS.items() if o.callable))
             raise self.source.error("unknown_function",
-                                    f"unknown function {fname!r}; known functions: {known}",
-                                    self.starts[at])
-        self.i += 2
+                                    f"unknown function {fname!r}; known functions: {known}", at)
+        self.i = at + 2
         self.enter()
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        while self.texts[self.i] != ")" or self.kinds[self.i] != "op":
-            if self.kinds[self.i] == "name" and self.texts[self.i + 1] == "=":
+        while toks[self.i] != ")":
+            if toks[self.i + 1] == "=" and is_name(toks[self.i]):
                 key_at = self.i
-                key = self.texts[key_at]
+                key = toks[key_at]
                 if key not in op.kwargs:
                     allowed = ", ".join(op.kwargs) or "none"
                     raise self.fail(f"{fname}() has no argument {key!r} (keyword arguments: {allowed})",
@@ -335,9 +389,9 @@ class _Parser:
                 raise self.fail("positional argument after a keyword argument")
             else:
                 args.append(self.expr())
-            if self.texts[self.i] == ",":
+            if toks[self.i] == ",":
                 self.i += 1
-            elif self.texts[self.i] != ")":
+            elif toks[self.i] != ")":
                 raise self.fail(f"expected ',' or ')' in the call to {fname}(), "
                                 f"found {self.describe(self.i)}")
         self.i += 1
@@ -348,24 +402,24 @@ class _Parser:
                 "syntax_error",
                 f"{fname}() takes {op.arity} positional argument{'s' if op.arity != 1 else ''}, "
                 f"got {len(args)}{hint}",
-                self.starts[at],
+                at,
             )
-        return self.builder.apply(fname, args, kwargs, self.starts[at])
+        return self.builder.apply(op, tuple(args), kwargs or NO_KWARGS, at)
 
     def literal(self) -> Any:
         """A keyword argument's value: an integer, None/True/False, or a tuple of integers."""
-        kind, text = self.kinds[self.i], self.texts[self.i]
-        if kind == "name" and text in _LITERALS:
+        token = self.toks[self.i]
+        if token in _LITERALS:
             self.i += 1
-            return _LITERALS[text]
-        if text == "(" and kind == "op":
+            return _LITERALS[token]
+        if token == "(":
             self.i += 1
             items = []
-            while self.texts[self.i] != ")":
+            while self.toks[self.i] != ")":
                 items.append(self.integer())
-                if self.texts[self.i] == ",":
+                if self.toks[self.i] == ",":
                     self.i += 1
-                elif self.texts[self.i] != ")":
+                elif self.toks[self.i] != ")":
                     raise self.fail(f"expected ',' or ')' in a tuple, found {self.describe(self.i)}")
             self.i += 1
             return tuple(items)
@@ -373,15 +427,16 @@ class _Parser:
 
     def integer(self) -> int:
         sign = 1
-        if self.texts[self.i] == "-":
+        if self.toks[self.i] == "-":
             sign, self.i = -1, self.i + 1
-        if self.kinds[self.i] != "num" or not self.texts[self.i].isdigit():
+        token = self.toks[self.i]
+        if not (is_number(token) and token.isdigit()):
             raise self.fail(f"expected an integer, found {self.describe(self.i)}")
         self.i += 1
-        return sign * int(self.texts[self.i - 1])
+        return sign * int(token)
 
     def check_name(self, index: int) -> str:
-        name = self.texts[index]
+        name = self.toks[index]
         if keyword.iskeyword(name):
             raise self.fail(f"{name!r} is not supported: statements are `name = expression`, "
                             f"built from numbers, names, operators and functions", index)

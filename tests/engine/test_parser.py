@@ -192,6 +192,12 @@ def test_assigned_names_are_not_inputs() -> None:
     assert graph.input_names == ["w", "x", "b", "y_true"]
 
 
+def test_runtime_errors_point_past_newlines_inside_brackets() -> None:
+    with pytest.raises(ChainruleError) as info:
+        analyze("y = (a +\n  b)\nz = y @ y", {"a": 1.0, "b": 2.0})
+    assert (info.value.code, info.value.line, info.value.col) == ("shape_mismatch", 3, 7)
+
+
 @pytest.mark.parametrize("output", ["nope", "x2", ""])
 def test_unknown_output_name(output: str) -> None:
     with pytest.raises(ChainruleError) as info:
@@ -230,6 +236,12 @@ def test_unknown_output_name(output: str) -> None:
     ("y = x % 2", "syntax_error", 1, 7),
     ("y = x < 2", "syntax_error", 1, 7),
     ("y = x\n  = 2", "syntax_error", 2, 3),
+    # after newlines dropped inside brackets, positions still count them
+    ("y = (a +\n  b)\nz = y *", "syntax_error", 3, 8),
+    ("y = f(\n", "unknown_function", 1, 5),
+    ("y = exp(\n", "syntax_error", 2, 1),
+    ("y = (a # (\n + b) + \n", "syntax_error", 2, 9),
+    ("y = a  # a '(' in a comment\nz = y + )", "syntax_error", 2, 9),
     ("y = __x", "syntax_error", 1, 5),
     ("lambda = 1", "syntax_error", 1, 1),
     ("y = None", "syntax_error", 1, 5),
