@@ -81,14 +81,14 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
 def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
     labels, formulas = graph.labels(), graph.formulas()
-    out = []
+    out: list[dict[str, Any]] = []
     append = out.append
     for node, id_, label, formula, value, grad in zip(graph.nodes, ids, labels, formulas,
                                                      run.values, run.grads, strict=True):
         scalar = type(value) is float
         item: dict[str, Any] = {
             "id": id_, "op": node.op_name, "label": label,
-            "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
+            "shape": [] if scalar else list(value.shape),
             # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
             "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
@@ -105,7 +105,7 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
 def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
     labels, operands = graph.labels(), graph.operands()
-    out = []
+    out: list[dict[str, Any]] = []
     append = out.append
     edge_local, edge_grad = run.edge_local, run.edge_grad
     e = 0
