@@ -26,25 +26,32 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
     serialized once; ``orjson.dumps`` the result.
     """
-    with gc_paused():
+    # The cyclic collector is paused (see gc_paused; inlined, as this is the per-call path).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
         program = cached_program(expression, output)
         resolved = resolve_values(values, program.input_names)
         run = program.run(resolved)
-        run.warnings[:0] = input_warnings(run.non_finite_inputs)
-        extra = sorted(set(values) - set(program.input_names))
-        if extra:
+        if run.non_finite_inputs:
+            run.warnings[:0] = input_warnings(run.non_finite_inputs)
+        if len(values) > len(resolved):
+            extra = sorted(set(values) - set(resolved))
             run.warnings.append("values given for names the expression does not use: "
                                 + ", ".join(repr(n) for n in extra[:10]))
-        mode = "summary" if detail == "summary" else arrays
-        result = render(program, run, mode)
+        result = render(program, run, "summary" if detail == "summary" else arrays)
         if check:
             result["check"] = gradient_check(program, resolved, run.input_grads)
         return result
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector while an analysis allocates.
+    """Pause CPython's cyclic garbage collector while an analysis allocates (analyze does
+    this inline).
 
     An analysis creates a few container objects per node (nodes, values, the result's dicts)
     and no reference cycles, so the collector finds nothing; but its full passes traverse
@@ -105,24 +112,25 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
 def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
     labels, operands = graph.labels(), graph.operands()
+    label_of, operand_of = labels.__getitem__, operands.__getitem__
     out: list[dict[str, Any]] = []
     append = out.append
     edge_local, edge_grad = run.edge_local, run.edge_grad
     e = 0
-    for node, target in zip(graph.nodes, ids, strict=True):
+    for node, target, label in zip(graph.nodes, ids, labels, strict=True):
         op = node.op
         if op is None:
             continue
         args = node.args
+        formats = op.local_formula_formats
         # what the local-derivative formulas are filled with: labels, operands, output label
-        words = [labels[a] for a in args] + [operands[a] for a in args]
-        words.append(labels[node.index])
-        for arg, (source, template) in enumerate(zip(args, op.local_formula_formats, strict=True)):
+        words = (*map(label_of, args), *map(operand_of, args), label)
+        for arg, source in enumerate(args):
             local, grad = edge_local[e], edge_grad[e]
             append({
                 "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-                "local_formula": template.format(*words),
+                "local_formula": formats[arg].format(*words),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             })
             e += 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,14 +66,17 @@ class Program:
         self._needs_grad_by_wrt: dict[frozenset[str], list[bool]] = {}
         self.ancestors = self._ancestors_of_output()
         self.on_path = set(self.ancestors)
-        self.visit_order = self.ancestors + [j for j in range(len(nodes) - 1, -1, -1)
-                                             if j not in self.on_path]
+        self.visit_order = self.ancestors
+        if len(self.ancestors) < len(nodes):  # nodes off the output's path come last
+            self.visit_order = self.ancestors + [j for j in range(len(nodes) - 1, -1, -1)
+                                                 if j not in self.on_path]
         self.edge_start = []
         count = 0
         for node in nodes:
             self.edge_start.append(count)
             count += len(node.args)
         self.edge_count = count
+        self.has_tensor_ops = any(node.op is not None and node.op.local is None for node in nodes)
 
     @property
     def input_names(self) -> list[str]:
@@ -87,13 +90,13 @@ class Program:
         """For each node: does its value depend on one of ``inputs``? (Constants never do.)"""
         needs = [False] * len(self.graph.nodes)
         for node in self.graph.nodes:
-            if node.kind == INPUT:
-                needs[node.index] = node.name in inputs
-            elif node.kind != CONST:
+            if node.op is not None:
                 for a in node.args:
                     if needs[a]:
                         needs[node.index] = True
                         break
+            elif node.kind == INPUT:
+                needs[node.index] = node.name in inputs
         return needs
 
     def _needs_grad_for(self, wrt: frozenset[str] | None) -> list[bool]:
@@ -136,14 +139,17 @@ class Program:
                     continue
                 args = tuple(map(vals.__getitem__, node.args))
                 if op.local is not None:
-                    if _all_float(args):
+                    for a in args:  # inline: a helper's call costs more than the scalar op
+                        if type(a) is not float:
+                            total += _check_size(_broadcast_size(args))
+                            break
+                    else:
                         try:
                             vals[index] = op.forward(SCALAR, *args)
                         except _FALLBACK:  # 1/0, log(-1), overflow: numpy's inf and NaN
-                            vals[index] = float(op.forward(ARRAY, *_as_numpy_scalars(args)))
+                            with np.errstate(all="ignore"):  # a float: always checked
+                                vals[index] = float(op.forward(ARRAY, *_as_numpy_scalars(args)))
                         continue
-                    else:
-                        total += _check_size(_broadcast_size(args))
                 out = op.forward(ARRAY, *args, **node.kwargs)
                 if np.ndim(out) == 0:
                     vals[index] = float(out)
@@ -180,8 +186,12 @@ class Program:
         """
         graph = self.graph
         events = FloatingPointEvents()
-        bad_inputs = [name for name, v in values.items() if not _finite(v)]
-        with _watching_numpy(events):
+        bad_inputs = [name for name, v in values.items()
+                      if (v - v != 0.0 if type(v) is float else not _finite(v))]
+        # With floats only and no whole-tensor op, numpy runs only in the scalar fallbacks,
+        # which silence it themselves.
+        numpy_runs = self.has_tensor_ops or any(type(v) is not float for v in values.values())
+        with _watching_numpy(events) if numpy_runs else nullcontext():
             vals = self._forward(values)
             n_edges = self.edge_count
             run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
@@ -240,7 +250,8 @@ class Program:
                         local = locals_[k](SCALAR, ans, *args)
                         contrib = g * local
                     except _FALLBACK:
-                        local, contrib = _elementwise_vjp(op, k, g, ans, args, record_edges)
+                        with np.errstate(all="ignore"):  # floats: always checked
+                            local, contrib = _elementwise_vjp(op, k, g, ans, args, record_edges)
                     edge_local[e + k] = local
                 else:
                     edge_local[e + k], contrib = _elementwise_vjp(op, k, g, ans, args, record_edges)
@@ -278,14 +289,6 @@ def _as_numpy_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:
     if not any(type(a) is float for a in args):
         return args
     return tuple(np.float64(a) if type(a) is float else a for a in args)
-
-
-def _all_float(args: tuple[Any, ...]) -> bool:
-    # A plain loop: all() over a generator costs more than the scalar op it guards.
-    for a in args:  # noqa: SIM110
-        if type(a) is not float:
-            return False
-    return True
 
 
 def _broadcast_size(args: tuple[Any, ...]) -> int:

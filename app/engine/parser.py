@@ -57,6 +57,8 @@ END, NEWLINE = "", "\n"
 _PUNCTUATION = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
                           NEWLINE, END})
 _DIGITS = frozenset("0123456789")
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the common case
+_RESERVED = frozenset(keyword.kwlist)
 
 _UNSUPPORTED_CHARS = {
     "'": "string literals are not allowed",
@@ -330,6 +332,14 @@ class _Parser:
     def atom(self) -> Any:
         at = self.i
         token = self.toks[at]
+        first = token[:1]
+        if first in _NAME_START or (first not in _DIGITS and first != "(" and is_name(token)):
+            if self.toks[at + 1] == "(":
+                return self.call()
+            if token in _RESERVED or first == "_":
+                self.check_name(at)
+            self.i = at + 1
+            return self.builder.name(token, at)
         if token == "(":
             self.i = at + 1
             self.enter()
@@ -343,12 +353,6 @@ class _Parser:
             return ref
         if is_number(token):
             return self.number()
-        if is_name(token):
-            if self.toks[at + 1] == "(":
-                return self.call()
-            name = self.check_name(at)
-            self.i = at + 1
-            return self.builder.name(name, at)
         raise self.fail(f"unexpected {self.describe(at)}: expected a number, a name or '('")
 
     def number(self, negate: bool = False) -> Any:

@@ -44,8 +44,8 @@ INITIALIZERS = {
 def resolve_values(raw: Mapping[str, Any], names: Iterable[str]) -> dict[str, Value]:
     """Convert the JSON values of ``names``; every missing name is reported at once."""
     names = list(names)
-    missing = [n for n in names if n not in raw]
-    if missing:
+    if not raw.keys() >= set(names):
+        missing = [n for n in names if n not in raw]
         listed = ", ".join(repr(n) for n in missing)
         raise ChainruleError("missing_value", f"no value given for {listed}")
     return {name: to_value(name, raw[name]) for name in names}
@@ -53,6 +53,8 @@ def resolve_values(raw: Mapping[str, Any], names: Iterable[str]) -> dict[str, Va
 
 def to_value(name: str, raw: Any) -> Value:
     """One input's JSON value as a float or a float64 array."""
+    if type(raw) is float:
+        return raw
     if isinstance(raw, bool):
         raise ChainruleError("bad_value", f"value for {name!r} is a boolean; give a number")
     if isinstance(raw, int | float):
