@@ -79,8 +79,9 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
         "nodes": _nodes(graph, run, ids, mode, encode_),
         "edges": _edges(graph, run, ids, mode, encode_),
         "forward_order": ids,
-        "backward_order": [ids[i] for i in run.backward_order],
-        "gradients": {name: encode_(g, mode) for name, g in run.input_grads.items()},
+        "backward_order": list(map(ids.__getitem__, run.backward_order)),
+        "gradients": {name: g if type(g) is float and g - g == 0.0 else encode_(g, mode)
+                      for name, g in run.input_grads.items()},
         "warnings": run.warnings,
     }
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from app.config import LIMITS, env_name
 from app.engine.budget import check_budget
-from app.engine.graph import CONST, INPUT, Graph, build_graph
+from app.engine.graph import INPUT, Graph, build_graph
 from app.engine.ops import ARRAY, SCALAR, Op, OpError, check_elements, unbroadcast
 from app.engine.values import Value
 from app.errors import ChainruleError
@@ -186,11 +186,18 @@ class Program:
         """
         graph = self.graph
         events = FloatingPointEvents()
-        bad_inputs = [name for name, v in values.items()
-                      if (v - v != 0.0 if type(v) is float else not _finite(v))]
+        bad_inputs = []
+        numpy_runs = self.has_tensor_ops
+        for name, v in values.items():
+            if type(v) is float:
+                if v - v != 0.0:
+                    bad_inputs.append(name)
+            else:
+                numpy_runs = True
+                if not _finite(v):
+                    bad_inputs.append(name)
         # With floats only and no whole-tensor op, numpy runs only in the scalar fallbacks,
         # which silence it themselves.
-        numpy_runs = self.has_tensor_ops or any(type(v) is not float for v in values.values())
         with _watching_numpy(events) if numpy_runs else nullcontext():
             vals = self._forward(values)
             n_edges = self.edge_count

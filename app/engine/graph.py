@@ -86,6 +86,7 @@ class Graph:
         labels: list[str] = []
         operands: list[str] = []
         formulas: list[str | None] = []
+        label_of, operand_of = labels.__getitem__, operands.__getitem__
         seen_names: dict[str, int] = {}
         temporaries = 0
         for node in self.nodes:
@@ -93,8 +94,7 @@ class Graph:
             formula = None
             if op is not None:
                 args = node.args
-                formula = op.formula_format.format(*[labels[a] for a in args],
-                                                   *[operands[a] for a in args], "")
+                formula = op.formula_format.format(*map(label_of, args), *map(operand_of, args), "")
             if name is not None:  # names (and name#2 for a reassigned one) need no parentheses
                 count = seen_names[name] = seen_names.get(name, 0) + 1
                 label = operand = name if count == 1 else f"{name}#{count}"
