@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 
 from app import ChainruleError, analyze
-from app.engine.autodiff import compile_program
+from app.engine import autodiff
+from app.engine.autodiff import cached_program, compile_program
 
 
 def test_100k_node_chain_without_recursion_error() -> None:
@@ -141,3 +143,41 @@ def test_backward_visits_only_what_it_needs_quickly() -> None:
     assert time.perf_counter() - t0 < 2.0
     assert math.isclose(result["gradients"]["x"], 4.0)
     assert np.all(np.asarray(result["gradients"]["big"]) == 0.0)
+
+
+# --------------------------------------------------------------------------- the program cache
+
+
+def _unique_text(tag: str) -> str:
+    return f"y = w*x + b  # {tag} {time.perf_counter_ns()}"
+
+
+def test_a_text_is_cached_from_its_second_use() -> None:
+    text = _unique_text("twice")
+    first, second, third = (cached_program(text) for _ in range(3))
+    assert first is not second, "a text seen once is not kept"
+    assert second is third, "from the second use on, the compiled program is reused"
+    assert cached_program(text, output="y") is not third, "the output is part of the key"
+
+
+def test_one_off_texts_do_not_push_cached_programs_out() -> None:
+    kept = _unique_text("kept")
+    cached_program(kept)
+    program = cached_program(kept)
+    for k in range(autodiff.CACHE_ENTRIES * 2):
+        cached_program(_unique_text(f"one-off {k}"))
+    assert cached_program(kept) is program
+
+
+def test_large_programs_are_never_cached() -> None:
+    text = " + ".join(f"x{k}" for k in range(autodiff.CACHE_MAX_NODES)) + "  # large"
+    programs = [cached_program(text) for _ in range(3)]
+    assert programs[1] is not programs[2]
+
+
+def test_a_cached_program_is_not_reused_under_other_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _unique_text("limits")
+    cached_program(text)
+    program = cached_program(text)
+    monkeypatch.setattr(autodiff, "LIMITS", dataclasses.replace(autodiff.LIMITS, max_nodes=50))
+    assert cached_program(text) is not program
