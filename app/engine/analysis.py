@@ -94,8 +94,9 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
     for node, id_, label, formula, value, grad in zip(graph.nodes, ids, labels, formulas,
                                                      run.values, run.grads, strict=True):
         scalar = type(value) is float
+        op = node.op
         item: dict[str, Any] = {
-            "id": id_, "op": node.op_name, "label": label,
+            "id": id_, "op": node.kind if op is None else op.name, "label": label,
             "shape": [] if scalar else list(value.shape),
             # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
@@ -123,7 +124,7 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
         if op is None:
             continue
         args = node.args
-        formats = op.local_formula_formats
+        formats, constant = op.local_formula_formats, op.local_formula_is_constant
         # what the local-derivative formulas are filled with: labels, operands, output label
         words = (*map(label_of, args), *map(operand_of, args), label)
         for arg, source in enumerate(args):
@@ -131,7 +132,7 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
             append({
                 "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-                "local_formula": formats[arg].format(*words),
+                "local_formula": formats[arg] if constant[arg] else formats[arg].format(*words),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             })
             e += 1

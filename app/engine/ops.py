@@ -184,11 +184,15 @@ class Op:
     # that writing one out is a single call (see fill_formula).
     formula_format: str = field(init=False, repr=False, compare=False)
     local_formula_formats: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # True where a local-derivative formula names no label ("1" for add): no format call
+    local_formula_is_constant: tuple[bool, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formula_format", _positional(self.formula, self.arity))
         object.__setattr__(self, "local_formula_formats",
                            tuple(_positional(f, self.arity) for f in self.local_formulas))
+        object.__setattr__(self, "local_formula_is_constant",
+                           tuple("{" not in f for f in self.local_formulas))
 
     @property
     def elementwise(self) -> bool:

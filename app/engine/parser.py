@@ -279,25 +279,29 @@ class _Parser:
         return left
 
     def factor(self) -> Any:
-        """Python's ``factor``, ``power`` and ``primary`` in one: ``-x``, ``x.T``, ``x ** y``.
-
-        One function rather than three: a call per grammar level per operand was the
-        parser's main cost."""
+        """Python's ``factor``, ``power``, ``primary`` and ``atom`` in one: ``-x``, ``x.T``,
+        ``x ** y``, ``f(x)``, ``(x)``. One function rather than four: a call per grammar level
+        per operand was the parser's main cost."""
         toks = self.toks
         at = self.i
         token = toks[at]
-        if token == "-" or token == "+":
-            self.i = at + 1
-            self.enter()
-            if token == "-" and is_number(toks[at + 1]) and toks[at + 2] != "**":
-                ref = self.number(negate=True)  # -3 is the constant -3, not neg(3)
+        first = token[:1]
+        if first in _NAME_START or (first not in _DIGITS and first not in "(-+" and is_name(token)):
+            if toks[at + 1] == "(":
+                ref = self.call()
             else:
-                ref = self.factor()
-                if token == "-":
-                    ref = self.builder.apply(OPS["neg"], (ref,), NO_KWARGS, at)
-            self.depth -= 1
-            return ref
-        ref = self.atom()
+                if token in _RESERVED or first == "_":
+                    self.check_name(at)
+                self.i = at + 1
+                ref = self.builder.name(token, at)
+        elif token == "-" or token == "+":
+            return self.unary(token)
+        elif token == "(":
+            ref = self.group()
+        elif is_number(token):
+            ref = self.number()
+        else:
+            raise self.fail(f"unexpected {self.describe(at)}: expected a number, a name or '('")
         token = toks[self.i]
         while token == ".":
             at = self.i
@@ -318,6 +322,34 @@ class _Parser:
             return self.builder.apply(OPS["pow"], (ref, exponent), NO_KWARGS, at)
         return ref
 
+    def unary(self, sign: str) -> Any:
+        at = self.i
+        toks = self.toks
+        self.i = at + 1
+        self.enter()
+        if sign == "-" and is_number(toks[at + 1]) and toks[at + 2] != "**":
+            ref = self.number(negate=True)  # -3 is the constant -3, not neg(3)
+        else:
+            ref = self.factor()
+            if sign == "-":
+                ref = self.builder.apply(OPS["neg"], (ref,), NO_KWARGS, at)
+        self.depth -= 1
+        return ref
+
+    def group(self) -> Any:
+        """A parenthesized expression."""
+        at = self.i
+        self.i = at + 1
+        self.enter()
+        ref = self.expr()
+        if self.toks[self.i] != ")":
+            column = self.source.line_col(at)[1]
+            raise self.fail(f"expected ')' to close the '(' opened at column {column}, "
+                            f"found {self.describe(self.i)}")
+        self.i += 1
+        self.depth -= 1
+        return ref
+
     def check_exponent(self) -> None:
         """A literal exponent beyond max_exponent is refused (x**1e308 helps nobody learn)."""
         at = self.i + 1 if self.toks[self.i] in ("-", "+") else self.i
@@ -328,32 +360,6 @@ class _Parser:
                 f"(set {env_name('max_exponent')})",
                 at,
             )
-
-    def atom(self) -> Any:
-        at = self.i
-        token = self.toks[at]
-        first = token[:1]
-        if first in _NAME_START or (first not in _DIGITS and first != "(" and is_name(token)):
-            if self.toks[at + 1] == "(":
-                return self.call()
-            if token in _RESERVED or first == "_":
-                self.check_name(at)
-            self.i = at + 1
-            return self.builder.name(token, at)
-        if token == "(":
-            self.i = at + 1
-            self.enter()
-            ref = self.expr()
-            if self.toks[self.i] != ")":
-                column = self.source.line_col(at)[1]
-                raise self.fail(f"expected ')' to close the '(' opened at column {column}, "
-                                f"found {self.describe(self.i)}")
-            self.i += 1
-            self.depth -= 1
-            return ref
-        if is_number(token):
-            return self.number()
-        raise self.fail(f"unexpected {self.describe(at)}: expected a number, a name or '('")
 
     def number(self, negate: bool = False) -> Any:
         at = self.i
