@@ -234,6 +234,8 @@ _ATOMIC = re.compile(r"[\w.#]+").fullmatch
 
 def parenthesized(label: str) -> str:
     """A label as an operand: in parentheses unless it is a plain name or number."""
+    if " " in label:  # a binary operation's formula: skip the pattern
+        return f"({label})"
     return label if _ATOMIC(label) and label[0] != "-" else f"({label})"
 
 
