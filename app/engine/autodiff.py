@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +131,7 @@ class Program:
         try:
             for node in nodes:
                 index = node.index
-                if not index & 1023:
+                if index & 1023 == 1023:  # now and then: a tiny graph never needs to
                     check_budget()
                 op = node.op
                 if op is None:
@@ -198,15 +198,12 @@ class Program:
                     bad_inputs.append(name)
         # With floats only and no whole-tensor op, numpy runs only in the scalar fallbacks,
         # which silence it themselves.
-        with _watching_numpy(events) if numpy_runs else nullcontext():
-            vals = self._forward(values)
-            n_edges = self.edge_count
-            run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
-                      self.ancestors, graph.output, non_finite_inputs=bad_inputs)
-            if backward:
-                self._backward(run, self._needs_grad_for(wrt), record_edges)
-                run.input_grads = {name: run.grads[i]  # type: ignore[misc]
-                                   for name, i in graph.inputs.items() if wrt is None or name in wrt}
+        if numpy_runs:
+            with _watching_numpy(events):
+                run = self._passes(values, backward, wrt, record_edges, bad_inputs)
+        else:
+            run = self._passes(values, backward, wrt, record_edges, bad_inputs)
+        vals = run.values
         # Inputs are the caller's own numbers, reported once (Run.non_finite_inputs).
         suspect = events.seen or bool(bad_inputs)
         run.warnings = _non_finite_warnings(graph, vals, "value", suspect, skip_inputs=True)
@@ -217,6 +214,18 @@ class Program:
                                 f"scalar: differentiating sum({label})")
         if backward:
             run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient", suspect))
+        return run
+
+    def _passes(self, values: dict[str, Value], backward: bool, wrt: frozenset[str] | None,
+                record_edges: bool, bad_inputs: list[str]) -> Run:
+        vals = self._forward(values)
+        n_edges = self.edge_count
+        run = Run(vals, [None] * len(vals), [None] * n_edges, [None] * n_edges,
+                  self.ancestors, self.graph.output, non_finite_inputs=bad_inputs)
+        if backward:
+            self._backward(run, self._needs_grad_for(wrt), record_edges)
+            run.input_grads = {name: run.grads[i]  # type: ignore[misc]
+                               for name, i in self.graph.inputs.items() if wrt is None or name in wrt}
         return run
 
     def _backward(self, run: Run, needs_grad: list[bool], record_edges: bool) -> None:
@@ -231,7 +240,7 @@ class Program:
         for i in self.visit_order:
             if not needs_grad[i]:
                 continue
-            if not i & 1023:
+            if i & 1023 == 1023:
                 check_budget()
             node = nodes[i]
             op = node.op
