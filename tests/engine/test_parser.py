@@ -65,9 +65,15 @@ def test_matmul_precedence_and_transpose() -> None:
 # --------------------------------------------------------------------------- differential
 
 
+def _real_abs(v: Any) -> Any:
+    if isinstance(v, complex):  # Python's (-2) ** 0.5 is complex; chainrule's is NaN
+        raise ValueError("complex")
+    return abs(v)
+
+
 NAMESPACE: dict[str, Any] = {
     "__builtins__": {}, "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin,
-    "cos": math.cos, "tanh": math.tanh, "abs": abs, "square": lambda v: v * v,
+    "cos": math.cos, "tanh": math.tanh, "abs": _real_abs, "square": lambda v: v * v,
     "relu": lambda v: max(v, 0.0), "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
     "maximum": max, "minimum": min,
 }
