@@ -71,12 +71,15 @@ class Program:
             self.visit_order = self.ancestors + [j for j in range(len(nodes) - 1, -1, -1)
                                                  if j not in self.on_path]
         self.edge_start = []
+        self.has_tensor_ops = False  # an op that always runs in numpy (matmul, sum, ...)
         count = 0
         for node in nodes:
             self.edge_start.append(count)
-            count += len(node.args)
+            if node.args:
+                count += len(node.args)
+                if node.op.local is None:  # type: ignore[union-attr]
+                    self.has_tensor_ops = True
         self.edge_count = count
-        self.has_tensor_ops = any(node.op is not None and node.op.local is None for node in nodes)
 
     @property
     def input_names(self) -> list[str]:
