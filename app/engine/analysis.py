@@ -6,8 +6,7 @@ This is the response of ``POST /api/graph`` and of the Python API's ``analyze``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.engine.autodiff import Program, Run, cached_program, input_warnings
@@ -26,7 +25,10 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
     serialized once; ``orjson.dumps`` the result.
     """
-    # The cyclic collector is paused (see gc_paused; inlined, as this is the per-call path).
+    # CPython's cyclic collector is paused while an analysis allocates: it creates a few
+    # containers per node and no reference cycles, so the collector finds nothing, but its
+    # full passes walk the whole growing heap (a third of the time at 50,000 nodes).
+    # Reference counting still frees everything; the collector resumes (if it was on) at the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -45,25 +47,6 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
         return result
     finally:
         if collecting:
-            gc.enable()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector while an analysis allocates (analyze does
-    this inline).
-
-    An analysis creates a few container objects per node (nodes, values, the result's dicts)
-    and no reference cycles, so the collector finds nothing; but its full passes traverse
-    the whole growing heap, a third of the time of a 50,000-node analysis. Reference
-    counting still frees everything; the collector is resumed (if it was on) at the end.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
             gc.enable()
 
 
@@ -94,9 +77,8 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
     for node, id_, label, formula, value, grad in zip(graph.nodes, ids, labels, formulas,
                                                      run.values, run.grads, strict=True):
         scalar = type(value) is float
-        op = node.op
         item: dict[str, Any] = {
-            "id": id_, "op": node.kind if op is None else op.name, "label": label,
+            "id": id_, "op": node.op_name, "label": label,
             "shape": [] if scalar else list(value.shape),
             # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
             "value": value if scalar and value - value == 0.0 else encode(value, mode),

@@ -126,7 +126,7 @@ class Program:
     # ------------------------------------------------------------------ forward
     def _forward(self, values: dict[str, Value]) -> list[Value]:
         """Every node's value; raises ChainruleError (with position) when an op rejects its input.
-        Runs inside :func:`_watching_numpy`."""
+        Runs inside :func:`_watching_numpy` whenever numpy can run (see :meth:`run`)."""
         nodes = self.graph.nodes
         vals: list[Any] = [None] * len(nodes)
         total = 0

@@ -125,39 +125,31 @@ class GraphBuilder:
         self.max_nodes = LIMITS.max_nodes
         self.statement = 0
 
-    def _too_many(self) -> ChainruleError:
-        return ChainruleError(
-            "limit_exceeded",
-            f"the graph has more than {self.max_nodes} nodes (set {env_name('max_nodes')})",
-        )
+    def _add(self, kind: str, op: Op | None, args: tuple[int, ...], kwargs: Mapping[str, Any],
+             pos: int, name: str | None = None, const: float = 0.0, text: str = "") -> int:
+        nodes = self.nodes
+        index = len(nodes)
+        if index >= self.max_nodes:
+            raise ChainruleError(
+                "limit_exceeded",
+                f"the graph has more than {self.max_nodes} nodes (set {env_name('max_nodes')})",
+            )
+        nodes.append(Node(index, kind, op, args, kwargs, pos, name, const, text, self.statement))
+        return index
 
     def name(self, name: str, pos: int) -> int:
         found = self.env.get(name)
         if found is not None:
             return found
-        nodes = self.nodes
-        index = len(nodes)
-        if index >= self.max_nodes:
-            raise self._too_many()
-        nodes.append(Node(index, INPUT, None, (), NO_KWARGS, pos, name, 0.0, "", self.statement))
+        index = self._add(INPUT, None, (), NO_KWARGS, pos, name)
         self.env[name] = self.inputs[name] = index
         return index
 
     def number(self, value: float, text: str, pos: int) -> int:
-        nodes = self.nodes
-        index = len(nodes)
-        if index >= self.max_nodes:
-            raise self._too_many()
-        nodes.append(Node(index, CONST, None, (), NO_KWARGS, pos, None, value, text, self.statement))
-        return index
+        return self._add(CONST, None, (), NO_KWARGS, pos, None, value, text)
 
     def apply(self, op: Op, args: tuple[int, ...], kwargs: Mapping[str, Any], pos: int) -> int:
-        nodes = self.nodes
-        index = len(nodes)
-        if index >= self.max_nodes:
-            raise self._too_many()
-        nodes.append(Node(index, OP, op, args, kwargs, pos, None, 0.0, "", self.statement))
-        return index
+        return self._add(OP, op, args, kwargs, pos)
 
     def assign(self, name: str, ref: int, pos: int) -> None:
         node = self.nodes[ref]

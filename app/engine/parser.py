@@ -41,7 +41,7 @@ from app.errors import ChainruleError
 _TOKEN = re.compile(
     r"""
     (?:[ \t\r\f]+|\\\r?\n|\#[^\n]*)*+
-    ( (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?   # number
+    ( (?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?   # number (ASCII digits)
     | [^\W\d]\w*                           # name
     | \*\*                                 # power
     | [^ \t\r\f]                           # any other character, newline included
@@ -92,6 +92,10 @@ def is_name(token: str) -> bool:
     # Names are the only multi-character tokens left; a single character is a name when it
     # is what [^\W\d] matches: a word character that is not a decimal digit.
     return len(token) > 1 or ((token.isalnum() or token == "_") and not token.isdecimal())
+
+
+def stray_message(char: str) -> str:
+    return _UNSUPPORTED_CHARS.get(char, f"unexpected character {char!r}")
 
 
 def is_stray(token: str) -> bool:
@@ -182,9 +186,7 @@ def parse(text: str, builder: Builder) -> Source:
     stray = _FIRST_STRAY.match(text)
     if stray is not None:
         char = stray.group(1)
-        raise Source(text).error_at(
-            "syntax_error", _UNSUPPORTED_CHARS.get(char, f"unexpected character {char!r}"),
-            stray.start(1))
+        raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1))
     source = Source(text)
     parser = _Parser(source, builder)
     try:
@@ -211,7 +213,7 @@ class _Parser:
         at = self.i if index is None else index
         token = self.toks[at]
         if is_stray(token):
-            message = _UNSUPPORTED_CHARS.get(token, f"unexpected character {token!r}")
+            message = stray_message(token)
         return self.source.error("syntax_error", message, at)
 
     def describe(self, index: int) -> str:

@@ -251,6 +251,7 @@ def test_unknown_output_name(output: str) -> None:
     ("y = __x", "syntax_error", 1, 5),
     ("lambda = 1", "syntax_error", 1, 1),
     ("y = None", "syntax_error", 1, 5),
+    ("y = \u0663 + 1", "syntax_error", 1, 5),  # numbers are ASCII digits (float() would take these)
     ("   \n# only a comment\n", "syntax_error", None, None),
     ("", "syntax_error", None, None),
 ])
