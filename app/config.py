@@ -20,13 +20,18 @@ def _env_number(name: str, default: float) -> float:
         raise RuntimeError(f"environment variable {name} must be a number, got {raw!r}") from exc
 
 
+#: The compiled parser (setup.py) recurses on the C stack, ~1 KB per nesting level and with no
+#: RecursionError to catch: 1,000 levels stay well inside a 2 MB thread stack (3,000 do not).
+MAX_DEPTH_CEILING = 1_000
+
+
 @dataclass(frozen=True)
 class Limits:
     """Upper bounds on the work one request may ask for (env var in each field's metadata)."""
 
     max_expression_chars: int = 1_000_000  # CHAINRULE_MAX_EXPRESSION_CHARS
     max_nodes: int = 200_000  # CHAINRULE_MAX_NODES
-    max_depth: int = 100  # CHAINRULE_MAX_DEPTH: nesting of parentheses/calls/unary ops
+    max_depth: int = 100  # CHAINRULE_MAX_DEPTH: nesting of parentheses/calls/unary ops (<= MAX_DEPTH_CEILING)
     max_tensor_elements: int = 1_000_000  # CHAINRULE_MAX_TENSOR_ELEMENTS: one value
     max_total_elements: int = 5_000_000  # CHAINRULE_MAX_TOTAL_ELEMENTS: all node values
     max_exponent: float = 1e6  # CHAINRULE_MAX_EXPONENT: |numeric literal| in `**` exponents
@@ -48,6 +53,9 @@ class Limits:
             default = field.default
             number = _env_number(env, float(default))  # type: ignore[arg-type]
             values[field.name] = int(number) if isinstance(default, int) else number
+        if values["max_depth"] > MAX_DEPTH_CEILING:
+            raise RuntimeError(f"{env_name('max_depth')} may not exceed {MAX_DEPTH_CEILING}, got "
+                               f"{values['max_depth']}: the compiled parser recurses on the C stack")
         return cls(**values)
 
 

@@ -23,6 +23,7 @@ import app.engine.check
 import app.engine.graph
 import app.engine.parser
 import app.engine.values
+from app.engine import ENGINE_KIND
 from app.main import create_app
 
 EXPRESSION_ERRORS = {"syntax_error", "unknown_function"}
@@ -93,6 +94,24 @@ def test_nesting_up_to_the_depth_limit_never_crashes(client: TestClient, shape: 
     r, elapsed = post(client, {"expression": expression, "values": {"x": 0.5}})
     assert r.status_code == (200 if extra <= 0 else 400), (r.status_code, r.text[:300])
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("shape", ["({})", "exp({})", "-{}", "x**{}", "sum({}, axis=None)",
+                                   "maximum({}, x)", "x*({})"])
+def test_nesting_at_the_depth_ceiling_is_answered_in_a_server_thread(
+        client: TestClient, set_limit: Any, shape: str) -> None:
+    """The highest CHAINRULE_MAX_DEPTH allowed, in the threads that serve requests: the
+    compiled parser recurses on the C stack, where too deep a nesting would be a segfault."""
+    ceiling = app.config.MAX_DEPTH_CEILING
+    set_limit(max_depth=ceiling)
+    expression = "x"
+    for _ in range(ceiling):
+        expression = shape.format(expression)
+    r, _ = post(client, {"expression": expression, "values": {"x": 0.5}})
+    if ENGINE_KIND == "compiled":
+        assert r.status_code == 200, r.text[:300]
+    else:  # pure Python meets its own recursion limit first: a clean 400
+        assert r.status_code == 200 or r.json()["error"]["code"] == "limit_exceeded", r.text[:300]
 
 
 @pytest.mark.parametrize("expression", ["-" * 10_000 + "x", "x" + "**x" * 10_000,
@@ -309,6 +328,15 @@ def test_limits_are_configurable_by_environment(monkeypatch: pytest.MonkeyPatch)
     assert limits.max_exponent == 2.5
     monkeypatch.setenv("CHAINRULE_MAX_DEPTH", "lots")
     with pytest.raises(RuntimeError, match="CHAINRULE_MAX_DEPTH"):
+        app.config.Limits.from_env()
+
+
+def test_the_depth_limit_has_a_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    ceiling = app.config.MAX_DEPTH_CEILING
+    monkeypatch.setenv("CHAINRULE_MAX_DEPTH", str(ceiling))
+    assert app.config.Limits.from_env().max_depth == ceiling
+    monkeypatch.setenv("CHAINRULE_MAX_DEPTH", str(ceiling + 1))
+    with pytest.raises(RuntimeError, match=f"CHAINRULE_MAX_DEPTH may not exceed {ceiling}"):
         app.config.Limits.from_env()
 
 
