@@ -7,7 +7,7 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend chromium lint pytest bench clean
+.PHONY: serve test setup setup-test frontend native pure compiler chromium lint pytest bench clean
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
@@ -16,19 +16,44 @@ serve: setup
 ## test: install everything the tests need (Chromium included), lint, type-check, run every test
 test: setup-test chromium lint pytest
 
-setup: $(VENV)/.installed frontend
+setup: $(VENV)/.installed native frontend
 
 setup-test: setup $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
+# pip installs the package as plain Python; `native` then compiles the engine in place (once,
+# and again whenever one of its sources changes), so no later pip install recompiles it.
+$(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	CHAINRULE_PURE_PYTHON=1 $(BIN)/pip install --quiet -e . "mypy==$(MYPY_VERSION)" setuptools
 	touch $@
+
+## native: compile the engine's hot modules with mypyc (setup.py); CHAINRULE_PURE_PYTHON=1 skips it
+MYPY_VERSION   := 2.4.1
+ENGINE_SOURCES := $(foreach m,parser graph autodiff analysis encode,app/engine/$(m).py)
+ifeq ($(CHAINRULE_PURE_PYTHON),1)
+native: pure
+else
+native: app/engine/_compiled.json
+endif
+
+app/engine/_compiled.json: $(ENGINE_SOURCES) app/engine/native.py setup.py | compiler $(VENV)/.installed
+	$(BIN)/python setup.py --quiet build_ext --inplace
+
+## pure: remove the compiled engine modules (the engine then runs as plain Python)
+pure:
+	rm -f app/engine/*.so app/engine/_compiled.json
+
+compiler:
+	@command -v cc >/dev/null 2>&1 && $(PYTHON) -c "import os, sys, sysconfig; \
+	  sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" || { \
+	  echo "Installing a C compiler and Python's headers to compile the engine"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends gcc libc6-dev python3-dev >/dev/null; }
 
 # torch (bench extra) is installed for the tests too: the optimizers are checked against torch.optim.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	CHAINRULE_PURE_PYTHON=1 $(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $@
 
 frontend: static/build/.built
@@ -48,7 +73,7 @@ chromium:
 	@chromium --version 2>/dev/null | head -1
 
 lint:
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench setup.py
 	$(BIN)/mypy
 
 pytest:
@@ -59,4 +84,5 @@ bench: setup-test
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/bench_engine.py
 
 clean:
-	rm -rf $(VENV) node_modules static/build artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/build artifacts build .pytest_cache .mypy_cache .ruff_cache
+	rm -f app/engine/*.so app/engine/_compiled.json

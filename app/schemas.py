@@ -315,6 +315,9 @@ class Example(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+    engine: Literal["compiled", "python"] = Field(
+        description="how the engine runs: compiled with mypyc (setup.py) or as plain Python "
+                    "(same results, slower)")
 
 
 # --- share and export

@@ -1,7 +1,13 @@
 """The engine: parsing, graph building, evaluation and differentiation. Knows nothing of HTTP."""
 
-from app.engine.analysis import analyze
-from app.engine.autodiff import Program, Run, cached_program, compile_program
-from app.engine.values import resolve_values
+from app.engine.native import engine_kind
 
-__all__ = ["Program", "Run", "analyze", "cached_program", "compile_program", "resolve_values"]
+#: "compiled" (mypyc, see setup.py) or "python"; checked before any compiled module loads.
+ENGINE_KIND = engine_kind()
+
+from app.engine.analysis import analyze  # noqa: E402
+from app.engine.autodiff import Program, Run, cached_program, compile_program  # noqa: E402
+from app.engine.values import resolve_values  # noqa: E402
+
+__all__ = ["ENGINE_KIND", "Program", "Run", "analyze", "cached_program", "compile_program",
+           "resolve_values"]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app import __version__
+from app.engine import ENGINE_KIND
 from app.engine.ops import OPS
 from app.examples import EXAMPLES
 from app.schemas import Example, Health, OpInfo
@@ -28,5 +29,5 @@ def list_examples() -> list[dict[str, Any]]:
 
 @router.get("/health", response_model=Health)
 def get_health() -> dict[str, str]:
-    """Liveness: the server is up and which version it runs."""
-    return {"status": "ok", "version": __version__}
+    """Liveness: the server is up, which version it runs, and whether its engine is compiled."""
+    return {"status": "ok", "version": __version__, "engine": ENGINE_KIND}

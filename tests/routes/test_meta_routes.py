@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.engine import ENGINE_KIND
 from app.engine.ops import OPS
 
 
@@ -12,6 +13,7 @@ def test_health(client: TestClient) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and isinstance(body["version"], str) and body["version"]
+    assert body["engine"] == ENGINE_KIND
 
 
 def test_ops_lists_the_whole_table(client: TestClient) -> None:
