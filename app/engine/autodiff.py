@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from app.engine.ops import ARRAY, SCALAR, Op, OpError, check_elements, unbroadca
 from app.engine.values import Value
 from app.errors import ChainruleError
 
-_FALLBACK = (ArithmeticError, ValueError)  # math's ways of saying "numpy would give inf/NaN"
+_FALLBACK: Final = (ArithmeticError, ValueError)  # math's ways of saying "numpy would give inf/NaN"
 
 
 @dataclass
@@ -332,7 +332,7 @@ def _numpy_message(exc: Exception) -> str:
     return text.split("\n")[0][:300] or type(exc).__name__
 
 
-MAX_WARNINGS = 10
+MAX_WARNINGS: Final = 10
 
 
 class FloatingPointEvents:
@@ -402,9 +402,9 @@ def compile_program(expression: str, output: str | None = None) -> Program:
     return Program(build_graph(expression, output))
 
 
-CACHE_ENTRIES = 128  # compiled programs kept for reuse
-CACHE_MAX_NODES = 2_000  # larger programs are not kept: memory, and their compile is a small share
-SEEN_ENTRIES = 1_024  # texts seen once, remembered by hash until they come back
+CACHE_ENTRIES: Final = 128  # compiled programs kept for reuse
+CACHE_MAX_NODES: Final = 2_000  # larger programs are not kept: memory, and their compile is a small share
+SEEN_ENTRIES: Final = 1_024  # texts seen once, remembered by hash until they come back
 _cache: OrderedDict[tuple[str, str | None, Any], Program] = OrderedDict()
 _seen_once: OrderedDict[int, None] = OrderedDict()
 _cache_lock = threading.Lock()

@@ -8,13 +8,13 @@ path: ~10x faster than building lists), and ``"summary"`` (shape and statistics)
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import orjson
 
-SUMMARY_MIN_ELEMENTS = 16  # tensors at least this large are summarised in "summary" detail
-SUMMARY_PREVIEW = 8  # leading elements (row-major) a summary shows
+SUMMARY_MIN_ELEMENTS: Final = 16  # tensors at least this large are summarised in "summary" detail
+SUMMARY_PREVIEW: Final = 8  # leading elements (row-major) a summary shows
 
 
 def encode_float(v: float) -> float | str:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from app.config import LIMITS, env_name
 from app.engine.ops import Op, parenthesized
 from app.engine.parser import NO_KWARGS, Source, parse
 from app.errors import ChainruleError
 
-INPUT, CONST, OP = "input", "const", "op"
-LABEL_MAX_CHARS = 14  # longer sub-expressions are labelled t1, t2, ... instead of spelled out
+INPUT: Final = "input"
+CONST: Final = "const"
+OP: Final = "op"
+LABEL_MAX_CHARS: Final = 14  # longer sub-expressions are labelled t1, t2, ... instead of spelled out
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from app.config import LIMITS, env_name
 from app.engine.ops import OPERATORS, OPS, Op
@@ -41,8 +41,8 @@ from app.errors import ChainruleError
 _TOKEN = re.compile(
     r"""
     (?:[ \t\r\f]+|\\\r?\n|\#[^\n]*)*+
-    ( (?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?   # number (ASCII digits)
-    | [^\W\d]\w*                           # name
+    ( [^\W\d]\w*                           # name (first: the most common token)
+    | (?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?   # number (ASCII digits)
     | \*\*                                 # power
     | [^ \t\r\f]                           # any other character, newline included
     | \Z                                   # end
@@ -50,15 +50,22 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+# The same tokens for a text with no comment and no line continuation (no '#', no '\\'):
+# blanks can start no token, so findall's own search skips them instead of a skip group
+# tried before every token (~10% faster).
+_TOKEN_PLAIN = re.compile(
+    r"[^\W\d]\w*|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\*\*|[^ \t\r\f]")
 # The first character no token can hold (a quote, a bracket, '%', ...), comments skipped:
 # reported before any syntax error, as it is what the user must change first.
 _FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
-END, NEWLINE = "", "\n"
-_PUNCTUATION = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
-                          NEWLINE, END})
-_DIGITS = frozenset("0123456789")
-_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the common case
-_RESERVED = frozenset(keyword.kwlist)
+_STRAY_PLAIN = re.compile(r"[^\w \t\r\f\n.+\-*/@(),=;]")  # the same, for a text with no '#' or '\\'
+END: Final = ""
+NEWLINE: Final = "\n"
+_PUNCTUATION: Final = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
+                                 NEWLINE, END})
+_DIGITS: Final = frozenset("0123456789")
+_NAME_START: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the common case
+_RESERVED: Final = frozenset(keyword.kwlist)
 
 _UNSUPPORTED_CHARS = {
     "'": "string literals are not allowed",
@@ -77,8 +84,8 @@ _UNSUPPORTED_CHARS = {
     "~": "bitwise operators are not supported",
     ":": "slices, lambdas and annotations are not supported",
 }
-_LITERALS = {"None": None, "True": True, "False": False}
-NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
+_LITERALS: Final = {"None": None, "True": True, "False": False}
+NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def is_number(token: str) -> bool:
@@ -150,12 +157,29 @@ class Source:
         return ChainruleError(code, f"{message} (line {line}, column {col})", line, col)
 
 
+def plain(text: str) -> bool:
+    """No comment and no line continuation: the fast patterns apply."""
+    return "#" not in text and "\\" not in text
+
+
+def first_stray(text: str) -> re.Match[str] | None:
+    """Where the first character outside every token is (its group 1), if anywhere."""
+    if plain(text):
+        found = _STRAY_PLAIN.search(text)
+        return None if found is None else _FIRST_STRAY.match(text, found.start())
+    return _FIRST_STRAY.match(text)
+
+
 def tokenize(text: str) -> tuple[list[str], list[int] | None]:
     """The tokens, ending with END; newlines inside brackets are dropped (as Python does).
 
     Also the indices of the kept tokens among all of ``findall``'s when some were dropped.
     """
-    tokens = _TOKEN.findall(text)
+    if plain(text):
+        tokens = _TOKEN_PLAIN.findall(text)
+        tokens.append(END)  # what _TOKEN's \Z gives
+    else:
+        tokens = _TOKEN.findall(text)
     tokens.append(END)  # one token of lookahead past the end, whatever the parser peeks at
     if NEWLINE not in tokens or all(line.count("(") == line.count(")")
                                     for line in text.split("\n")):
@@ -183,7 +207,7 @@ def parse(text: str, builder: Builder) -> Source:
             f"the expression has {len(text)} characters; the limit is "
             f"{LIMITS.max_expression_chars} (set {env_name('max_expression_chars')})",
         )
-    stray = _FIRST_STRAY.match(text)
+    stray = first_stray(text)
     if stray is not None:
         char = stray.group(1)
         raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1))
