@@ -12,7 +12,7 @@ from typing import Any
 from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import ArrayFragments, encode
-from app.engine.graph import Graph
+from app.engine.graph import Graph, Node
 from app.engine.values import resolve_values
 
 Encoder = Callable[[Any, str], Any]
@@ -71,15 +71,18 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
 
 def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
-    labels, formulas = graph.labels(), graph.formulas()
+    nodes: list[Node] = graph.nodes  # typed, and indexed rather than zipped: compiled code
+    labels, formulas = graph.labels(), graph.formulas()  # then reads the fields directly
+    values, grads = run.values, run.grads
     out: list[dict[str, Any]] = []
     append = out.append
-    for node, id_, label, formula, value, grad in zip(graph.nodes, ids, labels, formulas,
-                                                     run.values, run.grads, strict=True):
+    for i in range(len(nodes)):
+        node = nodes[i]
+        value, grad = values[i], grads[i]
         scalar = type(value) is float
         item: dict[str, Any] = {
-            "id": id_, "op": node.op_name, "label": label,
-            "shape": [] if scalar else list(value.shape),
+            "id": ids[i], "op": node.op_name, "label": labels[i],
+            "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
             # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
             "value": value if scalar and value - value == 0.0 else encode(value, mode),
             "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
@@ -87,6 +90,7 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
         }
         if node.name is not None:
             item["name"] = node.name
+        formula = formulas[i]
         if formula is not None:
             item["formula"] = formula
         append(item)
@@ -95,24 +99,27 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
 
 def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
            encode: Encoder) -> list[dict[str, Any]]:
+    nodes: list[Node] = graph.nodes
     labels, operands = graph.labels(), graph.operands()
-    label_of, operand_of = labels.__getitem__, operands.__getitem__
     out: list[dict[str, Any]] = []
     append = out.append
     edge_local, edge_grad = run.edge_local, run.edge_grad
     e = 0
-    for node, target, label in zip(graph.nodes, ids, labels, strict=True):
+    for i in range(len(nodes)):
+        node = nodes[i]
         op = node.op
         if op is None:
             continue
         args = node.args
         formats, constant = op.local_formula_formats, op.local_formula_is_constant
         # what the local-derivative formulas are filled with: labels, operands, output label
-        words = (*map(label_of, args), *map(operand_of, args), label)
-        for arg, source in enumerate(args):
+        words = [labels[a] for a in args] + [operands[a] for a in args]
+        words.append(labels[i])
+        target = ids[i]
+        for arg in range(len(args)):
             local, grad = edge_local[e], edge_grad[e]
             append({
-                "id": f"e{e}", "source": ids[source], "target": target, "arg": arg,
+                "id": f"e{e}", "source": ids[args[arg]], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
                 "local_formula": formats[arg] if constant[arg] else formats[arg].format(*words),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),

@@ -50,7 +50,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-# The same tokens for a text with no comment and no line continuation (no '#', no '\\'):
+# The same tokens for a text with no line continuation, its comments blanked (code_of):
 # blanks can start no token, so findall's own search skips them instead of a skip group
 # tried before every token (~10% faster).
 _TOKEN_PLAIN = re.compile(
@@ -58,7 +58,7 @@ _TOKEN_PLAIN = re.compile(
 # The first character no token can hold (a quote, a bracket, '%', ...), comments skipped:
 # reported before any syntax error, as it is what the user must change first.
 _FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
-_STRAY_PLAIN = re.compile(r"[^\w \t\r\f\n.+\-*/@(),=;]")  # the same, for a text with no '#' or '\\'
+_STRAY_PLAIN = re.compile(r"[^\w \t\r\f\n.+\-*/@(),=;]")  # the same, in code_of's text
 END: Final = ""
 NEWLINE: Final = "\n"
 _PUNCTUATION: Final = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
@@ -157,17 +157,27 @@ class Source:
         return ChainruleError(code, f"{message} (line {line}, column {col})", line, col)
 
 
-def plain(text: str) -> bool:
-    """No comment and no line continuation: the fast patterns apply."""
-    return "#" not in text and "\\" not in text
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _blank(comment: re.Match[str]) -> str:
+    return " " * len(comment.group())
+
+
+def code_of(text: str) -> str | None:
+    """``text`` with every comment blanked (so offsets stay put), which the fast patterns
+    read; None if it has a line continuation, which only the full patterns handle."""
+    code = _COMMENT.sub(_blank, text) if "#" in text else text
+    return None if "\\" in code else code
 
 
 def first_stray(text: str) -> re.Match[str] | None:
     """Where the first character outside every token is (its group 1), if anywhere."""
-    if plain(text):
-        found = _STRAY_PLAIN.search(text)
-        return None if found is None else _FIRST_STRAY.match(text, found.start())
-    return _FIRST_STRAY.match(text)
+    code = code_of(text)
+    if code is None:
+        return _FIRST_STRAY.match(text)
+    found = _STRAY_PLAIN.search(code)
+    return None if found is None else _FIRST_STRAY.match(text, found.start())
 
 
 def tokenize(text: str) -> tuple[list[str], list[int] | None]:
@@ -175,16 +185,17 @@ def tokenize(text: str) -> tuple[list[str], list[int] | None]:
 
     Also the indices of the kept tokens among all of ``findall``'s when some were dropped.
     """
-    if plain(text):
-        tokens = _TOKEN_PLAIN.findall(text)
-        tokens.append(END)  # what _TOKEN's \Z gives
-    else:
+    code = code_of(text)
+    if code is None:
+        code = text
         tokens = _TOKEN.findall(text)
+    else:
+        tokens = _TOKEN_PLAIN.findall(code)
+        tokens.append(END)  # what _TOKEN's \Z gives
     tokens.append(END)  # one token of lookahead past the end, whatever the parser peeks at
     if NEWLINE not in tokens or all(line.count("(") == line.count(")")
-                                    for line in text.split("\n")):
-        # Every line balanced: no newline is inside brackets (a '(' in a comment only sends
-        # this the slow way).
+                                    for line in code.split("\n")):
+        # Every line balanced: no newline is inside brackets.
         return tokens, None
     kept: list[int] = []
     depth = 0
