@@ -519,7 +519,8 @@ _CE_LAST: tuple[Any, Any, Any] = (None, None, None)  # (logits, target, parts) o
 
 
 def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
-    """(log-probabilities, class indices or None, target distribution or None, examples).
+    """(log-probabilities, flat positions of the target classes in them or None, target
+    distribution or None, examples).
 
     Class-index targets never build a one-hot matrix: the loss picks log-probabilities and
     the gradient subtracts 1 at the picked classes. The forward pass and the VJP ask for the
@@ -539,32 +540,40 @@ def _compute_ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
     logits, target = np.asarray(logits, dtype=np.float64), np.asarray(target, dtype=np.float64)
     if logits.ndim == 0:
         raise OpError("shape_mismatch", "cross_entropy needs logits with a class axis (last axis)")
-    logp = _log_softmax(ARRAY, logits, axis=-1)
+    # log_softmax over the last axis with array methods: this runs on every training step,
+    # where numpy's function wrappers cost more than the arithmetic on a small batch
+    peak = logits.max(axis=-1, keepdims=True)
+    if not np.isfinite(peak).all():
+        peak = np.where(np.isfinite(peak), peak, 0.0)
+    shifted = logits - peak
+    logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     classes = logits.shape[-1]
     n = max(int(np.prod(logits.shape[:-1])), 1)
     if target.shape == logits.shape:
         return logp, None, target, n
     if target.shape == logits.shape[:-1]:
-        if not np.all((target == np.round(target)) & (target >= 0) & (target < classes)):
+        if not ((target >= 0) & (target < classes) & (target == np.floor(target))).all():
             raise OpError("bad_value", f"class indices must be integers in 0..{classes - 1}")
-        return logp, target.astype(np.intp)[..., None], None, n
+        # flat positions of the picked classes in logp: one fancy index, any number of axes
+        picked = np.arange(0, n * classes, classes) + target.astype(np.intp).reshape(-1)
+        return logp, picked, None, n
     raise OpError("shape_mismatch",
                   f"target shape {list(target.shape)} fits neither logits "
                   f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
 
 
 def _cross_entropy(m: Any, logits: Any, target: Any) -> Any:
-    logp, index, probs, n = _ce_parts(logits, target)
-    if index is not None:
-        return -np.sum(np.take_along_axis(logp, index, axis=-1)) / n
+    logp, picked, probs, n = _ce_parts(logits, target)
+    if picked is not None:
+        return -logp.reshape(-1)[picked].sum() / n
     return -np.sum(probs * np.where(probs > 0, logp, 0.0)) / n
 
 
 def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:
-    logp, index, probs, n = _ce_parts(logits, target)
+    logp, picked, probs, n = _ce_parts(logits, target)
     grad = np.exp(logp)  # softmax
-    if index is not None:
-        np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1.0, axis=-1)
+    if picked is not None:
+        grad.reshape(-1)[picked] -= 1.0  # (a view: grad is a fresh contiguous array)
     else:
         grad = grad * probs.sum(axis=-1, keepdims=True) - probs
     grad *= g / n
