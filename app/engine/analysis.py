@@ -12,7 +12,7 @@ from typing import Any
 from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import ArrayFragments, encode
-from app.engine.graph import Graph, Node
+from app.engine.graph import Graph, Node, fill, words_for
 from app.engine.values import resolve_values
 
 Encoder = Callable[[Any, str], Any]
@@ -111,17 +111,16 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
         if op is None:
             continue
         args = node.args
-        formats, constant = op.local_formula_formats, op.local_formula_is_constant
+        pieces = op.local_formula_pieces
         # what the local-derivative formulas are filled with: labels, operands, output label
-        words = [labels[a] for a in args] + [operands[a] for a in args]
-        words.append(labels[i])
+        words = words_for(args, labels, operands, labels[i])
         target = ids[i]
         for arg in range(len(args)):
             local, grad = edge_local[e], edge_grad[e]
             append({
                 "id": f"e{e}", "source": ids[args[arg]], "target": target, "arg": arg,
                 "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
-                "local_formula": formats[arg] if constant[arg] else formats[arg].format(*words),
+                "local_formula": fill(pieces[arg], words),
                 "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
             })
             e += 1

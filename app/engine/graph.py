@@ -110,15 +110,13 @@ class Graph:
         labels: list[str] = []
         operands: list[str] = []
         formulas: list[str | None] = []
-        label_of, operand_of = labels.__getitem__, operands.__getitem__
         seen_names: dict[str, int] = {}
         temporaries = 0
         for node in self.nodes:
             op, name = node.op, node.name
             formula = None
             if op is not None:
-                args = node.args
-                formula = op.formula_format.format(*map(label_of, args), *map(operand_of, args), "")
+                formula = fill(op.formula_pieces, words_for(node.args, labels, operands, ""))
             if name is not None:  # names (and name#2 for a reassigned one) need no parentheses
                 count = seen_names[name] = seen_names.get(name, 0) + 1
                 label = operand = name if count == 1 else f"{name}#{count}"
@@ -135,6 +133,24 @@ class Graph:
             operands.append(operand)
             formulas.append(formula)
         self._labels, self._operands, self._formulas = labels, operands, formulas
+
+
+def words_for(args: tuple[int, ...], labels: list[str], operands: list[str], out: str) -> list[str]:
+    """What a formula's pieces refer to: the arguments' labels, then the same as operands
+    (parenthesized where needed), then the output's label."""
+    words = [labels[a] for a in args]
+    for a in args:
+        words.append(operands[a])
+    words.append(out)
+    return words
+
+
+def fill(pieces: tuple[str | int, ...], words: list[str]) -> str:
+    """A formula from its pieces (Op.formula_pieces): text as it is, numbers as words."""
+    if len(pieces) == 1:
+        piece = pieces[0]
+        return piece if isinstance(piece, str) else words[piece]
+    return "".join([piece if isinstance(piece, str) else words[piece] for piece in pieces])
 
 
 class GraphBuilder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -180,19 +181,17 @@ class Op:
     callable: bool = True
     kwargs: dict[str, Any] = field(default_factory=dict)
     differentiable: tuple[bool, ...] | None = None
-    # The formulas as str.format templates over (labels..., operands..., output label), so
-    # that writing one out is a single call (see fill_formula).
-    formula_format: str = field(init=False, repr=False, compare=False)
-    local_formula_formats: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    # True where a local-derivative formula names no label ("1" for add): no format call
-    local_formula_is_constant: tuple[bool, ...] = field(init=False, repr=False, compare=False)
+    # The formulas split into pieces: text, or the position of a word in (labels...,
+    # operands..., output label), so that writing one out is a join (graph.fill): the
+    # per-node work of labelling a graph, where str.format's parsing of its template was
+    # most of the cost.
+    formula_pieces: Pieces = field(init=False, repr=False, compare=False)
+    local_formula_pieces: tuple[Pieces, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "formula_format", _positional(self.formula, self.arity))
-        object.__setattr__(self, "local_formula_formats",
-                           tuple(_positional(f, self.arity) for f in self.local_formulas))
-        object.__setattr__(self, "local_formula_is_constant",
-                           tuple("{" not in f for f in self.local_formulas))
+        object.__setattr__(self, "formula_pieces", _pieces(self.formula, self.arity))
+        object.__setattr__(self, "local_formula_pieces",
+                           tuple(_pieces(f, self.arity) for f in self.local_formulas))
 
     @property
     def elementwise(self) -> bool:
@@ -246,6 +245,20 @@ def _positional(template: str, arity: int) -> str:
     for k in range(arity):
         template = template.replace(f"{{p{k}}}", f"{{{arity + k}}}")
     return template.replace("{out}", f"{{{2 * arity}}}")
+
+
+Pieces = tuple[str | int, ...]
+
+
+def _pieces(template: str, arity: int) -> Pieces:
+    """``"{p0} * {p1}"`` -> ``(2, " * ", 3)`` for arity 2 (see Op.formula_pieces)."""
+    out: list[str | int] = []
+    for text, field_name, _, _ in string.Formatter().parse(_positional(template, arity)):
+        if text:
+            out.append(text)
+        if field_name is not None:
+            out.append(int(field_name))
+    return tuple(out)
 
 
 def fill_formula(template: str, labels: list[str], out: str = "",
