@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 
 ## native: compile the engine's hot modules with mypyc (setup.py); CHAINRULE_PURE_PYTHON=1 skips it
 MYPY_VERSION   := 2.4.1
-ENGINE_SOURCES := $(foreach m,parser graph autodiff analysis encode,app/engine/$(m).py)
+ENGINE_SOURCES := $(foreach m,ops parser graph autodiff analysis encode,app/engine/$(m).py)
 ifeq ($(CHAINRULE_PURE_PYTHON),1)
 native: pure
 else

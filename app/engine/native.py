@@ -15,10 +15,9 @@ import importlib.machinery
 import json
 from pathlib import Path
 
-#: The modules compiled to C: the per-node work of parsing, building, running and rendering.
-#: (ops.py stays Python: its math namespaces are classes of static methods, which mypyc
-#: does not compile, and its lambdas are called through them anyway.)
-COMPILED = ("parser", "graph", "autodiff", "analysis", "encode")
+#: The modules compiled to C: the per-node work of parsing, building, running and rendering,
+#: and the op table whose functions the run calls for every node and edge.
+COMPILED = ("ops", "parser", "graph", "autodiff", "analysis", "encode")
 STAMP = "_compiled.json"
 HERE = Path(__file__).parent
 

@@ -23,7 +23,8 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Final
 
 import numpy as np
 
@@ -63,54 +64,34 @@ def _scalar_min(a: float, b: float) -> float:
     return a if (a <= b or a != a) else b
 
 
-class SCALAR:
-    """Python-float math: the fast path for 0-d values. Raising falls back to :class:`ARRAY`."""
-
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    tanh = staticmethod(math.tanh)
-    abs = staticmethod(abs)
-    pow = staticmethod(math.pow)
-    sigmoid = staticmethod(_scalar_sigmoid)
-    maximum = staticmethod(_scalar_max)
-    minimum = staticmethod(_scalar_min)
-
-    @staticmethod
-    def sign(x: float) -> float:
-        return float((x > 0) - (x < 0)) if x == x else x
-
-    @staticmethod
-    def step(x: float) -> float:
-        return 1.0 if x > 0 else 0.0
-
-    @staticmethod
-    def where(cond: bool, a: float, b: float) -> float:
-        return a if cond else b
+def _scalar_sign(x: float) -> float:
+    return float((x > 0) - (x < 0)) if x == x else x
 
 
-class ARRAY:
-    """numpy math for tensors (and for scalars the fast path could not handle)."""
+def _scalar_step(x: float) -> float:
+    return 1.0 if x > 0 else 0.0
 
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    tanh = staticmethod(np.tanh)
-    abs = staticmethod(np.abs)
-    pow = staticmethod(np.power)
-    sigmoid = staticmethod(_array_sigmoid)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
-    sign = staticmethod(np.sign)
-    where = staticmethod(np.where)
 
-    @staticmethod
-    def step(x: Any) -> Any:
-        return (np.asarray(x) > 0).astype(np.float64)
+def _scalar_where(cond: bool, a: float, b: float) -> float:
+    return a if cond else b
+
+
+def _array_step(x: Any) -> Any:
+    return (np.asarray(x) > 0).astype(np.float64)
+
+
+# The two math namespaces every elementwise op is written against (``m`` in the table), as
+# plain namespaces rather than classes of static methods, which compiled code cannot read.
+#: Python-float math: the fast path for 0-d values. Raising falls back to ARRAY.
+SCALAR: Final = SimpleNamespace(
+    exp=math.exp, log=math.log, sqrt=math.sqrt, sin=math.sin, cos=math.cos, tanh=math.tanh,
+    abs=abs, pow=math.pow, sigmoid=_scalar_sigmoid, maximum=_scalar_max, minimum=_scalar_min,
+    sign=_scalar_sign, step=_scalar_step, where=_scalar_where)
+#: numpy math for tensors (and for scalars the fast path could not handle).
+ARRAY: Final = SimpleNamespace(
+    exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tanh=np.tanh, abs=np.abs,
+    pow=np.power, sigmoid=_array_sigmoid, maximum=np.maximum, minimum=np.minimum,
+    sign=np.sign, where=np.where, step=_array_step)
 
 
 # --------------------------------------------------------------------------- helpers
