@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
+from app.allocator import keep_freed_memory
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
@@ -29,6 +30,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app() -> FastAPI:
+    keep_freed_memory()  # large JSON responses reuse mapped pages (app/allocator.py)
     app = FastAPI(title="chainrule", version=__version__,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
     # Who may frame the app (CSP frame-ancestors) and call the API cross-origin (CORS):
