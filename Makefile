@@ -30,14 +30,14 @@ $(VENV)/.installed: pyproject.toml setup.py
 
 ## native: compile the engine's hot modules with mypyc (setup.py); CHAINRULE_PURE_PYTHON=1 skips it
 MYPY_VERSION   := 2.4.1
-ENGINE_SOURCES := $(foreach m,ops parser graph autodiff analysis encode,app/engine/$(m).py)
+ENGINE_SOURCES := $(wildcard app/engine/*.py)  # a superset of native.COMPILED: never stale
 ifeq ($(CHAINRULE_PURE_PYTHON),1)
 native: pure
 else
 native: app/engine/_compiled.json
 endif
 
-app/engine/_compiled.json: $(ENGINE_SOURCES) app/engine/native.py setup.py | compiler $(VENV)/.installed
+app/engine/_compiled.json: $(ENGINE_SOURCES) setup.py | compiler $(VENV)/.installed
 	$(BIN)/python setup.py --quiet build_ext --inplace
 
 ## pure: remove the compiled engine modules (the engine then runs as plain Python)

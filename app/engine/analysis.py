@@ -12,7 +12,8 @@ from typing import Any
 from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import ArrayFragments, encode
-from app.engine.graph import Graph, Node, fill, words_for
+from app.engine.graph import Graph, Node
+from app.engine.ops import fill, words_for
 from app.engine.values import resolve_values
 
 Encoder = Callable[[Any, str], Any]
@@ -63,10 +64,15 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
         "edges": _edges(graph, run, ids, mode, encode_),
         "forward_order": ids,
         "backward_order": list(map(ids.__getitem__, run.backward_order)),
-        "gradients": {name: g if type(g) is float and g - g == 0.0 else encode_(g, mode)
+        "gradients": {name: _json(g, mode, encode_)
                       for name, g in run.input_grads.items()},
         "warnings": run.warnings,
     }
+
+
+def _json(v: Any, mode: str, encode: Encoder) -> Any:
+    """A finite float as it is; anything else (arrays, inf, NaN, None) through the encoder."""
+    return v if type(v) is float and v - v == 0.0 else encode(v, mode)
 
 
 def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
@@ -83,9 +89,8 @@ def _nodes(graph: Graph, run: Run, ids: list[str], mode: str,
         item: dict[str, Any] = {
             "id": ids[i], "op": node.op_name, "label": labels[i],
             "shape": [] if scalar else list(value.shape),  # type: ignore[union-attr]
-            # finite floats as they are; anything else (arrays, inf, NaN) through the encoder
-            "value": value if scalar and value - value == 0.0 else encode(value, mode),
-            "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
+            "value": _json(value, mode, encode),
+            "grad": _json(grad, mode, encode),
             "statement": node.statement,
         }
         if node.name is not None:
@@ -119,9 +124,9 @@ def _edges(graph: Graph, run: Run, ids: list[str], mode: str,
             local, grad = edge_local[e], edge_grad[e]
             append({
                 "id": f"e{e}", "source": ids[args[arg]], "target": target, "arg": arg,
-                "local": local if type(local) is float and local - local == 0.0 else encode(local, mode),
+                "local": _json(local, mode, encode),
                 "local_formula": fill(pieces[arg], words),
-                "grad": grad if type(grad) is float and grad - grad == 0.0 else encode(grad, mode),
+                "grad": _json(grad, mode, encode),
             })
             e += 1
     return out

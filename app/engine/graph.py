@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from app.config import LIMITS, env_name
-from app.engine.ops import Op, parenthesized
+from app.engine.ops import Op, fill, parenthesized, words_for
 from app.engine.parser import NO_KWARGS, Source, parse
 from app.errors import ChainruleError
 
@@ -133,24 +133,6 @@ class Graph:
             operands.append(operand)
             formulas.append(formula)
         self._labels, self._operands, self._formulas = labels, operands, formulas
-
-
-def words_for(args: tuple[int, ...], labels: list[str], operands: list[str], out: str) -> list[str]:
-    """What a formula's pieces refer to: the arguments' labels, then the same as operands
-    (parenthesized where needed), then the output's label."""
-    words = [labels[a] for a in args]
-    for a in args:
-        words.append(operands[a])
-    words.append(out)
-    return words
-
-
-def fill(pieces: tuple[str | int, ...], words: list[str]) -> str:
-    """A formula from its pieces (Op.formula_pieces): text as it is, numbers as words."""
-    if len(pieces) == 1:
-        piece = pieces[0]
-        return piece if isinstance(piece, str) else words[piece]
-    return "".join([piece if isinstance(piece, str) else words[piece] for piece in pieces])
 
 
 class GraphBuilder:

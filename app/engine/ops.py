@@ -242,16 +242,28 @@ def _pieces(template: str, arity: int) -> Pieces:
     return tuple(out)
 
 
-def fill_formula(template: str, labels: list[str], out: str = "",
-                 wrapped: list[str] | None = None) -> str:
+def words_for(args: tuple[int, ...], labels: list[str], operands: list[str], out: str) -> list[str]:
+    """What a formula's pieces refer to: the arguments' labels, then the same as operands
+    (parenthesized where needed), then the output's label."""
+    words = [labels[a] for a in args]
+    for a in args:
+        words.append(operands[a])
+    words.append(out)
+    return words
+
+
+def fill(pieces: Pieces, words: list[str]) -> str:
+    """A formula from its pieces (Op.formula_pieces): text as it is, numbers as words."""
+    if len(pieces) == 1:
+        piece = pieces[0]
+        return piece if isinstance(piece, str) else words[piece]
+    return "".join([piece if isinstance(piece, str) else words[piece] for piece in pieces])
+
+
+def fill_formula(template: str, labels: list[str], out: str = "") -> str:
     """Write a formula over argument labels: {0} is a label, {p0} the same label
-    parenthesized unless atomic, {out} the result's label. ``wrapped`` may carry the
-    parenthesized labels when the caller has them already."""
-    if "{" not in template:
-        return template
-    if wrapped is None:
-        wrapped = [parenthesized(lab) for lab in labels]
-    return _positional(template, len(labels)).format(*labels, *wrapped, out)
+    parenthesized unless atomic, {out} the result's label."""
+    return fill(_pieces(template, len(labels)), [*labels, *map(parenthesized, labels), out])
 
 
 def elementwise(

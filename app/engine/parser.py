@@ -126,9 +126,11 @@ class Source:
     """The expression text and its tokens; token indices become 1-based line/column only when
     a message needs them."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, tokens: list[str] | None = None,
+                 kept: list[int] | None = None) -> None:
         self.text = text
-        self.tokens, self._kept = tokenize(text)
+        self.tokens = tokens if tokens is not None else []  # none needed to place a stray char
+        self._kept = kept
         self._offsets: list[int] | None = None
         self._line_starts: list[int] | None = None
 
@@ -171,21 +173,21 @@ def code_of(text: str) -> str | None:
     return None if "\\" in code else code
 
 
-def first_stray(text: str) -> re.Match[str] | None:
-    """Where the first character outside every token is (its group 1), if anywhere."""
-    code = code_of(text)
+def first_stray(text: str, code: str | None) -> re.Match[str] | None:
+    """Where the first character outside every token is (its group 1), if anywhere;
+    ``code`` is ``code_of(text)``."""
     if code is None:
         return _FIRST_STRAY.match(text)
     found = _STRAY_PLAIN.search(code)
     return None if found is None else _FIRST_STRAY.match(text, found.start())
 
 
-def tokenize(text: str) -> tuple[list[str], list[int] | None]:
+def tokenize(text: str, code: str | None) -> tuple[list[str], list[int] | None]:
     """The tokens, ending with END; newlines inside brackets are dropped (as Python does).
+    ``code`` is ``code_of(text)``.
 
     Also the indices of the kept tokens among all of ``findall``'s when some were dropped.
     """
-    code = code_of(text)
     if code is None:
         code = text
         tokens = _TOKEN.findall(text)
@@ -218,11 +220,12 @@ def parse(text: str, builder: Builder) -> Source:
             f"the expression has {len(text)} characters; the limit is "
             f"{LIMITS.max_expression_chars} (set {env_name('max_expression_chars')})",
         )
-    stray = first_stray(text)
+    code = code_of(text)
+    stray = first_stray(text, code)
     if stray is not None:
         char = stray.group(1)
         raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1))
-    source = Source(text)
+    source = Source(text, *tokenize(text, code))
     parser = _Parser(source, builder)
     try:
         parser.program()

@@ -3,6 +3,7 @@ the pure-Python engine it is compiled from."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import random
@@ -29,7 +30,7 @@ def engine_dir(tmp_path: Path, compiled: tuple[str, ...] = native.COMPILED) -> P
     for name in native.COMPILED:
         shutil.copy(native.HERE / f"{name}.py", target / f"{name}.py")
     for name in compiled:
-        (target / f"{name}{native.importlib.machinery.EXTENSION_SUFFIXES[0]}").touch()
+        (target / f"{name}{importlib.machinery.EXTENSION_SUFFIXES[0]}").touch()
     return target
 
 

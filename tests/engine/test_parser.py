@@ -305,7 +305,7 @@ def test_the_fast_patterns_agree_with_the_full_ones() -> None:
         while full_tokens[-2:] == [parser.END, parser.END]:
             full_tokens.pop()
         assert parser._TOKEN_PLAIN.findall(code) + [parser.END] == full_tokens, text
-        fast, full = parser.first_stray(text), parser._FIRST_STRAY.match(text)
+        fast, full = parser.first_stray(text, code), parser._FIRST_STRAY.match(text)
         assert (fast is None) == (full is None), text
         if fast is not None and full is not None:
             assert (fast.group(1), fast.start(1)) == (full.group(1), full.start(1)), text
