@@ -7,14 +7,14 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend native pure compiler chromium lint pytest bench clean
+.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools lint pytest bench clean
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
 	$(BIN)/chainrule serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 ## test: install everything the tests need (Chromium included), lint, type-check, run every test
-test: setup-test chromium lint pytest
+test: setup-test chromium test-tools lint pytest
 
 setup: $(VENV)/.installed native frontend
 
@@ -73,6 +73,13 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@chromium --version 2>/dev/null | head -1
+
+# Graphviz and pdflatex: the DOT and LaTeX exports are checked by the real tools, never skipped.
+test-tools:
+	@command -v dot >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 || { \
+	  echo "Installing Graphviz and pdflatex for the export tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base >/dev/null; }
 
 lint:
 	$(BIN)/ruff check app tests bench setup.py

@@ -89,6 +89,17 @@ def test_random_expressions_never_500(client: TestClient, expr: str, values: dic
         assert set(r.json()["error"]) >= {"code", "message"}
 
 
+def _has_tie(body: dict[str, Any]) -> bool:
+    """A maximum/minimum whose two arguments are equal: PyTorch's convention splits the gradient
+    there, which finite differences cannot see when both branches have the same slope."""
+    value = {n["id"]: n["value"] for n in body["nodes"]}
+    args: dict[str, list[Any]] = {}
+    for e in body["edges"]:
+        args.setdefault(e["target"], []).append(value[e["source"]])
+    return any(n["op"] in ("maximum", "minimum") and len(set(args[n["id"]])) == 1
+               for n in body["nodes"])
+
+
 @SETTINGS
 @given(expr=expressions(), values=st.fixed_dictionaries({n: finite for n in NAMES}))
 def test_backprop_matches_finite_differences(client: TestClient, expr: str,
@@ -102,6 +113,7 @@ def test_backprop_matches_finite_differences(client: TestClient, expr: str,
                                                   and abs(n["grad"]) < 1e6))
                        for n in body["nodes"])
     assume(nodes_finite and abs(body["value"]) < 1e6)
+    assume(not _has_tie(body))
     for name in used:
         backprop = decode_float(body["gradients"][name])
         d1, d2, right, left = _numeric(expr, used, name)
