@@ -81,7 +81,9 @@ def _central_difference(program: Program, values: dict[str, Value], name: str,
             moved: Value = point + shift
         else:
             moved = np.array(base, dtype=np.float64, copy=True)
-            moved.reshape(-1)[flat_index] = point + shift
+            # by its index, not through reshape(-1): a copy of a Fortran-ordered array keeps
+            # that order, and reshaping it would copy again and lose the write
+            moved[np.unravel_index(flat_index, moved.shape)] = point + shift
         run = program.run({**values, name: moved}, backward=False)
         losses.append(run.loss)
     return (losses[0] - losses[1]) / (2 * h)

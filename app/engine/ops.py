@@ -521,28 +521,10 @@ register(Op("mse", 2, _mse, "mse({0}, {1})", ("2·({p0} - {p1})/N", "-2·({p0} -
             "mean squared error mean((pred - target)^2)", vjp=(_mse_vjp(1.0), _mse_vjp(-1.0))))
 
 
-_CE_LAST: tuple[Any, Any, Any] = (None, None, None)  # (logits, target, parts) of the last call
-
-
-def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
-    """(log-probabilities, flat positions of the target classes in them or None, target
-    distribution or None, examples).
-
-    Class-index targets never build a one-hot matrix: the loss picks log-probabilities and
-    the gradient subtracts 1 at the picked classes. The forward pass and the VJP ask for the
-    same arrays in turn, so the last answer is kept (keyed by identity: values are never
-    changed in place, and the tuple is swapped whole, so threads cannot see half of it).
-    """
-    global _CE_LAST
-    last_logits, last_target, parts = _CE_LAST
-    if logits is last_logits and target is last_target:
-        return parts
-    parts = _compute_ce_parts(logits, target)
-    _CE_LAST = (logits, target, parts)
-    return parts
-
-
-def _compute_ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
+def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
+    """(log-probabilities, the target class of each example or None for probabilities,
+    examples). Class-index targets never build a one-hot matrix: the loss picks
+    log-probabilities at :func:`_at_targets` and the gradient subtracts 1 there."""
     logits, target = np.asarray(logits, dtype=np.float64), np.asarray(target, dtype=np.float64)
     if logits.ndim == 0:
         raise OpError("shape_mismatch", "cross_entropy needs logits with a class axis (last axis)")
@@ -553,43 +535,49 @@ def _compute_ce_parts(logits: Any, target: Any) -> tuple[Any, Any, Any, int]:
         peak = np.where(np.isfinite(peak), peak, 0.0)
     shifted = logits - peak
     logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    classes = logits.shape[-1]
     n = max(int(np.prod(logits.shape[:-1])), 1)
     if target.shape == logits.shape:
-        return logp, None, target, n
+        return logp, None, n
     if target.shape == logits.shape[:-1]:
+        classes = logits.shape[-1]
         if not ((target >= 0) & (target < classes) & (target == np.floor(target))).all():
             raise OpError("bad_value", f"class indices must be integers in 0..{classes - 1}")
-        # flat positions of the picked classes in logp: one fancy index, any number of axes
-        picked = np.arange(0, n * classes, classes) + target.astype(np.intp).reshape(-1)
-        return logp, picked, None, n
+        return logp, target.astype(np.intp), n
     raise OpError("shape_mismatch",
                   f"target shape {list(target.shape)} fits neither logits "
                   f"{list(logits.shape)} (probabilities) nor {list(logits.shape[:-1])} (class indices)")
 
 
+def _at_targets(classes: Any) -> tuple[Any, ...]:
+    """The index of each example's target class in an array shaped like the logits.
+
+    An index into the array itself, never into a ``reshape(-1)`` of it: reshaping a
+    non-contiguous array (a transpose, some matmul results) makes a copy, and a write into
+    the copy is lost."""
+    return (*np.indices(classes.shape, sparse=True), classes)
+
+
 def _cross_entropy(m: Any, logits: Any, target: Any) -> Any:
-    logp, picked, probs, n = _ce_parts(logits, target)
-    if picked is not None:
-        return -logp.reshape(-1)[picked].sum() / n
-    return -np.sum(probs * np.where(probs > 0, logp, 0.0)) / n
+    logp, classes, n = _ce_parts(logits, target)
+    if classes is not None:
+        return -logp[_at_targets(classes)].sum() / n
+    return -np.sum(target * np.where(target > 0, logp, 0.0)) / n
 
 
 def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:
-    logp, picked, probs, n = _ce_parts(logits, target)
+    logp, classes, n = _ce_parts(logits, target)
     grad = np.exp(logp)  # softmax
-    if picked is not None:
-        grad.reshape(-1)[picked] -= 1.0  # (a view: grad is a fresh contiguous array)
+    if classes is not None:
+        grad[_at_targets(classes)] -= 1.0
     else:
-        grad = grad * probs.sum(axis=-1, keepdims=True) - probs
-    grad *= g / n
-    return grad
+        grad = grad * np.sum(target, axis=-1, keepdims=True) - target
+    return grad * (g / n)
 
 
 def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
     if np.shape(target) != np.shape(logits):
         return np.zeros(np.shape(target))  # class indices are not differentiable
-    logp, _, _, n = _ce_parts(logits, target)
+    logp, _, n = _ce_parts(logits, target)
     return -g * logp / n
 
 
