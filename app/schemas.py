@@ -147,13 +147,11 @@ class DatasetRequest(BaseModel):
     seed: int = 0
 
 
-class TrainRequest(BaseModel):
-    """POST /api/train."""
+class TrainingSetup(BaseModel):
+    """What to train and how: the part of POST /api/train that the PyTorch export replays."""
 
     model_config = ConfigDict(extra="forbid")
 
-    expression: str
-    values: dict[str, ValueSpec] = Field(default_factory=dict)
     params: list[str] = Field(min_length=1)
     data: dict[str, list[Any]] | None = Field(
         None, description="columns sliced along axis 0 into mini-batches (equal lengths)"
@@ -164,6 +162,13 @@ class TrainRequest(BaseModel):
     steps: int = 100
     seed: int = 0
     batch_size: int | None = Field(None, description="omitted: the full batch every step")
+
+
+class TrainRequest(TrainingSetup):
+    """POST /api/train."""
+
+    expression: str
+    values: dict[str, ValueSpec] = Field(default_factory=dict)
     output: str | None = None
     per_example: bool | None = Field(
         None,
@@ -329,6 +334,14 @@ class ExportRequest(GraphRequest):
     direction: Literal["forward", "backward"] = Field(
         "forward", description="dot, svg, png: the forward graph (values), or the backward graph "
                                "(reversed edges with local gradients, node gradients)")
+
+
+class PytorchExportRequest(GraphRequest):
+    """The body of POST /api/graph, plus an optional training setup to replay with torch.optim."""
+
+    training: TrainingSetup | None = Field(
+        None, description="params, data or dataset, optimizer, steps, seed, batch_size as in "
+                          "POST /api/train: the script also runs torch.optim and asserts the trajectory")
 
 
 class OEmbedResponse(BaseModel):

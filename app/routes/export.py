@@ -12,13 +12,14 @@ from fastapi import Path as PathParam
 from starlette.responses import Response
 
 from app.config import LIMITS
-from app.engine import analyze
+from app.engine import analyze, cached_program
 from app.engine.budget import compute_budget
 from app.export.dot import to_dot
 from app.export.latex import to_latex
 from app.export.picture import to_png, to_svg
+from app.export.pytorch import to_pytorch
 from app.responses import StrictJSONRoute
-from app.schemas import ErrorResponse, ExportRequest, plain_values
+from app.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
 
 router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
@@ -69,6 +70,24 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse},
     422: {"model": ErrorResponse},
 }
+
+
+# Registered before /export/{format}, which would otherwise take "pytorch" as an unknown format.
+@router.post("/export/pytorch", response_class=Response, responses={
+    200: {"description": "a Python script, as an attachment",
+          "content": {"text/x-python": {"schema": {"type": "string"}}}},
+    400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+def export_pytorch(request: PytorchExportRequest) -> Response:
+    """A runnable PyTorch script that rebuilds the graph and asserts chainrule's values and
+    gradients (and, with ``training``, the torch.optim trajectory)."""
+    training = request.training.model_dump(exclude_none=True) if request.training else None
+    with compute_budget(LIMITS.request_budget_seconds):
+        script = to_pytorch(request.expression, plain_values(request.values), request.output,
+                            training=training)
+    output_name = cached_program(request.expression, request.output).graph.output_name
+    name = filename(output_name, "py", "pytorch")
+    return Response(script, media_type="text/x-python; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/export/{format}", response_class=Response, responses=RESPONSES)

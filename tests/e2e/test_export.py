@@ -168,3 +168,21 @@ def test_big_graph_on_canvas_exports_svg_from_layout_and_png(
     assert int.from_bytes(data[16:20], "big") > 1000  # the whole graph, not the viewport
     (artifacts / "export-big-forward.png").write_bytes(data)
     assert console_errors == []
+
+
+def test_pytorch_export_downloads_a_script_that_passes_with_torch(page: Page, console_errors: list[str],
+                                                                  artifacts: Path) -> None:
+    open_app(page)
+    name, data = export(page, "pytorch")
+    assert name == "chainrule-loss-pytorch.py"
+    script = data.decode()
+    assert "    loss = torch.abs(y_true - y)\n" in script
+    (artifacts / name).write_text(script)
+    namespace: dict = {}
+    exec(compile(script, name, "exec"), namespace)  # our own generated script, real torch
+    assert float(namespace["inputs"]["w"].grad) == 2.0
+    page.locator("#lang").select_option("vi")
+    page.locator("#btn-export").click()
+    expect(page.locator('[data-export="pytorch"]')).to_have_text("Mã PyTorch tự kiểm tra kết quả · .py")
+    page.locator("#lang").select_option("en")
+    assert console_errors == []

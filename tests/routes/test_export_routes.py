@@ -266,3 +266,27 @@ def test_pictures_have_a_node_limit(client: TestClient) -> None:
     body = {"expression": "y = " + " + ".join(["x"] * (picture.MAX_DRAWN_NODES + 1)), "values": {"x": 1}}
     r = client.post("/api/export/png", json=body)
     assert r.status_code == 400 and r.json()["error"]["code"] == "limit_exceeded"
+
+
+def test_export_pytorch_is_a_script_that_passes_its_asserts(client) -> None:
+    pytest.importorskip("torch", reason="torch is a test dependency (the bench extra)")
+    r = client.post("/api/export/pytorch", json={
+        "expression": "y = w*x + b; loss = abs(y_true - y)", "values": {"x": 2, "y_true": 4, "w": 3, "b": 1},
+        "training": {"params": ["w", "b"], "optimizer": {"name": "sgd", "lr": 0.1}, "steps": 3}})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/x-python")
+    assert r.headers["content-disposition"] == 'attachment; filename="chainrule-loss-pytorch.py"'
+    assert "torch.optim.SGD([inputs['w'], inputs['b']], lr=0.1" in r.text
+    exec(compile(r.text, "<export>", "exec"), {})
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"expression": "y = w*", "values": {}}, "syntax_error"),
+    ({"expression": "y = w*x", "values": {"w": 1}}, "missing_value"),
+    ({"expression": "y = w*x", "values": {"w": 1, "x": 2}, "training": {"params": ["q"]}}, "bad_value"),
+    ({"expression": "y = w*x", "values": {"w": 1, "x": 2}, "training": {"params": ["w"], "steps": -1}}, "bad_value"),
+])
+def test_export_pytorch_rejects_bad_input_with_a_4xx(client, body, code) -> None:
+    r = client.post("/api/export/pytorch", json=body)
+    assert 400 <= r.status_code < 500
+    assert r.json()["error"]["code"] == code

@@ -1,0 +1,107 @@
+"""Exported PyTorch scripts run with real torch and pass their own asserts.
+
+The scripts are our own generated text (never a user's), executed in this process with
+``exec`` so hundreds of them stay fast; each gets a fresh namespace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.engine.ops import OPS
+from app.examples import EXAMPLES
+from app.export.pytorch import to_pytorch
+from app.training.examples import TRAINING_EXAMPLES
+
+torch = pytest.importorskip("torch", reason="torch is a test dependency (the bench extra)")
+
+#: One expression per op (and per way of calling it): the guard below keeps it complete.
+OP_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("y = a + b - c * d / e", {"a": 1.5, "b": -2, "c": 3, "d": 0.5, "e": 4}),
+    ("y = x ** 3 + 2 ** x + x ** y0", {"x": 1.7, "y0": 0.5}),
+    ("y = -x + -(2) + 2 ** 3 ** 0.5", {"x": 2}),
+    ("y = relu(x) + sigmoid(x) + tanh(x) + exp(x) + square(x)", {"x": [-1.0, 0.0, 2.0]}),
+    ("y = log(x) + sqrt(x) + abs(x - 2) + sin(x) + cos(x)", {"x": [0.5, 2.0, 3.0]}),
+    ("y = maximum(x, z) + minimum(x, 1)", {"x": [1.0, 2.0, -1.0], "z": [1.0, 0.0, 3.0]}),
+    ("y = sum(x @ W) + sum(dot(v, W)) + v @ v", {"x": [[1.0, 2.0], [3.0, 4.0]],
+                                                   "W": [[0.5, -1.0], [2.0, 0.25]], "v": [1.0, -2.0]}),
+    ("y = sum(x.T * transpose(x)) + sum(transpose(t, axes=(2, 0, 1)))",
+     {"x": [[1.0, 2.0, 0.5], [3.0, 4.0, -1.0]], "t": {"init": "normal", "shape": [2, 3, 4]}}),
+    ("s = sum(x, axis=0) + mean(x, axis=1) + max(x, axis=-1, keepdims=True)\ny = sum(s) + min(x)",
+     {"x": [[1.0, 3.0, 3.0], [2.0, -1.0, 0.0], [5.0, 5.0, 1.0]]}),
+    ("y = logsumexp(x) + sum(logsumexp(x, axis=0)) + logsumexp(c)", {"x": [[1.0, 2.0], [0.0, -1.0]], "c": 2.0}),
+    ("y = sum(softmax(x) * w) + sum(log_softmax(x, axis=0) * w) + sum(softmax(x, axis=(0, 1)) * w)",
+     {"x": [[1.0, 2.0], [0.5, -1.0]], "w": [[1.0, 2.0], [3.0, 4.0]]}),
+    ("y = mse(p, t) + mse(p, 1)", {"p": [[1.0, 2.0], [0.0, 1.0]], "t": [1.5, 0.0]}),
+    ("y = cross_entropy(z, k) + cross_entropy(z, q) + cross_entropy(z3, k3) + cross_entropy(v, c)",
+     {"z": [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], "k": [2, 0], "q": [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
+      "z3": {"init": "normal", "shape": [2, 2, 3], "seed": 3}, "k3": [[0, 1], [2, 2]],
+      "v": [0.5, 1.5, -1.0], "c": 1}),
+    ("y = w*x; y = y*y + x\nloss = y", {"w": 2.0, "x": 3.0}),
+    ("torch = x * 2\nF = torch + 1", {"x": 2.0}),
+    ("h = x * 2", {"x": [1.0, 2.0]}),
+    ("x", {"x": 2.0}),
+]
+
+
+def run_script(script: str) -> None:
+    exec(compile(script, "<chainrule export>", "exec"), {"__name__": "chainrule_export"})
+
+
+def test_every_op_has_a_case() -> None:
+    seen = {name for name in OPS if any(f"{name}(" in e or name in ("add", "sub", "mul", "div", "pow", "neg", "matmul")
+                                        for e, _ in OP_CASES)}
+    assert seen == set(OPS)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_every_builtin_example_passes_its_own_asserts(example: dict[str, Any]) -> None:
+    run_script(to_pytorch(example["expression"], example["values"]))
+
+
+@pytest.mark.parametrize(("expression", "values"), OP_CASES, ids=[e for e, _ in OP_CASES])
+def test_every_op_passes_its_own_asserts(expression: str, values: dict[str, Any]) -> None:
+    run_script(to_pytorch(expression, values))
+
+
+@pytest.mark.parametrize("example", TRAINING_EXAMPLES, ids=[e["id"] for e in TRAINING_EXAMPLES])
+def test_every_training_example_runs_torch_optim_along_the_trajectory(example: dict[str, Any]) -> None:
+    setup = {k: example[k] for k in ("params", "data", "dataset", "optimizer", "steps", "seed", "batch_size")
+             if k in example}
+    script = to_pytorch(example["expression"], example["values"], example.get("output"), training=setup)
+    assert f"torch.optim.{type(None).__name__}" not in script
+    run_script(script)
+
+
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True},
+                                       {"name": "adagrad", "lr": 0.5}, {"name": "rmsprop", "lr": 0.01},
+                                       {"name": "adam", "lr": 0.1}, {"name": "adamw", "lr": 0.1}])
+def test_mini_batches_follow_the_same_rows(optimizer: dict[str, Any]) -> None:
+    script = to_pytorch("loss = mean((w*x + b - y)**2)", {"w": 0.3, "b": 0.0},
+                        training={"params": ["w", "b"], "data": {"x": [1, 2, 3, 4], "y": [2, 4, 6, 8]},
+                                  "optimizer": optimizer, "steps": 12, "batch_size": 3, "seed": 4})
+    assert "'batch': [" in script
+    run_script(script)
+
+
+def test_a_wrong_number_fails_the_script() -> None:
+    script = to_pytorch("y = w*x + b\nloss = abs(y_true - y)", {"x": 2, "y_true": 4, "w": 3, "b": 1})
+    assert "check('d loss/d w', inputs['w'].grad, 2.0)" in script
+    with pytest.raises(AssertionError, match="d loss/d w"):
+        run_script(script.replace("check('d loss/d w', inputs['w'].grad, 2.0)",
+                                  "check('d loss/d w', inputs['w'].grad, 2.001)"))
+
+
+def test_the_script_reads_like_the_expression() -> None:
+    script = to_pytorch("y = w*x + b\nloss = abs(y_true - y)", {"x": 2, "y_true": 4, "w": 3, "b": 1})
+    assert "    y = w * x + b\n    loss = torch.abs(y_true - y)\n" in script
+    assert "'w': torch.tensor(3.0, requires_grad=True)" in script
+    assert "values['loss'].backward()" in script
+
+
+def test_the_expression_in_the_docstring_cannot_end_it() -> None:
+    script = to_pytorch('y = x # """ + print(1)\n', {"x": 1.0})
+    run_script(script)
+    assert 'print(1)\n\nRunning' in script and '\\"\\"\\"' in script
