@@ -7,14 +7,14 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools lint pytest bench clean
+.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest bench clean
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
 	$(BIN)/chainrule serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-## test: install everything the tests need (Chromium included), lint, type-check, run every test
-test: setup-test chromium test-tools lint pytest
+## test: install everything the tests need (Chromium, redis-server included), lint, type-check, run every test
+test: setup-test chromium test-tools redis lint pytest
 
 setup: $(VENV)/.installed native frontend
 
@@ -80,6 +80,14 @@ test-tools:
 	  echo "Installing Graphviz and pdflatex for the export tests"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base >/dev/null; }
+
+# The shared rate-limit test (tests/deploy) starts Debian's redis-server itself on a free port.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "Installing Debian's redis-server for the shared rate-limit test"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+	@redis-server --version | head -1
 
 lint:
 	$(BIN)/ruff check app tests bench setup.py

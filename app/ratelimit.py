@@ -7,8 +7,8 @@ counted. Over the limit: 429 with the contract's error object (code ``rate_limit
 ``Retry-After`` (seconds).
 
 Counters live in each worker's memory by default, so with N workers a client may get up to
-N times the limit; set ``CHAINRULE_RATE_LIMIT_STORAGE`` (e.g. ``redis://host:6379``, needs
-the ``redis`` package) to share them. Behind a reverse proxy, run uvicorn with
+N times the limit; set ``CHAINRULE_RATE_LIMIT_STORAGE`` (e.g. ``redis://host:6379``; the ``redis``
+client is a dependency) to share them across workers and pods. Behind a reverse proxy, run uvicorn with
 ``--proxy-headers --forwarded-allow-ips=<proxy>`` so the client IP is the real one.
 
 Why ``limits`` directly and not slowapi's middleware: slowapi 0.1.10 finds a request's
