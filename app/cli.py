@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("expression")
     analyze.add_argument("--values", default="{}", help='JSON object, e.g. \'{"x": 2}\'')
     analyze.add_argument("--output", default=None, help="the name to differentiate")
-    analyze.add_argument("--format", choices=["json", "dot"], default="json")
+    analyze.add_argument("--format", choices=["json", "dot", "latex"], default="json")
     analyze.add_argument("--direction", choices=["forward", "backward"], default="backward",
                          help="with --format dot: which graph")
     analyze.add_argument("--check", action="store_true", help="add finite-difference gradients")
@@ -46,20 +46,25 @@ def _serve(args: argparse.Namespace) -> int:
 def _analyze(args: argparse.Namespace) -> int:
     from app import analyze
     from app.export.dot import to_dot
+    from app.export.latex import to_latex
 
     try:
         values: Any = json.loads(args.values)
-    except json.JSONDecodeError as exc:
-        print(json.dumps({"error": {"code": "invalid_json", "message": f"--values: {exc}"}}),
-              file=sys.stderr)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = "too_deep" if isinstance(exc, RecursionError) else "syntax"
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        print(json.dumps({"error": {"code": "invalid_json", "message": f"--values: {detail}",
+                                    "params": {"reason": reason}}}), file=sys.stderr)
         return 2
     try:
         result = analyze(args.expression, values, args.output, check=args.check)
+        text = (to_dot(result, args.direction) if args.format == "dot"
+                else to_latex(result) if args.format == "latex" else None)
     except ChainruleError as exc:
         print(json.dumps(exc.to_dict()), file=sys.stderr)
         return 1
-    if args.format == "dot":
-        sys.stdout.write(to_dot(result, args.direction))
+    if text is not None:
+        sys.stdout.write(text)
     else:
         print(json.dumps(result, indent=2))
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +19,7 @@ from app.errors import ChainruleError
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
 from app.ratelimit import add_rate_limit
 from app.routes import export, graph, meta, pages, share, train
+from app.validation import request_error
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -61,14 +61,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        if first.get("type") == "json_invalid":
-            context: Any = first.get("ctx") or {}
-            return error_response(422, "invalid_json",
-                                  f"the request body is not valid JSON: {context.get('error', '')}")
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return error_response(422, "invalid_request", message)
+        return JSONResponse(request_error(request, exc).to_dict(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -53,7 +53,9 @@ class BodyLimit:
         body = orjson.dumps({"error": {
             "code": "limit_exceeded",
             "message": f"the request body exceeds the limit of {self.max_bytes} bytes "
-                       f"(set {env_name('max_body_bytes')})"}})
+                       f"(set {env_name('max_body_bytes')})",
+            "params": {"limit": env_name("max_body_bytes"), "value": self.max_bytes,
+                       "what": "request bytes"}}})
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})

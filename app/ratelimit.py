@@ -76,7 +76,8 @@ class RateLimit:
         body = orjson.dumps({"error": {
             "code": "rate_limited",
             "message": f"too many requests from this client: the limit is {item}; "
-                       f"retry in {retry_after} s (set {RATE_ENV} to change it)"}})
+                       f"retry in {retry_after} s (set {RATE_ENV} to change it)",
+            "params": {"retry_after": retry_after, "limit": RATE_ENV, "value": str(item)}}})
         await send({"type": "http.response.start", "status": 429, "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

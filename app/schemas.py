@@ -25,6 +25,9 @@ class ErrorDetail(BaseModel):
     message: str
     line: int | None = Field(None, description="1-based line of the expression, where known")
     col: int | None = Field(None, description="1-based column of the expression, where known")
+    params: dict[str, Any] | None = Field(
+        None, description="the code's parameters, for messages in the user's language "
+                          "(see app/errors.py), e.g. {field, reason, key, known} for bad_value")
 
 
 class ErrorResponse(BaseModel):

@@ -59,3 +59,25 @@ def test_errors_go_to_stderr_with_the_error_object(capsys: pytest.CaptureFixture
 def test_values_must_be_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", "y = x", "--values", "{x: 1}"]) == 2
     assert json.loads(capsys.readouterr().err)["error"]["code"] == "invalid_json"
+
+
+def test_values_that_are_not_an_object_are_an_error_not_a_traceback(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "y = x", "--values", "[1]"]) == 1
+    error = json.loads(capsys.readouterr().err)["error"]
+    assert error["code"] == "bad_value" and error["params"]["reason"] == "not_an_object"
+
+
+def test_deeply_nested_values_are_an_error_not_a_recursion_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "y = x", "--values", "[" * 100_000 + "]" * 100_000]) == 2
+    error = json.loads(capsys.readouterr().err)["error"]
+    assert error["code"] == "invalid_json" and error["params"]["reason"] == "too_deep"
+
+
+def test_latex_format_is_the_api_s_latex(capsys: pytest.CaptureFixture[str]) -> None:
+    from app import analyze
+    from app.export.latex import to_latex
+
+    assert main(["analyze", WORKED, "--values", VALUES, "--format", "latex"]) == 0
+    assert capsys.readouterr().out == to_latex(analyze(WORKED, json.loads(VALUES)))

@@ -14,7 +14,7 @@ from typing import Any, Final
 from app.config import LIMITS, env_name
 from app.engine.ops import Op, fill, parenthesized, words_for
 from app.engine.parser import NO_KWARGS, Source, parse
-from app.errors import ChainruleError
+from app.errors import ChainruleError, did_you_mean, suggestions
 
 INPUT: Final = "input"
 CONST: Final = "const"
@@ -192,9 +192,11 @@ def build_graph(text: str, output: str | None = None) -> Graph:
     source = parse(text, builder)
     if output is not None:
         if output not in builder.env:
-            assigned = ", ".join(sorted(builder.env)) or "none"
-            raise ChainruleError("unknown_name", f"output {output!r} is not a name in the expression "
-                                                 f"(names: {assigned})")
+            known = sorted(builder.env)
+            close = suggestions(output, known)
+            raise ChainruleError("unknown_name", f"output {output!r} is not a name in the expression"
+                                 f"{did_you_mean(close)} (names: {', '.join(known) or 'none'})",
+                                 params={"name": output, "suggestions": close, "known": known})
         out, out_name = builder.env[output], output
     elif builder.last_assigned is not None:
         out, out_name = builder.env[builder.last_assigned], builder.last_assigned

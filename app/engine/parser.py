@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol
 
 from app.config import LIMITS, env_name
 from app.engine.ops import OPERATORS, OPS, Op
-from app.errors import ChainruleError
+from app.errors import ChainruleError, did_you_mean, suggestions
 
 # One findall() gives every token as a string, the way the parser reads them. Blanks, line
 # continuations and comments are skipped (possessively: a comment is never re-read as code);
@@ -151,12 +151,15 @@ class Source:
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def error(self, code: str, message: str, token: int) -> ChainruleError:
-        return self.error_at(code, message, self.offset(token))
+    def error(self, code: str, message: str, token: int,
+              params: dict[str, Any] | None = None) -> ChainruleError:
+        return self.error_at(code, message, self.offset(token), params)
 
-    def error_at(self, code: str, message: str, offset: int) -> ChainruleError:
+    def error_at(self, code: str, message: str, offset: int,
+                 params: dict[str, Any] | None = None) -> ChainruleError:
         line, col = self.line_col_at(offset)
-        return ChainruleError(code, f"{message} (line {line}, column {col})", line, col)
+        return ChainruleError(code, f"{message} (line {line}, column {col})", line, col,
+                              params=params)
 
 
 _COMMENT = re.compile(r"#[^\n]*")
@@ -416,9 +419,12 @@ class _Parser:
         fname = toks[at]
         op = OPS.get(fname)
         if op is None or not op.callable:
-            known = ", ".join(sorted(n for n, o in OPS.items() if o.callable))
-            raise self.source.error("unknown_function",
-                                    f"unknown function {fname!r}; known functions: {known}", at)
+            known = sorted(n for n, o in OPS.items() if o.callable)
+            close = suggestions(fname, known)
+            raise self.source.error(
+                "unknown_function",
+                f"unknown function {fname!r}{did_you_mean(close)} (known functions: "
+                + ", ".join(known) + ")", at, {"name": fname, "suggestions": close, "known": known})
         self.i = at + 2
         self.enter()
         args: list[Any] = []

@@ -111,8 +111,9 @@ def test_rate_limit_per_client_on_post_api(monkeypatch: pytest.MonkeyPatch) -> N
     r = c.post("/api/export/dot", json=WORKED, headers={"Origin": OTHER_ORIGIN})
     assert r.status_code == 429
     assert r.json()["error"]["code"] == "rate_limited"
-    assert set(r.json()["error"]) == {"code", "message"}
+    assert set(r.json()["error"]) == {"code", "message", "params"}
     retry = int(r.headers["retry-after"])
+    assert r.json()["error"]["params"]["retry_after"] == retry
     assert 0 < retry <= 61
     # a 429 still carries CORS (so the page can read it) and the hardening headers
     assert r.headers["access-control-allow-origin"] == "*"
