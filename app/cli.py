@@ -38,8 +38,14 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                reload=args.reload, proxy_headers=True)
+    from app.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+
+    shared_metrics = prepare_multiprocess_dir(args.workers)  # before the workers start
+    try:
+        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
+                    reload=args.reload, proxy_headers=True)
+    finally:
+        remove_multiprocess_dir(shared_metrics)
     return 0
 
 

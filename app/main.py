@@ -16,6 +16,7 @@ from app import __version__
 from app.allocator import keep_freed_memory
 from app.config import LIMITS
 from app.errors import ChainruleError
+from app.metrics import add_metrics
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
 from app.ratelimit import add_rate_limit
 from app.routes import export, graph, meta, pages, share, train
@@ -51,6 +52,7 @@ def create_app() -> FastAPI:
         "Referrer-Policy": "strict-origin-when-cross-origin",
     })
     app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes)
+    add_metrics(app)  # off unless CHAINRULE_METRICS=1; outermost, so it sees every refusal
     return app
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.config import LIMITS
 from app.engine import analyze
 from app.engine.budget import compute_budget
+from app.metrics import note_analysis
 from app.responses import FastJSONResponse, StrictJSONRoute
 from app.schemas import ErrorResponse, GraphRequest, GraphResponse, plain_values
 
@@ -19,10 +20,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 413: {
 
 
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
-def analyze_graph(request: GraphRequest) -> FastJSONResponse:
+def analyze_graph(request: GraphRequest, http: Request) -> FastJSONResponse:
     """Parse, evaluate and differentiate an expression: the forward and backward graphs."""
     values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
         result = analyze(request.expression, values, request.output, request.detail, request.check,
                          arrays="numpy")
+    note_analysis(http, len(result["nodes"]))
     return FastJSONResponse(result)

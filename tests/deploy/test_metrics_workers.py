@@ -1,0 +1,63 @@
+"""/metrics with several uvicorn workers (prometheus-client's multiprocess mode): a scrape
+counts the requests of ALL workers, whichever worker answers it."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from app.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
+from tests.deploy.processes import chainrule_server, request
+from tests.test_metrics import samples, value
+
+BODY = {"expression": "y = w*x + b", "values": {"x": 2, "w": 3, "b": 1}}
+SPREAD_TIMEOUT = 20.0
+
+
+def _workers_that_counted(directory: Path) -> set[str]:
+    return {p.stem.split("_", 1)[1] for p in directory.glob("counter_*.db")}
+
+
+def test_every_scrape_sums_all_workers(tmp_path: Path) -> None:
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    (shared / "counter_99999.db").write_bytes(b"left by an earlier run")  # must be cleared at start
+    env = {"CHAINRULE_METRICS": "1", MULTIPROC_ENV: str(shared), "CHAINRULE_RATE_LIMIT": ""}
+    with chainrule_server(tmp_path, env, workers=2) as base:
+        assert not (shared / "counter_99999.db").exists()
+        sent = 0
+        deadline = time.monotonic() + SPREAD_TIMEOUT
+        # Each request opens a new connection, so the kernel hands it to either worker; go on
+        # until both have served some (each worker's counters live in its own file).
+        while sent < 10 or len(_workers_that_counted(shared)) < 2:
+            if time.monotonic() > deadline:
+                pytest.fail(f"after {sent} requests only workers {_workers_that_counted(shared)} served")
+            status, _, body = request(base, "/api/graph", BODY)
+            assert status == 200, body[:300]
+            sent += 1
+        for _ in range(6):  # each scrape may land on either worker: all must agree
+            status, _, text = request(base, "/metrics")
+            assert status == 200
+            scrape = samples(text.decode())
+            assert value(scrape, "chainrule_http_requests_total", method="POST", endpoint="/api/graph",
+                         status="200") == sent
+            assert value(scrape, "chainrule_http_request_duration_seconds_count", method="POST",
+                         endpoint="/api/graph") == sent
+            assert value(scrape, "chainrule_analysis_nodes_count") == sent
+
+
+def test_serve_makes_and_removes_a_shared_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINRULE_METRICS", "1")
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    assert prepare_multiprocess_dir(1) is None  # one worker: one process, nothing to share
+    made = prepare_multiprocess_dir(2)
+    assert made is not None and made.is_dir()
+    assert os.environ[MULTIPROC_ENV] == str(made)
+    remove_multiprocess_dir(made)
+    assert not made.exists()
+    monkeypatch.setenv("CHAINRULE_METRICS", "0")
+    monkeypatch.delenv(MULTIPROC_ENV)
+    assert prepare_multiprocess_dir(4) is None
