@@ -2,13 +2,14 @@
 
 Python API (same JSON-ready dicts as the HTTP API, one exception type)::
 
-    from app import analyze, train, ChainruleError
+    from app import analyze, train, exercise, grade, ChainruleError
 """
 
 from app.engine.analysis import analyze
 from app.errors import ChainruleError
+from app.teaching.exercises import exercise, grade
 from app.training.train import train
 
 __version__ = "0.1.0"
 
-__all__ = ["ChainruleError", "__version__", "analyze", "train"]
+__all__ = ["ChainruleError", "__version__", "analyze", "exercise", "grade", "train"]

@@ -43,6 +43,7 @@ class Limits:
     max_trajectory_numbers: int = 2_000_000  # CHAINRULE_MAX_TRAJECTORY_NUMBERS: steps x param elements x 2
     max_dataset_rows: int = 5_000  # CHAINRULE_MAX_DATASET_ROWS: rows of a generated dataset
     max_example_rows: int = 16  # CHAINRULE_MAX_EXAMPLE_ROWS: batch rows reported one by one
+    max_answer_chars: int = 1_000  # CHAINRULE_MAX_ANSWER_CHARS: one arithmetic answer to an exercise
     request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
 
     @classmethod

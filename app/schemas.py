@@ -359,3 +359,80 @@ class OEmbedResponse(BaseModel):
     width: int
     height: int
     cache_age: int | None = None
+
+
+# --- exercises (app/teaching/exercises.py)
+
+QuestionKind = Literal["local", "grad", "value"]
+
+
+class ExerciseRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"expression": EXAMPLE_EXPRESSION, "values": dict(EXAMPLE_VALUES), "ask": ["grad"]}]},
+    )
+
+    expression: str
+    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    output: str | None = None
+    ask: list[QuestionKind] = Field(["local", "grad"], description="local gradients on edges, "
+                                    "gradients d(output)/d(node) on nodes, forward values on nodes")
+    count: int | None = Field(None, ge=1, description="questions drawn with `seed`; default: all")
+    seed: int = Field(0, description="which questions `count` draws")
+    lang: Literal["en", "vi"] = "en"
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    kind: QuestionKind
+    edge: str | None = Field(None, description="for `local`: the edge asked about")
+    node: str | None = Field(None, description="for `grad` and `value`: the node asked about")
+    prompt: str = ""
+    shape: list[int] = Field(default_factory=list)
+
+
+class Exercise(BaseModel):
+    """Everything needed to grade: send it back to POST /api/grade as it came."""
+
+    model_config = ConfigDict(extra="allow")
+
+    expression: str
+    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    output: str | None = None
+    ask: list[QuestionKind] = Field(default_factory=lambda: ["local", "grad"])
+    seed: int = 0
+    lang: Literal["en", "vi"] = "en"
+    questions: list[Question]
+
+
+class ExerciseResponse(BaseModel):
+    exercise: Exercise
+    graph: dict[str, Any] = Field(description="the /api/graph analysis with every asked number "
+                                              "(and what would give it away) set to null")
+
+
+class GradeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: Exercise
+    answers: dict[str, Any] = Field(description="question id -> a number, a nested list, or "
+                                                "arithmetic text without names such as \"1*1*2\"")
+    rtol: float = Field(1e-3, ge=0, lt=1, description="relative tolerance of a right answer")
+
+
+class GradeResult(BaseModel):
+    correct: bool
+    expected: Tensor
+    given: Tensor | None = None
+    hint: str | None = Field(None, description="for a wrong answer: the local formula or the "
+                                               "chain of factors")
+
+
+class GradeResponse(BaseModel):
+    score: float
+    correct: int
+    total: int
+    results: dict[str, GradeResult]

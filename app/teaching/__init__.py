@@ -1,0 +1,1 @@
+"""Teaching: exercises that grade themselves, and the lessons of the Learn mode."""
