@@ -402,7 +402,7 @@ class Exercise(BaseModel):
     expression: str
     values: dict[str, ValueSpec] = Field(default_factory=dict)
     output: str | None = None
-    ask: list[QuestionKind] = Field(default_factory=lambda: ["local", "grad"])
+    ask: list[QuestionKind] = ["local", "grad"]
     seed: int = 0
     lang: Literal["en", "vi"] = "en"
     questions: list[Question]

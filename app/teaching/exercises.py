@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 
 from app.config import LIMITS, env_name
 from app.engine.analysis import analyze
-from app.errors import ChainruleError, limit_error
+from app.errors import ChainruleError, bad_value, limit_error
 
 KINDS = ("local", "grad", "value")
 DEFAULT_ASK = ("local", "grad")
@@ -35,11 +35,12 @@ TEXT_DIR = Path(__file__).resolve().parent / "text"
 @cache
 def texts(lang: str) -> dict[str, str]:
     """The prompt and hint templates of one language (``text/<lang>.json``)."""
-    return json.loads((TEXT_DIR / f"{lang}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    words: dict[str, str] = json.loads((TEXT_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    return words
 
 
 def exercise(expression: str, values: Mapping[str, Any], output: str | None = None,
-             ask: list[str] | tuple[str, ...] | None = None, count: int | None = None,
+             ask: Sequence[str] | None = None, count: int | None = None,
              seed: int = 0, lang: str = "en") -> dict[str, Any]:
     """Questions on ``expression`` at ``values``: ``{"exercise": {...}, "graph": {...}}``.
 
@@ -52,11 +53,11 @@ def exercise(expression: str, values: Mapping[str, Any], output: str | None = No
     analysis = analyze(expression, values, output)
     questions = _candidates(analysis, kinds, texts(lang))
     if not questions:
-        raise ChainruleError("bad_value", "this expression has nothing to ask: it needs an "
-                                          "operation on an input")
+        raise bad_value("expression", "invalid", "this expression has nothing to ask: it needs "
+                                                 "an operation on an input")
     if count is not None:
         if count < 1:
-            raise ChainruleError("bad_value", f"count must be at least 1, got {count}")
+            raise bad_value("count", "out_of_range", f"must be at least 1, got {count}", min=1)
         chosen = set(random.Random(seed).sample(range(len(questions)), min(count, len(questions))))
         questions = [q for i, q in enumerate(questions) if i in chosen]
     for i, question in enumerate(questions, start=1):
@@ -76,10 +77,11 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
     by_id = {q["id"]: q for q in questions}
     unknown = [qid for qid in answers if qid not in by_id]
     if unknown:
-        raise ChainruleError("bad_value", f"unknown question {unknown[0]!r}: this exercise has "
-                                          f"{_id_range(questions)}")
+        raise bad_value(f"answers.{unknown[0]}", "unknown_key",
+                        f"unknown question {unknown[0]!r}: this exercise has "
+                        f"{_id_range(questions)}", key=unknown[0], known=list(by_id))
     if not (rtol >= 0 and rtol < 1):
-        raise ChainruleError("bad_value", f"rtol must be in [0, 1), got {rtol}")
+        raise bad_value("rtol", "out_of_range", f"must be in [0, 1), got {rtol}", min=0, max=1)
     analysis = analyze(exercise["expression"], exercise.get("values") or {}, exercise.get("output"))
     view = GraphView(analysis)
     words = texts(_checked_lang(exercise.get("lang", "en")))
@@ -107,25 +109,27 @@ def read_answer(qid: str, raw: Any, shape: tuple[int, ...]) -> np.ndarray:
     try:
         array = np.asarray(_leaves(qid, raw), dtype=float)
     except ValueError as exc:  # ragged nested lists
-        raise ChainruleError("bad_value", f"answer to {qid}: not a number or a regular nested "
-                                          f"list ({exc})") from exc
+        raise bad_value(f"answers.{qid}", "ragged", f"the answer to {qid} is not a number or a "
+                                                    f"regular nested list ({exc})") from exc
     if array.shape != tuple(shape):
-        raise ChainruleError("bad_value", f"answer to {qid} has shape {list(array.shape)}, the "
-                                          f"question asks for shape {list(shape)}")
+        raise bad_value(f"answers.{qid}", "invalid", f"the answer to {qid} has shape "
+                        f"{list(array.shape)}, the question asks for shape {list(shape)}",
+                        got=list(array.shape), shape=list(shape))
     return array
 
 
 def _leaves(qid: str, raw: Any) -> Any:
     if isinstance(raw, bool) or raw is None:
-        raise ChainruleError("bad_value", f"answer to {qid}: {json.dumps(raw)} is not a number")
+        raise bad_value(f"answers.{qid}", "not_a_number",
+                        f"the answer to {qid}: {json.dumps(raw)} is not a number")
     if isinstance(raw, int | float):
         return float(raw)
     if isinstance(raw, str):
         return arithmetic(qid, raw)
     if isinstance(raw, list):
         return [_leaves(qid, item) for item in raw]
-    raise ChainruleError("bad_value", f"answer to {qid}: expected a number, a nested list or "
-                                      f"arithmetic text")
+    raise bad_value(f"answers.{qid}", "not_a_number", f"the answer to {qid} should be a number, "
+                                                      f"a nested list or arithmetic text")
 
 
 def arithmetic(qid: str, text: str) -> Any:
@@ -139,10 +143,11 @@ def arithmetic(qid: str, text: str) -> Any:
         result = analyze(text, {})
     except ChainruleError as exc:
         if exc.code == "missing_value":
-            raise ChainruleError("bad_value", f"answer to {qid}: {_shown(text)} uses names; write "
-                                              f"a number or arithmetic such as 1*1*2") from exc
-        raise ChainruleError("bad_value", f"answer to {qid}: cannot read {_shown(text)}: "
-                                          f"{exc.message}") from exc
+            raise bad_value(f"answers.{qid}", "invalid", f"the answer to {qid}, {_shown(text)}, "
+                            f"uses names; write a number or arithmetic such as 1*1*2",
+                            got=_shown(text)) from exc
+        raise bad_value(f"answers.{qid}", "invalid", f"cannot read the answer to {qid}, "
+                        f"{_shown(text)}: {exc.message}", got=_shown(text)) from exc
     return result["value"]
 
 
@@ -154,18 +159,20 @@ def _shown(text: str) -> str:
 # ------------------------------------------------------------------------ questions
 
 
-def _checked_kinds(ask: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def _checked_kinds(ask: Sequence[str] | None) -> tuple[str, ...]:
     kinds = tuple(ask) if ask is not None else DEFAULT_ASK
     wrong = [k for k in kinds if k not in KINDS]
     if wrong or not kinds:
-        raise ChainruleError("bad_value", f"ask must list some of {', '.join(KINDS)}; got "
-                                          f"{wrong[0] if wrong else 'nothing'!r}")
+        raise bad_value("ask", "not_allowed", f"must list some of {', '.join(KINDS)}; got "
+                                              f"{wrong[0] if wrong else 'nothing'!r}",
+                        allowed=list(KINDS))
     return tuple(k for k in KINDS if k in kinds)
 
 
 def _checked_lang(lang: Any) -> str:
     if lang not in LANGS:
-        raise ChainruleError("bad_value", f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGS)}, got {lang!r}",
+                        allowed=list(LANGS))
     return str(lang)
 
 
@@ -208,13 +215,14 @@ def _candidates(analysis: dict[str, Any], kinds: tuple[str, ...],
 
 def _questions_of(exercise: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(exercise.get("expression"), str):
-        raise ChainruleError("bad_value", "exercise.expression must be the expression text")
+        raise bad_value("exercise.expression", "not_a_string", "must be the expression text")
     questions = exercise.get("questions")
     if not isinstance(questions, list) or not questions:
-        raise ChainruleError("bad_value", "exercise.questions must list the questions")
+        raise bad_value("exercise.questions", "too_short", "must list the questions", min=1)
     for q in questions:
         if not isinstance(q, Mapping) or not isinstance(q.get("id"), str):
-            raise ChainruleError("bad_value", "every question needs an id")
+            raise bad_value("exercise.questions", "missing_key", "every question needs an id",
+                            key="id")
     return list(questions)
 
 
@@ -265,16 +273,17 @@ class GraphView:
         kind, qid = question.get("kind"), question.get("id")
         table, key = (self.edges, "edge") if kind == "local" else (self.nodes, "node")
         if kind not in KINDS or question.get(key) not in table:
-            raise ChainruleError("bad_value", f"question {qid} asks about a {kind!r} of "
-                                              f"{question.get(key)!r}, which this graph does not have")
+            raise bad_value(f"exercise.questions.{qid}", "invalid",
+                            f"question {qid} asks about a {kind!r} of {question.get(key)!r}, "
+                            f"which this graph does not have")
         return table[question[key]]
 
     def expected(self, question: Mapping[str, Any]) -> Any:
         item = self.target_of(question)
         expected = item[{"local": "local", "grad": "grad", "value": "value"}[question["kind"]]]
         if not _finite(expected):
-            raise ChainruleError("bad_value", f"question {question.get('id')} has no finite "
-                                              f"answer at these values")
+            raise bad_value(f"exercise.questions.{question.get('id')}", "invalid",
+                            f"question {question.get('id')} has no finite answer at these values")
         return expected
 
     def hint(self, question: Mapping[str, Any], words: dict[str, str]) -> str:

@@ -45,5 +45,5 @@ def test_the_readme_autograder_grades_a_folder_of_answer_files(live_server: str,
     assert lines[1] == "binh.json: 6/7"
     assert lines[2].startswith("  q7: expected 2.0, got 3.0; multiply the local gradients along the path: "
                                "d loss/d w = ")
-    assert lines[3].startswith("chi.json: not graded: answer to q2:")
+    assert lines[3].startswith("chi.json: not graded: answers.q2: cannot read the answer to q2")
     assert len(lines) == 4, run.stdout

@@ -118,19 +118,20 @@ def test_answers_as_numbers_or_name_free_arithmetic(answer: Any, value: float) -
 
 @pytest.mark.parametrize(("answers", "says"), [
     ({"q99": 1}, "unknown question 'q99'"),
-    ({"q1": "w*2"}, "answer to q1: 'w*2' uses names"),
-    ({"q1": "1 +* 2"}, "answer to q1: cannot read"),
-    ({"q1": "__import__('os')"}, "answer to q1"),
-    ({"q1": [1, 2]}, "answer to q1 has shape [2], the question asks for shape []"),
-    ({"q1": [[1], [2, 3]]}, "answer to q1: not a number or a regular nested list"),
-    ({"q1": True}, "answer to q1: true is not a number"),
-    ({"q1": {"a": 1}}, "answer to q1: expected a number"),
+    ({"q1": "w*2"}, "the answer to q1, 'w*2', uses names"),
+    ({"q1": "1 +* 2"}, "cannot read the answer to q1"),
+    ({"q1": "__import__('os')"}, "the answer to q1"),
+    ({"q1": [1, 2]}, "the answer to q1 has shape [2], the question asks for shape []"),
+    ({"q1": [[1], [2, 3]]}, "the answer to q1 is not a number or a regular nested list"),
+    ({"q1": True}, "the answer to q1: true is not a number"),
+    ({"q1": {"a": 1}}, "the answer to q1 should be a number"),
 ])
 def test_bad_answers_are_bad_value_naming_the_question(answers: dict[str, Any], says: str) -> None:
     ex = exercise(WORKED["expression"], WORKED["values"], ask=["grad"])["exercise"]
     with pytest.raises(ChainruleError) as caught:
         grade(ex, answers)
     assert caught.value.code == "bad_value" and says in caught.value.message
+    assert caught.value.params and caught.value.params["field"].startswith("answers.q")
 
 
 def test_an_answer_longer_than_the_limit_is_refused() -> None:
@@ -144,8 +145,8 @@ def test_an_answer_longer_than_the_limit_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "says"), [
-    ({"ask": ["slope"]}, "ask must list"), ({"ask": []}, "ask must list"),
-    ({"lang": "fr"}, "lang must be"), ({"count": 0}, "count must be at least 1"),
+    ({"ask": ["slope"]}, "ask: must list"), ({"ask": []}, "ask: must list"),
+    ({"lang": "fr"}, "lang: must be"), ({"count": 0}, "count: must be at least 1"),
 ])
 def test_bad_exercise_requests(kwargs: dict[str, Any], says: str) -> None:
     with pytest.raises(ChainruleError) as caught:
