@@ -89,9 +89,11 @@ redis:
 	  $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 	@redis-server --version | head -1
 
-lint:
+## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules
+lint: node_modules/.package-lock.json
 	$(BIN)/ruff check app tests bench setup.py
 	$(BIN)/mypy
+	node_modules/.bin/eslint .
 
 pytest:
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q

@@ -13,7 +13,7 @@ async function request(url, init = {}) {
     if (err && err.name === "AbortError") return { ok: false, aborted: true, error: { code: "aborted", message: "aborted" } };
     return { ok: false, error: { code: "network", message: String(err && err.message ? err.message : err) } };
   }
-  let body = null;
+  let body;
   try {
     body = await res.json();
   } catch {
@@ -104,7 +104,7 @@ export async function exportFile(format, body) {
     return { ok: false, error: { code: "network", message: String(err && err.message ? err.message : err) } };
   }
   if (!res.ok) {
-    let error = null;
+    let error;
     try {
       error = (await res.json()).error;
     } catch {

@@ -8,7 +8,7 @@ const INFIX = { add: "+", sub: "-", mul: "*", div: "/", pow: "**", matmul: "@" }
 const TEX_INFIX = { "+": "+", "-": "-", "*": "\\times", "/": "\\div", "**": "^", "@": "\\mathbin{@}" };
 const UNARY = { neg: "-", pos: "+" };
 
-let symbols = { ...INFIX };
+const symbols = { ...INFIX };
 
 /**
  * Learn operator symbols from GET /api/ops.

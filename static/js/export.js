@@ -239,7 +239,7 @@ function pngFromScene(scene, direction) {
   );
   const { host, svg } = offscreen(Math.ceil(bbox.width * s), Math.ceil(bbox.height * s));
   try {
-    const layer = createCanvasLayer(svg, direction);
+    const layer = createCanvasLayer(svg);
     layer.setScene({ boxes: scene.boxes, edges: scene.edges, display: { edgeLabels: direction === "backward" } });
     layer.setTransform({ x: -bbox.x * s, y: -bbox.y * s, k: s });
     const canvas = host.querySelector("canvas");

@@ -1,22 +1,28 @@
 // Wires the page: state store <-> URL, editor and values -> API -> model -> layout (worker)
 // -> the two views, the stepper, the explanation, the table and the gradient check.
 // Every handler: change state, then render from state.
-import { katex } from "../build/vendor.mjs";
 import { analyzeGraph, fetchExamples, fetchOps } from "./api.js";
+import { createCheckPanel } from "./check.js";
 import { createEditor, freeNames } from "./editor.js";
+import { el } from "./el.js";
 import { initEmbed } from "./embed.js";
-import { backwardStep, forwardStep, setOps } from "./explain.js";
+import { setOps } from "./explain.js";
 import { initExport } from "./export.js";
-import { fmtFull, fmtNumber, fmtShape, fmtValue, gradLogRange, isTensor } from "./format.js";
+import { gradLogRange, isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
+import { createInspector } from "./inspector.js";
 import { layoutInWorker } from "./layout-client.js";
+import { createPanels } from "./panels.js";
 import { createGraphView, nodeSize } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
+import { createStepsPanel } from "./steps.js";
 import { createStore, parse, serialize } from "./state.js";
+import { createNodeTable } from "./table.js";
 import { createTrainingPanel } from "./training/panel.js";
 import { createValuesPanel } from "./values.js";
+import { createWarnings } from "./warnings.js";
 
 const $ = (id) => document.getElementById(id);
 const EMBED = document.body.classList.contains("embed");
@@ -33,7 +39,6 @@ let layoutSeq = 0;
 let inflight = null;
 let collapsedFor = null; // the expression the collapsed set belongs to
 let fittedFor = null;
-let selected = null;
 let lastStatus = null;
 
 // ------------------------------------------------------------------ preferences
@@ -98,10 +103,12 @@ const valuesPanel = createValuesPanel($("values"), {
   onChange: (texts) => store.set({ values: { ...store.get().values, ...texts } }),
   onSubmit: () => analyse(),
 });
-// The training panel (absent from /embed): its overlay puts the current params and batch into the graph.
+// The training panel (absent from /embed): its state() puts the current params and batch into the graph.
 const training = $("training")
   ? createTrainingPanel($("training"), { store, startValues: () => valuesPanel.values(), loadExpression: (ex) => loadExample(ex), refresh: () => analyse() })
   : null;
+const inspector = createInspector($("inspector"));
+const check = createCheckPanel($("check-card"), { analyse, button: $("btn-check") });
 let valuesTimer = null;
 store.subscribe((_s, changed) => {
   if (changed.has("values")) {
@@ -112,10 +119,19 @@ store.subscribe((_s, changed) => {
 
 const stepper = createStepper((s) => {
   store.set({ mode: s.mode, step: s.step });
-  renderStepper(s);
+  steps.render(s);
   drawViews();
   revealCurrent();
 });
+const steps = createStepsPanel({
+  stepper,
+  onMode: (mode) => {
+    if (mode !== store.get().view && window.matchMedia("(max-width: 899px)").matches) setView(mode);
+  },
+});
+
+// Every panel around the graphs (panels.js): order matters for state(), later values win.
+const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card"))]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {
@@ -129,13 +145,13 @@ function revealCurrent() {
 const views = {
   forward: createGraphView($("svg-forward"), {
     direction: "forward",
-    onSelect: (id) => inspect(id),
+    onSelect: (id) => inspector.show(id),
     onToggle: (id) => toggleCollapse(id),
     onZoom: (tr) => views.backward.setTransform(tr),
   }),
   backward: createGraphView($("svg-backward"), {
     direction: "backward",
-    onSelect: (id) => inspect(id),
+    onSelect: (id) => inspector.show(id),
     onToggle: (id) => toggleCollapse(id),
     onZoom: (tr) => views.forward.setTransform(tr),
   }),
@@ -143,69 +159,55 @@ const views = {
 
 // ------------------------------------------------------------------ analysis
 
-/** Values typed for every name the expression reads, as texts (kept as typed). */
+/** Show a value row for every name the expression reads that the training data does not give. */
 function syncValueNames() {
   const s = store.get();
   const names = freeNames(s.expression, functions);
   const fromData = new Set(training?.dataNames() ?? []);
-  valuesPanel.set(names.filter((n) => !fromData.has(n)), s.values, missingNames);
+  valuesPanel.set(names.filter((n) => !fromData.has(n)), s.values);
   return names;
 }
-let missingNames = [];
 
 /**
- * Analyse the current expression and values; keeps the previous graph on errors.
+ * Analyse the current expression and values; keeps the previous graph on errors. Every panel
+ * then gets the analysis (panels.js).
  * @param {{check?: boolean}} [opts]
+ * @returns {Promise<object|null>} the API data, or null on an error
  */
 async function analyse(opts = {}) {
   const s = store.get();
-  // (not `training?.setNames(syncValueNames())`: `?.` would skip the sync where there is no panel)
   const names = syncValueNames();
-  training?.setNames(names);
   syncExamplesMenu();
   const seq = ++analysisSeq;
   inflight?.abort();
   inflight = new AbortController();
   setStatus(t("status.analyzing"));
-  const body = { expression: s.expression, values: { ...valuesPanel.values(), ...training?.overlay() } };
+  const body = { expression: s.expression, values: panels.state().values };
   if (s.output) body.output = s.output;
   if (opts.check) body.check = true;
   const r = await analyzeGraph(body, inflight.signal);
   if (seq !== analysisSeq || r.aborted) return null;
   if (!r.ok) {
     editor.showError(r.error);
-    missingNames = r.error.code === "missing_value" ? namesWithoutValue() : [];
-    if (missingNames.length) syncValueNames();
+    panels.update({ expression: s.expression, names, data: null, model: null, error: r.error });
     setStatus(r.error.code === "network" ? t("status.network", { message: r.error.message }) : "");
     document.body.classList.add("has-error");
     return null;
   }
   document.body.classList.remove("has-error");
   editor.showError(null);
-  if (missingNames.length) {
-    missingNames = [];
-    syncValueNames();
-  }
   model = buildModel(r.data);
-  showWarnings(r.data.warnings ?? []);
   if (collapsedFor !== s.expression) {
     // A new expression: collapse big graphs by default; a link's collapsed set wins once.
     const fromUrl = collapsedFor === null ? s.collapsed.filter((id) => model.nodes.has(id)) : [];
     store.set({ collapsed: fromUrl.length ? fromUrl : defaultCollapsed(model) });
     collapsedFor = s.expression;
   }
+  panels.update({ expression: s.expression, names, data: r.data, model, error: null });
   const st = store.get();
   stepper.load(model.order, model.backward, { mode: st.mode, step: st.step });
-  renderTable();
-  if (selected && model.nodes.has(selected)) inspect(selected);
-  else hideInspector();
   await relayout();
   return r.data;
-}
-
-function namesWithoutValue() {
-  const have = valuesPanel.values();
-  return freeNames(store.get().expression, functions).filter((n) => !(n in have));
 }
 
 /** Lay out the visible graph in the worker, then draw both views. */
@@ -308,169 +310,6 @@ function toggleCollapse(id) {
   relayout();
 }
 
-// ------------------------------------------------------------------ stepper panel
-
-function renderStepper(s) {
-  $("btn-forward").setAttribute("aria-pressed", String(s.mode === "forward"));
-  $("btn-backward").setAttribute("aria-pressed", String(s.mode === "backward"));
-  const play = $("btn-play");
-  play.classList.toggle("playing", s.playing);
-  play.setAttribute("aria-label", s.playing ? t("stepper.pause") : t("stepper.play"));
-  play.dataset.i18nAria = s.playing ? "stepper.pause" : "stepper.play";
-  const counter = $("step-counter");
-  const mathEl = $("explain-math");
-  const textEl = $("explain-text");
-  const explain = $("explain");
-  if (!model || s.mode === "none") {
-    counter.textContent = "";
-    mathEl.replaceChildren();
-    textEl.textContent = t("stepper.idle");
-    explain.dataset.mode = "none";
-    delete explain.dataset.node;
-    return;
-  }
-  const order = s.mode === "forward" ? model.order : model.backward;
-  counter.textContent = t("stepper.counter", {
-    mode: t(s.mode === "forward" ? "stepper.modeForward" : "stepper.modeBackward"),
-    i: s.step + 1,
-    n: order.length,
-  });
-  const id = stepper.current();
-  const node = model.nodes.get(id);
-  const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id);
-  let sentence;
-  if (s.mode === "forward") {
-    sentence = node.kind === "input" ? t("explain.input", { name: node.label }) : node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
-  } else if (step.outputNode) sentence = t("explain.outputGrad");
-  else if (step.constant) sentence = t("explain.constGrad", { name: node.label });
-  else if (step.terms === 0) sentence = t("explain.unused", { name: node.label });
-  else if (step.terms > 1) sentence = t("explain.chainSum", { name: node.label, k: step.terms });
-  else sentence = t("explain.chain", { name: node.label });
-  if (step.nonElementwise?.length) sentence += " " + t("explain.nonElementwise", { formula: step.nonElementwise.join(", ") });
-  katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
-  const plain = document.createElement("code");
-  plain.className = "plain";
-  plain.textContent = step.text;
-  textEl.replaceChildren(plain, document.createElement("br"), document.createTextNode(sentence));
-  explain.dataset.mode = s.mode;
-  explain.dataset.node = id;
-  if (s.mode !== store.get().view && window.matchMedia("(max-width: 899px)").matches) setView(s.mode);
-}
-
-// ------------------------------------------------------------------ table, inspector, check
-
-function renderTable() {
-  const tbody = $("node-table")?.querySelector("tbody");
-  if (!tbody || !model) return;
-  const rows = model.order.map((id) => {
-    const nd = model.nodes.get(id);
-    const tr = document.createElement("tr");
-    tr.dataset.id = id;
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = nd.label;
-    const cells = [
-      nd.kind === "input" ? t("kind.input") : nd.kind === "const" ? t("kind.const") : nd.op,
-      nd.ins.map((e) => model.nodes.get(e.source).label).join(", "),
-      fmtValue(nd.value, nd.shape),
-      fmtValue(nd.grad, nd.shape),
-    ].map((text, i) => {
-      const td = document.createElement("td");
-      td.textContent = text;
-      td.className = ["op", "inputs", "value", "grad"][i];
-      return td;
-    });
-    tr.append(th, ...cells);
-    return tr;
-  });
-  tbody.replaceChildren(...rows);
-}
-
-function inspect(id) {
-  const panel = $("inspector");
-  if (!panel || !model) return;
-  const nd = model.nodes.get(id);
-  if (!nd) return hideInspector();
-  selected = id;
-  const dl = $("inspector-body");
-  const item = (key, value, pre = false) => {
-    const dt = document.createElement("dt");
-    dt.textContent = t(key);
-    const dd = document.createElement("dd");
-    if (pre) {
-      const p = document.createElement("pre");
-      p.textContent = value;
-      dd.append(p);
-    } else dd.textContent = value;
-    return [dt, dd];
-  };
-  dl.replaceChildren(
-    ...item("inspector.label", nd.label),
-    ...item("inspector.op", nd.kind === "op" ? `${nd.op}${nd.formula ? ` · ${nd.formula}` : ""}` : t(`kind.${nd.kind}`)),
-    ...item("inspector.shape", fmtShape(nd.shape) || t("inspector.scalar")),
-    ...item("inspector.value", fmtFull(nd.value), true),
-    ...item("inspector.grad", fmtFull(nd.grad), true),
-  );
-  panel.hidden = false;
-  panel.dataset.id = id;
-}
-
-function hideInspector() {
-  selected = null;
-  const panel = $("inspector");
-  if (panel) panel.hidden = true;
-}
-
-function showWarnings(list) {
-  const card = $("warnings-card");
-  if (!card) return;
-  card.hidden = list.length === 0;
-  $("warnings").replaceChildren(
-    ...list.map((w) => {
-      const li = document.createElement("li");
-      li.textContent = w;
-      return li;
-    }),
-  );
-}
-
-async function gradientCheck() {
-  const card = $("check-card");
-  const tbody = $("check-table").querySelector("tbody");
-  card.hidden = false;
-  const wait = document.createElement("tr");
-  const td = document.createElement("td");
-  td.colSpan = 4;
-  td.textContent = t("check.running");
-  wait.append(td);
-  tbody.replaceChildren(wait);
-  const data = await analyse({ check: true });
-  if (!data || !data.check) {
-    tbody.replaceChildren();
-    return;
-  }
-  tbody.replaceChildren(
-    ...Object.entries(data.check).map(([name, c]) => {
-      const tr = document.createElement("tr");
-      tr.dataset.name = name;
-      const err = typeof c.rel_error === "number" ? c.rel_error : Number.NaN;
-      const verdict = err < 1e-7 ? "good" : err > 1e-2 || !Number.isFinite(err) ? "wrong" : "suspect";
-      tr.className = `check-${verdict}`;
-      const th = document.createElement("th");
-      th.scope = "row";
-      th.textContent = name;
-      const cells = [fmtValue(c.backprop), fmtValue(c.numeric), `${fmtNumber(c.rel_error, 2)} · ${t(`check.${verdict}`)}`].map((text) => {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        return cell;
-      });
-      cells[2].className = "rel-error";
-      tr.append(th, ...cells);
-      return tr;
-    }),
-  );
-}
-
 // ------------------------------------------------------------------ view tabs (narrow screens)
 
 function setView(view) {
@@ -492,11 +331,7 @@ function changeLanguage(lang) {
   applyTranslations();
   applyTheme(document.documentElement.dataset.theme);
   renderExamplesMenu();
-  valuesPanel.relabel();
-  training?.relabel();
-  renderStepper(stepper.get());
-  renderTable();
-  if (selected) inspect(selected);
+  panels.relabel(lang);
   drawViews();
   setStatus(statusText());
   const select = $("lang");
@@ -506,17 +341,9 @@ function changeLanguage(lang) {
 function renderExamplesMenu() {
   const menu = $("examples");
   if (!menu) return;
-  const placeholder = document.createElement("option");
-  placeholder.value = "";
-  placeholder.textContent = t("app.examplePlaceholder");
   menu.replaceChildren(
-    placeholder,
-    ...examples.map((ex, i) => {
-      const opt = document.createElement("option");
-      opt.value = String(i);
-      opt.textContent = ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`;
-      return opt;
-    }),
+    el("option", { value: "" }, t("app.examplePlaceholder")),
+    ...examples.map((ex, i) => el("option", { value: String(i) }, ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`)),
   );
 }
 
@@ -540,11 +367,11 @@ const valueTexts = (values) =>
 
 function loadExample(ex) {
   stepper.reset();
-  hideInspector();
+  inspector.hide();
   store.set({ expression: ex.expression, values: valueTexts(ex.values), output: ex.output ?? "", collapsed: [] });
   collapsedFor = null;
   editor.value = ex.expression;
-  $("check-card") && ($("check-card").hidden = true);
+  check?.hide();
   analyse();
 }
 
@@ -588,7 +415,6 @@ function wire() {
     store.set({ expression: editor.value });
     analyse();
   });
-  $("btn-check")?.addEventListener("click", () => gradientCheck());
   $("examples")?.addEventListener("change", (event) => {
     const ex = examples[Number(event.target.value)];
     if (event.target.value !== "" && ex) loadExample(ex);
@@ -662,7 +488,7 @@ async function start() {
     },
   });
   setView(store.get().view);
-  renderStepper(stepper.get());
+  steps.render(stepper.get());
   const [ops, exs] = await Promise.all([fetchOps(), fetchExamples(), training?.ready]);
   if (ops.ok) {
     setOps(ops.data);

@@ -13,9 +13,8 @@ const EDGE_LABEL_ZOOM = 0.45;
 /**
  * A canvas layer under an <svg>.
  * @param {SVGSVGElement} svgEl
- * @param {"forward"|"backward"} direction
  */
-export function createCanvasLayer(svgEl, direction) {
+export function createCanvasLayer(svgEl) {
   const canvas = document.createElement("canvas");
   canvas.className = "graph-canvas";
   canvas.setAttribute("aria-hidden", "true");

@@ -115,7 +115,7 @@ export function createGraphView(svgEl, options) {
   let size = null;
   let vertical = false;
   let canvasMode = false;
-  const canvas = createCanvasLayer(svgEl, direction);
+  const canvas = createCanvasLayer(svgEl);
 
   function drawEdgeLabels(vis, edgeGeom, display, vertical) {
     const labelled = direction === "backward" ? vis.edges.filter((d) => !d.grouped) : [];
@@ -263,7 +263,7 @@ export function createGraphView(svgEl, options) {
     nodes.select("text.label").text((d) => clip(d.node.label));
     nodes
       .select("text.main")
-      .attr("class", (d) => `main ${backward ? "grad" : "value"}`)
+      .attr("class", `main ${backward ? "grad" : "value"}`)
       .text((d) => {
         if (backward) {
           if (display.grads !== null && !display.grads.has(d.id)) return `${t("node.grad")} = ?`;

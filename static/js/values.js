@@ -1,5 +1,6 @@
 // The values panel: one row per free name, each a number, a tensor (JSON nested list) or an
 // initializer ({"init": ...}). Keeps what the user typed as text; parses on request.
+import { el } from "./el.js";
 import { t } from "./i18n.js";
 
 const TEMPLATES = {
@@ -54,43 +55,28 @@ export function createValuesPanel(container, handlers) {
 
   function render() {
     if (!names.length) {
-      const p = document.createElement("p");
-      p.className = "help";
-      p.textContent = t("values.none");
-      container.replaceChildren(p);
+      container.replaceChildren(el("p", { class: "help" }, t("values.none")));
       return;
     }
     const rows = names.map((name) => {
-      const row = document.createElement("div");
-      row.className = "value-row";
-      row.dataset.name = name;
       const id = `value-${name}`;
-      const label = document.createElement("label");
-      label.htmlFor = id;
-      label.className = "value-name";
-      label.textContent = name;
-      const kind = document.createElement("select");
-      kind.className = "value-kind";
-      kind.setAttribute("aria-label", t("values.kind", { name }));
-      for (const k of ["number", "tensor", "init"]) {
-        const opt = document.createElement("option");
-        opt.value = k;
-        opt.textContent = t(`values.${k}`);
-        kind.append(opt);
-      }
+      const kind = el(
+        "select",
+        { class: "value-kind", "aria-label": t("values.kind", { name }) },
+        ["number", "tensor", "init"].map((k) => el("option", { value: k }, t(`values.${k}`))),
+      );
       kind.value = kindOf(texts[name] ?? "");
-      const input = document.createElement("input");
-      input.type = "text";
-      input.id = id;
-      input.className = "value-input";
-      input.spellcheck = false;
-      input.autocomplete = "off";
-      input.value = texts[name] ?? "";
-      input.setAttribute("aria-label", t("values.valueFor", { name }));
-      const note = document.createElement("span");
-      note.className = "value-note";
-      note.id = `${id}-note`;
-      input.setAttribute("aria-describedby", note.id);
+      const note = el("span", { class: "value-note", id: `${id}-note` });
+      const input = el("input", {
+        type: "text",
+        id,
+        class: "value-input",
+        spellcheck: false,
+        autocomplete: "off",
+        value: texts[name] ?? "",
+        "aria-label": t("values.valueFor", { name }),
+        "aria-describedby": note.id,
+      });
       const validate = () => {
         const p = parseValue(input.value);
         const bad = !p.ok && !p.empty;
@@ -123,31 +109,42 @@ export function createValuesPanel(container, handlers) {
         handlers.onChange({ ...texts });
         input.focus();
       });
-      row.append(label, kind, input, note);
-      return row;
+      return el("div", { class: "value-row", dataset: { name } }, el("label", { htmlFor: id, class: "value-name" }, name), kind, input, note);
     });
     container.replaceChildren(...rows);
   }
 
-  return {
+  const panel = {
     /**
      * Show these names with these typed texts.
      * @param {string[]} newNames
      * @param {Record<string, string>} newTexts
-     * @param {Iterable<string>} [missingNames]  names the API reported without a value
      */
-    set(newNames, newTexts, missingNames = []) {
+    set(newNames, newTexts) {
       const focused = document.activeElement?.closest?.(".value-row")?.dataset.name;
       const caret = document.activeElement?.selectionStart;
       names = newNames;
       texts = { ...newTexts };
-      missing = new Set(missingNames);
       render();
       if (focused && names.includes(focused)) {
         const input = container.querySelector(`.value-row[data-name="${CSS.escape(focused)}"] input`);
         input?.focus();
         if (typeof caret === "number") input?.setSelectionRange(caret, caret);
       }
+    },
+    /**
+     * After an analysis: a "missing value" error marks the shown names that have none.
+     * @param {import("./panels.js").Analysis} analysis
+     */
+    update(analysis) {
+      const now = analysis.error?.code === "missing_value" ? names.filter((n) => !parseValue(texts[n] ?? "").ok) : [];
+      if (now.length === 0 && missing.size === 0) return;
+      missing = new Set(now);
+      panel.set(names, texts);
+    },
+    /** The values to send (panels.js `state`). */
+    state() {
+      return { values: panel.values() };
     },
     /** Re-render labels in the current language. */
     relabel: () => render(),
@@ -165,4 +162,5 @@ export function createValuesPanel(container, handlers) {
       return out;
     },
   };
+  return panel;
 }

@@ -1,9 +1,10 @@
 // The training panel: which inputs are params, the optimizer, data, batch size, steps;
 // Step / Play / End / Reset through the trajectories of POST /api/train; the update
 // arithmetic, the batch rows, the loss curve and the loss surface. The graph above shows the
-// current params: main.js merges `overlay()` into the values it analyses.
+// current params: its `state()` (panels.js) puts them into the values main.js analyses.
 import { fetchDataset, fetchDatasets, lossSurface, trainModel } from "../api.js";
 import { fmtNumber, fmtValue } from "../format.js";
+import { el } from "../el.js";
 import { t } from "../i18n.js";
 import { renderBatch } from "./batch.js";
 import { createLossChart } from "./charts.js";
@@ -23,7 +24,7 @@ const RESETS = ["expression", "values", "output", "trainParams", "optimizer", "t
  *          loadExpression: (ex: {expression: string, values: Record<string, any>, output?: string}) => void,
  *          refresh: () => void}} host
  *   startValues: the parsed values panel; loadExpression: put an expression and values in the
- *   editor; refresh: analyse the graph again (it reads overlay())
+ *   editor; refresh: analyse the graph again (it reads state())
  */
 export function createTrainingPanel(root, host) {
   const { store } = host;
@@ -214,31 +215,22 @@ export function createTrainingPanel(root, host) {
     const data = dataNames();
     const box = $("train-params");
     const candidates = names.filter((n) => !data.includes(n));
-    if (!candidates.length) {
-      const p = document.createElement("p");
-      p.className = "help";
-      p.textContent = t("train.noInputs");
-      return box.replaceChildren(p);
-    }
+    if (!candidates.length) return box.replaceChildren(paragraph(t("train.noInputs")));
+    const tick = (event) => {
+      const set = new Set(store.get().trainParams);
+      if (event.target.checked) set.add(event.target.value);
+      else set.delete(event.target.value);
+      store.set({ trainParams: names.filter((n) => set.has(n)) });
+    };
     box.replaceChildren(
-      ...candidates.map((name) => {
-        const label = document.createElement("label");
-        label.className = "param-tick";
-        const cb = document.createElement("input");
-        cb.type = "checkbox";
-        cb.value = name;
-        cb.checked = s.trainParams.includes(name);
-        cb.addEventListener("change", () => {
-          const set = new Set(store.get().trainParams);
-          if (cb.checked) set.add(name);
-          else set.delete(name);
-          store.set({ trainParams: names.filter((n) => set.has(n)) });
-        });
-        const span = document.createElement("span");
-        span.textContent = name;
-        label.append(cb, span);
-        return label;
-      }),
+      ...candidates.map((name) =>
+        el(
+          "label",
+          { class: "param-tick" },
+          el("input", { type: "checkbox", value: name, checked: s.trainParams.includes(name), on: { change: tick } }),
+          el("span", null, name),
+        ),
+      ),
     );
   }
 
@@ -266,53 +258,38 @@ export function createTrainingPanel(root, host) {
     const list = $("train-compare");
     const cmp = store.get().compare;
     list.replaceChildren(
-      ...cmp.map((opt, i) => {
-        const li = document.createElement("li");
-        li.className = `run-chip run-${(i + 1) % 5}`;
-        const sw = document.createElement("span");
-        sw.className = "swatch-run";
-        sw.setAttribute("aria-hidden", "true");
-        const label = document.createElement("span");
-        label.textContent = optimizerLabel(opt);
-        const rm = document.createElement("button");
-        rm.type = "button";
-        rm.className = "small";
-        rm.textContent = "×";
-        rm.setAttribute("aria-label", t("train.compareRemove", { label: optimizerLabel(opt) }));
-        rm.addEventListener("click", () => store.set({ compare: store.get().compare.filter((_, j) => j !== i) }));
-        li.append(sw, label, rm);
-        return li;
-      }),
+      ...cmp.map((opt, i) =>
+        el(
+          "li",
+          { class: `run-chip run-${(i + 1) % 5}` },
+          el("span", { class: "swatch-run", "aria-hidden": "true" }),
+          el("span", null, optimizerLabel(opt)),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              "aria-label": t("train.compareRemove", { label: optimizerLabel(opt) }),
+              on: { click: () => store.set({ compare: store.get().compare.filter((_, j) => j !== i) }) },
+            },
+            "×",
+          ),
+        ),
+      ),
     );
     $("train-compare-help").hidden = cmp.length > 0;
   }
 
   function renderExamplesMenu() {
     const sel = $("train-example");
-    const ph = document.createElement("option");
-    ph.value = "";
-    ph.textContent = t("train.examplePlaceholder");
-    sel.replaceChildren(
-      ph,
-      ...menu.map((m, i) => {
-        const o = document.createElement("option");
-        o.value = String(i);
-        const key = `train.ex.${m.key}`;
-        o.textContent = t(key) === key ? m.title : t(key);
-        return o;
-      }),
-    );
+    const title = (m) => (t(`train.ex.${m.key}`) === `train.ex.${m.key}` ? m.title : t(`train.ex.${m.key}`));
+    sel.replaceChildren(el("option", { value: "" }, t("train.examplePlaceholder")), ...menu.map((m, i) => el("option", { value: String(i) }, title(m))));
     sel.value = chosen;
   }
 
   function renderDataSelect() {
     const sel = $("train-data");
-    const mk = (value, text) => {
-      const o = document.createElement("option");
-      o.value = value;
-      o.textContent = text;
-      return o;
-    };
+    const mk = (value, text) => el("option", { value }, text);
     sel.replaceChildren(
       mk("", t("train.dataNoneOption")),
       ...listing.datasets.map((d) => mk(d.name, t("train.dataset", { name: d.name }))),
@@ -360,34 +337,20 @@ export function createTrainingPanel(root, host) {
     }
     const parts = [];
     if (st.update) {
-      const h = document.createElement("p");
-      h.className = "update-head";
-      h.textContent = t("train.updateHead", { k: st.position, loss: fmtNumber(st.previous.loss) });
-      parts.push(h);
+      parts.push(el("p", { class: "update-head" }, t("train.updateHead", { k: st.position, loss: fmtNumber(st.previous.loss) })));
       for (const [name, u] of Object.entries(st.update)) {
-        for (const line of u.lines) {
-          const code = document.createElement("code");
-          code.className = "update-line";
-          code.dataset.param = name;
-          if (u.index) code.dataset.index = u.index.join(",");
-          code.textContent = line;
-          parts.push(code);
-        }
+        const dataset = u.index ? { param: name, index: u.index.join(",") } : { param: name };
+        for (const line of u.lines) parts.push(el("code", { class: "update-line", dataset }, line));
       }
       if (Object.values(st.update).some((u) => u.index)) parts.push(paragraph(t("train.updateTensor")));
     } else parts.push(paragraph(t("train.atStart")));
     box.replaceChildren(...parts);
     if (opt) {
       const spec = listing.optimizers.find((o) => o.name === opt.name);
-      const h = document.createElement("p");
-      h.className = "formula-head";
-      h.textContent = t("train.formulaHead", { torch: spec?.torch ?? opt.name });
-      const lines = opt.formula.map((f) => {
-        const c = document.createElement("code");
-        c.textContent = f;
-        return c;
-      });
-      formula.replaceChildren(h, ...lines);
+      formula.replaceChildren(
+        el("p", { class: "formula-head" }, t("train.formulaHead", { torch: spec?.torch ?? opt.name })),
+        ...opt.formula.map((f) => el("code", null, f)),
+      );
     }
   }
 
@@ -398,36 +361,19 @@ export function createTrainingPanel(root, host) {
     tbody.replaceChildren(
       ...runs.map((run, i) => {
         const st = runAt(run, k);
-        const tr = document.createElement("tr");
-        tr.className = `run-${i % 5}`;
-        tr.dataset.run = String(i);
-        tr.dataset.params = JSON.stringify(st.params);
-        tr.dataset.loss = String(st.loss);
-        const th = document.createElement("th");
-        th.scope = "row";
-        const sw = document.createElement("span");
-        sw.className = "swatch-run";
-        sw.setAttribute("aria-hidden", "true");
         const spec = listing.optimizers.find((o) => o.name === run.optimizer.name);
-        th.append(sw, document.createTextNode(` ${optimizerLabel({ ...run.optimizer, name: spec?.title ?? run.optimizer.name })}`));
-        const loss = document.createElement("td");
-        loss.textContent = fmtNumber(st.loss);
-        const params = document.createElement("td");
-        params.textContent = Object.entries(st.params)
-          .map(([p, v]) => `${p} = ${fmtValue(v)}`)
-          .join(", ");
-        tr.append(th, loss, params);
-        return tr;
+        return el(
+          "tr",
+          { class: `run-${i % 5}`, dataset: { run: String(i), params: JSON.stringify(st.params), loss: String(st.loss) } },
+          el("th", { scope: "row" }, el("span", { class: "swatch-run", "aria-hidden": "true" }), ` ${optimizerLabel({ ...run.optimizer, name: spec?.title ?? run.optimizer.name })}`),
+          el("td", null, fmtNumber(st.loss)),
+          el("td", null, Object.entries(st.params).map(([p, v]) => `${p} = ${fmtValue(v)}`).join(", ")),
+        );
       }),
     );
   }
 
-  function paragraph(text) {
-    const p = document.createElement("p");
-    p.className = "help";
-    p.textContent = text;
-    return p;
-  }
+  const paragraph = (text) => el("p", { class: "help" }, text);
 
   function renderAll() {
     renderExamplesMenu();
@@ -587,10 +533,10 @@ export function createTrainingPanel(root, host) {
     /** Names whose values come from the chosen training data (not from the values panel). */
     dataNames,
     /**
-     * The free names of the current expression (main.js calls this after each analysis).
-     * @param {string[]} list
+     * After each analysis: the free names of the expression are the param candidates.
+     * @param {import("../panels.js").Analysis} analysis
      */
-    setNames(list) {
+    update({ names: list }) {
       const changed = JSON.stringify(list) !== JSON.stringify(names);
       names = list;
       if (changed) renderParams();
@@ -604,14 +550,14 @@ export function createTrainingPanel(root, host) {
     /**
      * Values that override the values panel in the graph: the data rows of the current batch
      * (all rows before training) and the params at the current training step.
-     * @returns {Record<string, any>}
+     * @returns {{values: Record<string, any>}}
      */
-    overlay() {
+    state() {
       const cols = dataColumns() ?? {};
       const k = store.get().trainStep;
-      if (!runs || k < 0) return { ...cols };
+      if (!runs || k < 0) return { values: { ...cols } };
       const st = runAt(runs[0], k);
-      return { ...sliceRows(cols, st.entry?.batch), ...st.params };
+      return { values: { ...sliceRows(cols, st.entry?.batch), ...st.params } };
     },
     /** Re-render every text after a language change. */
     relabel() {

@@ -1,0 +1,78 @@
+// The step-through panel: the stepper's buttons, its counter and the explanation of the
+// current step (typeset with KaTeX, plus the plain text and a sentence). A panel (panels.js);
+// main.js calls render(stepState) whenever the stepper moves.
+import { katex } from "../build/vendor.mjs";
+import { el } from "./el.js";
+import { backwardStep, forwardStep } from "./explain.js";
+import { t } from "./i18n.js";
+
+/**
+ * @param {{stepper: ReturnType<typeof import("./stepper.js").createStepper>,
+ *          onMode: (mode: "forward"|"backward") => void}} host
+ *   onMode: a step in this direction began (narrow screens switch to its graph)
+ */
+export function createStepsPanel(host) {
+  const $ = (id) => document.getElementById(id);
+  let model = null;
+
+  /** The sentence under the arithmetic: what kind of step this is. */
+  function sentenceFor(mode, node, step) {
+    let s;
+    if (mode === "forward") {
+      s = node.kind === "input" ? t("explain.input", { name: node.label }) : node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
+    } else if (step.outputNode) s = t("explain.outputGrad");
+    else if (step.constant) s = t("explain.constGrad", { name: node.label });
+    else if (step.terms === 0) s = t("explain.unused", { name: node.label });
+    else if (step.terms > 1) s = t("explain.chainSum", { name: node.label, k: step.terms });
+    else s = t("explain.chain", { name: node.label });
+    if (step.nonElementwise?.length) s += " " + t("explain.nonElementwise", { formula: step.nonElementwise.join(", ") });
+    return s;
+  }
+
+  /** @param {import("./stepper.js").StepState} s */
+  function render(s) {
+    $("btn-forward").setAttribute("aria-pressed", String(s.mode === "forward"));
+    $("btn-backward").setAttribute("aria-pressed", String(s.mode === "backward"));
+    const play = $("btn-play");
+    play.classList.toggle("playing", s.playing);
+    play.setAttribute("aria-label", s.playing ? t("stepper.pause") : t("stepper.play"));
+    play.dataset.i18nAria = s.playing ? "stepper.pause" : "stepper.play";
+    const counter = $("step-counter");
+    const mathEl = $("explain-math");
+    const textEl = $("explain-text");
+    const explain = $("explain");
+    if (!model || s.mode === "none") {
+      counter.textContent = "";
+      mathEl.replaceChildren();
+      textEl.textContent = t("stepper.idle");
+      explain.dataset.mode = "none";
+      delete explain.dataset.node;
+      return;
+    }
+    const order = s.mode === "forward" ? model.order : model.backward;
+    counter.textContent = t("stepper.counter", {
+      mode: t(s.mode === "forward" ? "stepper.modeForward" : "stepper.modeBackward"),
+      i: s.step + 1,
+      n: order.length,
+    });
+    const id = host.stepper.current();
+    const node = model.nodes.get(id);
+    const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id);
+    katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
+    textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("br"), sentenceFor(s.mode, node, step));
+    explain.dataset.mode = s.mode;
+    explain.dataset.node = id;
+    host.onMode(s.mode);
+  }
+
+  return {
+    render,
+    /** @param {import("./panels.js").Analysis} analysis */
+    update(analysis) {
+      if (analysis.model) model = analysis.model;
+    },
+    relabel() {
+      render(host.stepper.get());
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The node table (a <details> below the graphs): every node with its operation, inputs, value
+// and gradient, for reading the numbers without the picture. A panel (panels.js).
+import { el } from "./el.js";
+import { fmtValue } from "./format.js";
+import { t } from "./i18n.js";
+
+/**
+ * @param {HTMLTableElement|null} table  #node-table (absent from /embed)
+ * @returns {import("./panels.js").Panel|null}
+ */
+export function createNodeTable(table) {
+  const tbody = table?.querySelector("tbody");
+  if (!tbody) return null;
+  let model = null;
+
+  function render() {
+    if (!model) return;
+    const kind = (nd) => (nd.kind === "input" ? t("kind.input") : nd.kind === "const" ? t("kind.const") : nd.op);
+    tbody.replaceChildren(
+      ...model.order.map((id) => {
+        const nd = model.nodes.get(id);
+        return el(
+          "tr",
+          { dataset: { id } },
+          el("th", { scope: "row" }, nd.label),
+          el("td", { class: "op" }, kind(nd)),
+          el("td", { class: "inputs" }, nd.ins.map((e) => model.nodes.get(e.source).label).join(", ")),
+          el("td", { class: "value" }, fmtValue(nd.value, nd.shape)),
+          el("td", { class: "grad" }, fmtValue(nd.grad, nd.shape)),
+        );
+      }),
+    );
+  }
+
+  return {
+    update(analysis) {
+      if (!analysis.model) return;
+      model = analysis.model;
+      render();
+    },
+    relabel: render,
+  };
+}
