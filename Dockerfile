@@ -22,7 +22,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OPENBLAS_NUM_THREADS=1 \
     WEB_CONCURRENCY=4 \
-    PORT=8000
+    PORT=8000 \
+    CHAINRULE_RATE_LIMIT=120/minute
 RUN useradd --create-home --uid 10001 chainrule
 WORKDIR /srv/chainrule
 COPY pyproject.toml setup.py README.md ./
@@ -37,5 +38,7 @@ USER chainrule
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/api/health', timeout=2)"
+# A public image starts rate-limited (per client IP and worker; CHAINRULE_RATE_LIMIT_STORAGE
+# shares the counters, CHAINRULE_RATE_LIMIT="" turns it off).
 # Stateless: several uvicorn workers (WEB_CONCURRENCY) share nothing but the code.
 CMD ["sh", "-c", "exec chainrule serve --host 0.0.0.0 --port \"$PORT\" --workers \"$WEB_CONCURRENCY\""]

@@ -21,6 +21,7 @@ from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
 from app.ratelimit import add_rate_limit
 from app.routes import exercises, export, graph, meta, pages, share, train
 from app.validation import request_error
+from app.workload import HeavyWorkLimit
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
@@ -43,7 +44,10 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
-    add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; innermost, so 429s get CORS
+    # Innermost: a request takes a compute slot only once the rate limit has let it through.
+    app.add_middleware(HeavyWorkLimit, slots=LIMITS.max_concurrent_work,
+                       queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds)
+    add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     app.add_middleware(SecurityHeaders, headers={

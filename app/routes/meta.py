@@ -28,6 +28,9 @@ def list_examples() -> list[dict[str, Any]]:
 
 
 @router.get("/health", response_model=Health)
-def get_health() -> dict[str, str]:
-    """Liveness: the server is up, which version it runs, and whether its engine is compiled."""
+async def get_health() -> dict[str, str]:
+    """Liveness: the server is up, which version it runs, and whether its engine is compiled.
+
+    ``async``: answered on the event loop, never queued behind computations in the thread pool.
+    """
     return {"status": "ok", "version": __version__, "engine": ENGINE_KIND}
