@@ -561,7 +561,8 @@ def _cross_entropy(m: Any, logits: Any, target: Any) -> Any:
     logp, classes, n = _ce_parts(logits, target)
     if classes is not None:
         return -logp[_at_targets(classes)].sum() / n
-    return -np.sum(target * np.where(target > 0, logp, 0.0)) / n
+    # torch's sum(target * log_softmax), except that a 0 target drops its term (not 0 * -inf)
+    return -np.sum(target * np.where(target != 0, logp, 0.0)) / n
 
 
 def _ce_vjp_logits(g: Any, y: Any, logits: Any, target: Any) -> Any:

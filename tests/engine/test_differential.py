@@ -1,0 +1,122 @@
+"""Differential tests: random programs over the whole grammar against PyTorch autograd.
+
+Each case (``tests/support/random_expr.py``) is one tree rendered as chainrule text and as
+a float64 torch computation; the output and every input's gradient must agree (rtol 1e-6).
+Inputs stay away from kinks; the kink conventions are tested on their own below.
+
+Sized for about half a minute in CI. ``CHAINRULE_SOAK=20000`` runs that many random
+programs instead (``CHAINRULE_SOAK=20000 .venv/bin/python -m pytest -q
+tests/engine/test_differential.py``). A failure prints a shrunk reproduction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from app import analyze
+from app.engine.ops import OPERATORS, OPS
+from tests.support.random_expr import (
+    GENERATORS,
+    Case,
+    compare_with_torch,
+    random_case,
+    reproduction,
+    shrink,
+    walk,
+)
+
+SOAK = int(os.environ.get("CHAINRULE_SOAK", "0"))
+PROGRAMS = SOAK or 1000  # random programs in the main test
+PER_OP = 12  # programs rooted at each op
+
+
+def _report(failures: list[tuple[Case, str]], total: int) -> str:
+    shown = [reproduction(shrink(case), problem) for case, problem in failures[:3]]
+    return f"{len(failures)} of {total} random programs differ from torch:\n\n" + "\n\n".join(shown)
+
+
+def test_every_op_has_a_generator() -> None:
+    """Guard: an op added to the table without a generator here fails."""
+    missing = sorted(set(OPS) - set(GENERATORS))
+    assert not missing, f"ops without a random-program generator (tests/support/random_expr.py): {missing}"
+    assert {op.name for op in OPERATORS.values()} <= set(GENERATORS)
+
+
+def test_random_programs_match_torch() -> None:
+    failures = []
+    for seed in range(PROGRAMS):
+        case = random_case(np.random.default_rng(seed), seed=seed)
+        problem = compare_with_torch(case)
+        if problem:
+            failures.append((case, problem))
+    assert not failures, _report(failures, PROGRAMS)
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_random_programs_rooted_at_each_op_match_torch(op: str) -> None:
+    failures = []
+    cases = PER_OP * (1 + SOAK // 2000)
+    for k in range(cases):
+        seed = 1_000_000 + 1000 * sorted(OPS).index(op) + k
+        case = random_case(np.random.default_rng(seed), root=op, seed=seed)
+        assert op in case.ops
+        problem = compare_with_torch(case)
+        if problem:
+            failures.append((case, problem))
+    assert not failures, _report(failures, cases)
+
+
+#: What the generator must produce over the first programs: every form of the grammar.
+FEATURES = {
+    "operators": [r" \+ |\w\+\w", r" - ", r"\*(?!\*)", r"/", r"\*\*", r"@"],
+    "unary minus and plus": [r"(^|[=(,*/@] ?|\*\* ?)-[\w(]", r"(^|[=(,*/@] ?|\*\* ?)\+[\w(]"],
+    "numbers": [r"(?<![\w.])\d+(?![\w.])", r"\d\.\d", r"(?<![\w.])\.\d", r"\d[eE]-?\d"],
+    "transpose": [r"\.T\b", r"transpose\(", r"axes=\("],
+    "calls": [rf"\b{name}\(" for name, op in OPS.items() if op.callable],
+    "axis": [r"axis=\d", r"axis=-\d", r"axis=\(\d", r"axis=\(-?\d,\)", r"axis=None",
+             r"keepdims=True", r"keepdims=False"],
+    "statements": [r";", r"\n\n", r"#", r"\\\n", r"\(\n"],
+}
+
+
+def test_the_generator_covers_the_grammar() -> None:
+    cases = [random_case(np.random.default_rng(seed), seed=seed) for seed in range(400)]
+    texts = [c.expression for c in cases]
+    missing = [pattern for patterns in FEATURES.values() for pattern in patterns
+               if not any(re.search(pattern, t, re.MULTILINE) for t in texts)]
+    assert not missing, f"forms the generator never wrote: {missing}"
+    assert {op for c in cases for op in c.ops} >= set(OPS)
+    assert any(c.output is not None for c in cases), "an output= naming an earlier statement"
+    assert any(c.statements[-1].name is None for c in cases), "a lone expression"
+    assert any(c.class_inputs for c in cases), "class-index targets"
+    reassigned = [c for c in cases if len({s.name for s in c.statements if s.name})
+                  < sum(1 for s in c.statements if s.name)]
+    assert reassigned, "a name assigned twice"
+    assert any(set(c.inputs) & {s.name for s in c.statements} for c in cases), "an input reassigned"
+    shapes = {len(v.shape) for c in cases for v in c.inputs.values()}
+    assert shapes >= {0, 1, 2, 3}
+    reused = [c for c in cases if any(n.kind == "ref" for s in c.statements for n in walk(s.expr))]
+    assert reused, "a statement's name used by a later statement"
+
+
+# --------------------------------------------------------------------------- regressions
+
+
+def test_cross_entropy_with_negative_target_weights_matches_torch() -> None:
+    """Found by the generator: probabilities below 0 had their terms dropped from the loss
+    (a mask meant for 0 * log 0) while the gradient kept them."""
+    logits = [[0.3, -0.2, 0.5], [0.1, 0.4, -0.6]]
+    target = [[-0.3, 0.5, 0.2], [0.7, -0.1, 0.4]]
+    result = analyze("loss = cross_entropy(z, t)", {"z": logits, "t": target})
+    z = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    t = torch.tensor(target, dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(z, t)
+    loss.backward()
+    assert result["value"] == pytest.approx(loss.item(), rel=1e-12)
+    np.testing.assert_allclose(result["gradients"]["z"], z.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result["gradients"]["t"], t.grad.numpy(), rtol=1e-12)
