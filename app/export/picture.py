@@ -24,6 +24,7 @@ GAP_X, GAP_Y, MARGIN = 70, 22, 20
 FONT_SIZE = 13
 INPUT_FILL, OP_FILL, CONST_FILL = "#e8f0fe", "#ffffff", "#f3f3f3"
 GRAD_RGB = (236, 120, 60)  # the page's |gradient| colour
+PARALLEL_GAP = 26  # between edges from one source into one operation (x*x), as on the page
 
 
 @dataclass
@@ -48,6 +49,19 @@ class Link:
     start: tuple[float, float]
     end: tuple[float, float]
     label: str
+    offset: float = 0.0  # sideways bend, so parallel edges (x*x) are drawn apart
+
+    def controls(self) -> list[tuple[float, float]]:
+        """The cubic's four points: the ends move half the offset, the middle the whole."""
+        (x1, y1), (x2, y2) = self.start, self.end
+        mid, o = (x1 + x2) / 2, self.offset
+        return [(x1, y1 + o / 2), (mid, y1 + o), (mid, y2 + o), (x2, y2 + o / 2)]
+
+    def middle(self) -> tuple[float, float]:
+        """The curve's point at t = 1/2, where its label goes."""
+        p = self.controls()
+        return ((p[0][0] + 3 * p[1][0] + 3 * p[2][0] + p[3][0]) / 8,
+                (p[0][1] + 3 * p[1][1] + 3 * p[2][1] + p[3][1]) / 8)
 
 
 @dataclass
@@ -108,17 +122,30 @@ def picture(analysis: dict[str, Any], direction: str = "forward") -> Picture:
         boxes[node_id] = Box(node_id, x, y, n["op"], n["label"], n["op"], number, shade,
                              node_id == analysis["output"])
     links = []
-    for e in analysis["edges"]:
+    offsets = _parallel_offsets(analysis["edges"])
+    for e, offset in zip(analysis["edges"], offsets, strict=True):
         tail, head = boxes[e["source"]], boxes[e["target"]]
         out_point, in_point = (tail.x + BOX_W, tail.y + BOX_H / 2), (head.x, head.y + BOX_H / 2)
         if backward:
             label = e["local_formula"] if e["local"] is None else short_value(e["local"])
-            links.append(Link(in_point, out_point, label))
+            links.append(Link(in_point, out_point, label, offset))
         else:
-            links.append(Link(out_point, in_point, ""))
+            links.append(Link(out_point, in_point, "", offset))
     width = MARGIN * 2 + len(columns) * BOX_W + (len(columns) - 1) * GAP_X
     height = MARGIN * 2 + tallest * BOX_H + (tallest - 1) * GAP_Y
     return Picture(width, height, list(boxes.values()), links, direction)
+
+
+def _parallel_offsets(edges: list[dict[str, Any]]) -> list[float]:
+    """Each edge's sideways offset: 0 alone; k edges with one source and target spread around 0."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(edges):
+        groups.setdefault((e["source"], e["target"]), []).append(i)
+    offsets = [0.0] * len(edges)
+    for members in groups.values():
+        for k, i in enumerate(members):
+            offsets[i] = (k - (len(members) - 1) / 2) * PARALLEL_GAP
+    return offsets
 
 
 def _number(value: Any, shape: list[int]) -> str:
@@ -173,13 +200,13 @@ def to_svg(analysis: dict[str, Any], direction: str = "forward") -> str:
         '<rect width="100%" height="100%" fill="#ffffff"/>',
     ]
     for link in pic.links:
-        (x1, y1), (x2, y2) = link.start, link.end
-        mid = (x1 + x2) / 2
-        parts.append(f'<path d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} '
+        (x1, y1), (c1x, c1y), (c2x, c2y), (x2, y2) = link.controls()
+        parts.append(f'<path d="M{x1:.1f},{y1:.1f} C{c1x:.1f},{c1y:.1f} {c2x:.1f},{c2y:.1f} '
                      f'{x2:.1f},{y2:.1f}" fill="none" stroke="#777" stroke-width="1.3" '
                      f'marker-end="url(#arrow)"/>')
         if link.label:
-            parts.append(f'<text x="{mid:.1f}" y="{(y1 + y2) / 2 - 4:.1f}" text-anchor="middle" '
+            mx, my = link.middle()
+            parts.append(f'<text x="{mx:.1f}" y="{my - 4:.1f}" text-anchor="middle" '
                          f'font-size="{FONT_SIZE - 2}" fill="#333">{escape(_clip(link.label, 24))}</text>')
     for box in pic.boxes:
         stroke = 'stroke="#222" stroke-width="2.5"' if box.output else 'stroke="#555" stroke-width="1"'
@@ -209,12 +236,12 @@ def to_png(analysis: dict[str, Any], direction: str = "forward", scale: int = 2)
     regular = ImageFont.load_default(size=FONT_SIZE * scale)
     small = ImageFont.load_default(size=(FONT_SIZE - 3) * scale)
     for link in pic.links:
-        points = _curve(link.start, link.end, scale)
+        points = _curve(link, scale)
         draw.line(points, fill="#777777", width=max(1, round(1.3 * scale)))
         _arrowhead(draw, points[-2], points[-1], scale)
         if link.label:
-            (x1, y1), (x2, y2) = link.start, link.end
-            draw.text(((x1 + x2) / 2 * scale, ((y1 + y2) / 2 - 4) * scale),
+            mx, my = link.middle()
+            draw.text((mx * scale, (my - 4) * scale),
                       _plain(_clip(link.label, 24)), font=small, fill="#333333", anchor="ms")
     for box in pic.boxes:
         corners = [box.x * scale, box.y * scale, (box.x + BOX_W) * scale, (box.y + BOX_H) * scale]
@@ -232,12 +259,9 @@ def to_png(analysis: dict[str, Any], direction: str = "forward", scale: int = 2)
     return out.getvalue()
 
 
-def _curve(start: tuple[float, float], end: tuple[float, float], scale: int,
-           steps: int = 16) -> list[tuple[float, float]]:
+def _curve(link: Link, scale: int, steps: int = 16) -> list[tuple[float, float]]:
     """The SVG's cubic Bézier, as a polyline."""
-    (x1, y1), (x2, y2) = start, end
-    mid = (x1 + x2) / 2
-    controls = [(x1, y1), (mid, y1), (mid, y2), (x2, y2)]
+    controls = link.controls()
     points = []
     for k in range(steps + 1):
         t = k / steps

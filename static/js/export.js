@@ -6,6 +6,7 @@
 // enough to be drawn on a canvas get an SVG built from the layout and a PNG drawn by the
 // canvas renderer, since they have no SVG nodes to copy.
 import { exportFile } from "./api.js";
+import { edgeGeometry, parallelOffsets, svgPath } from "./edges.js";
 import { gradLogRange, gradMagnitude } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
@@ -54,27 +55,6 @@ function themeColours() {
   };
 }
 
-/** Edge curve (layout units): the same cubic through the layout points as render.js draws. */
-function edgeFlat(points, s, tg, vertical) {
-  const p = points.map((q) => [q[0], q[1]]);
-  if (vertical) {
-    p[0] = [p[0][0], s.y - s.h / 2];
-    p[p.length - 1] = [p[p.length - 1][0], tg.y + tg.h / 2];
-  } else {
-    p[0] = [s.x + s.w / 2, p[0][1]];
-    p[p.length - 1] = [tg.x - tg.w / 2, p[p.length - 1][1]];
-  }
-  const flat = [p[0][0], p[0][1]];
-  for (let i = 1; i < p.length; i++) {
-    const [ax, ay] = p[i - 1];
-    const [bx, by] = p[i];
-    if (vertical) flat.push(ax, (ay + by) / 2, bx, (ay + by) / 2, bx, by);
-    else flat.push((ax + bx) / 2, ay, (ax + bx) / 2, by, bx, by);
-  }
-  const i = Math.floor((p.length - 1) / 2);
-  return { flat, mid: [(p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2] };
-}
-
 /** Boxes and edges of the whole graph with every value/gradient (the canvas renderer's scene). */
 function sceneFor(vis, layout, backward, display) {
   const pos = new Map();
@@ -93,8 +73,9 @@ function sceneFor(vis, layout, backward, display) {
       main: mainText(d.node, backward, true),
     };
   });
+  const offsets = parallelOffsets(vis.edges);
   const edges = vis.edges.map((d, i) => {
-    const g = edgeFlat(layout.edges[i].points, pos.get(d.source), pos.get(d.target), vertical);
+    const g = edgeGeometry(layout.edges[i].points, pos.get(d.source), pos.get(d.target), vertical, offsets.get(d.id));
     return { points: g.flat, mid: g.mid, hot: false, label: backward && !d.grouped ? localLabel(d.edge) : "" };
   });
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
@@ -125,12 +106,7 @@ function svgFromScene(scene, direction) {
     `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="${esc(c.bg)}"/>`,
     `<g fill="none" stroke="${esc(c.edge)}" stroke-width="1.5">`,
   ];
-  for (const e of scene.edges) {
-    const f = e.points;
-    let d = `M${f[0]},${f[1]}`;
-    for (let i = 2; i < f.length; i += 6) d += `C${f[i]},${f[i + 1]} ${f[i + 2]},${f[i + 3]} ${f[i + 4]},${f[i + 5]}`;
-    out.push(`<path d="${d}"/>`);
-  }
+  for (const e of scene.edges) out.push(`<path d="${svgPath(e.points)}"/>`);
   out.push("</g>", `<g font-family="${esc(c.mono)}" fill="${esc(c.ink)}">`);
   for (const b of scene.boxes) {
     const [fill, stroke] = c[b.kind] ?? c.op;

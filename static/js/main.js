@@ -6,7 +6,7 @@ import { createCheckPanel } from "./check.js";
 import { createEditor, freeNames } from "./editor.js";
 import { el } from "./el.js";
 import { initEmbed } from "./embed.js";
-import { setOps } from "./explain.js";
+import { backwardSteps, setOps } from "./explain.js";
 import { initExport } from "./export.js";
 import { gradLogRange, isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
@@ -205,7 +205,7 @@ async function analyse(opts = {}) {
   }
   panels.update({ expression: s.expression, names, data: r.data, model, error: null });
   const st = store.get();
-  stepper.load(model.order, model.backward, { mode: st.mode, step: st.step });
+  stepper.load(model.order, backwardSteps(model), { mode: st.mode, step: st.step });
   await relayout();
   return r.data;
 }
@@ -291,6 +291,8 @@ function displayState() {
     grads: st.mode === "forward" ? new Set() : st.mode === "backward" ? revealed : null,
     current,
     hotEdges: hot,
+    // local gradients are computed by the backward pass: none on the edges before it
+    locals: st.mode !== "forward",
     ...gradLogRange(model.nodes.values()),
   };
 }
@@ -509,4 +511,4 @@ async function start() {
 start();
 
 // Exposed for the end-to-end tests and the layout benchmark; not an API.
-window.chainrule = { store, stepper, get model() { return model; }, get layout() { return layout; }, isTensor };
+window.chainrule = { store, stepper, get model() { return model; }, get vis() { return vis; }, get layout() { return layout; }, isTensor };

@@ -7,6 +7,7 @@ import { select, zoom, zoomIdentity, zoomTransform } from "../build/vendor.mjs";
 import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
+import { edgeGeometry, parallelOffsets } from "./edges.js";
 
 /** Node box sizes (layout units = px at zoom 1). */
 export const NODE = { width: 148, height: 50, tensorHeight: 86, groupWidth: 160, groupHeight: 56 };
@@ -28,47 +29,6 @@ export function nodeSize(vn) {
 }
 
 const clip = (s, n = LABEL_MAX) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
-
-/**
- * A cubic path through layout points with tangents along the layer axis at every point,
- * from the source box's edge to the target box's edge.
- * @param {number[][]} pts  layout points, source centre first
- * @param {{x: number, y: number, w: number, h: number}} s  source box
- * @param {{x: number, y: number, w: number, h: number}} t  target box
- * @param {boolean} vertical  layers bottom to top
- * @returns {{d: string, mid: number[], flat: number[]}}  flat: x0,y0 then 6 numbers per cubic
- */
-function edgeGeometry(pts, s, t, vertical) {
-  const p = pts.map((q) => [q[0], q[1]]);
-  if (vertical) {
-    p[0] = [p[0][0], s.y - s.h / 2];
-    p[p.length - 1] = [p[p.length - 1][0], t.y + t.h / 2];
-  } else {
-    p[0] = [s.x + s.w / 2, p[0][1]];
-    p[p.length - 1] = [t.x - t.w / 2, p[p.length - 1][1]];
-  }
-  const flat = [p[0][0], p[0][1]];
-  for (let i = 1; i < p.length; i++) {
-    const [ax, ay] = p[i - 1];
-    const [bx, by] = p[i];
-    if (vertical) {
-      const my = (ay + by) / 2;
-      flat.push(ax, my, bx, my, bx, by);
-    } else {
-      const mx = (ax + bx) / 2;
-      flat.push(mx, ay, mx, by, bx, by);
-    }
-  }
-  const i = Math.floor((p.length - 1) / 2);
-  const mid = [(p[i][0] + p[i + 1][0]) / 2, (p[i][1] + p[i + 1][1]) / 2];
-  return { flat, mid, get d() { return svgPath(flat); } };
-}
-
-function svgPath(f) {
-  let d = `M${f[0]},${f[1]}`;
-  for (let i = 2; i < f.length; i += 6) d += `C${f[i]},${f[i + 1]} ${f[i + 2]},${f[i + 3]} ${f[i + 4]},${f[i + 5]}`;
-  return d;
-}
 
 /**
  * The local gradient as an edge label: a number for scalars, the formula otherwise.
@@ -118,7 +78,7 @@ export function createGraphView(svgEl, options) {
   const canvas = createCanvasLayer(svgEl);
 
   function drawEdgeLabels(vis, edgeGeom, display, vertical) {
-    const labelled = direction === "backward" ? vis.edges.filter((d) => !d.grouped) : [];
+    const labelled = direction === "backward" && display.locals !== false ? vis.edges.filter((d) => !d.grouped) : [];
     const labelOf = new Map(vis.nodes.map((vn) => [vn.id, vn.node.label]));
     gLabels
       .selectAll("text.edge-label")
@@ -156,8 +116,9 @@ export function createGraphView(svgEl, options) {
    * @param {ReturnType<typeof import("./graphmodel.js").visibleGraph>} vis
    * @param {ReturnType<typeof import("./layout.js").layoutGraph>} layout  positions in vis.nodes order
    * @param {{values: Set<string>|null, grads: Set<string>|null, current: string|null,
-   *          hotEdges: Set<string>, maxLog: number, minLog: number}} display
-   *   `values`/`grads`: node ids whose value/gradient is revealed (null = all).
+   *          hotEdges: Set<string>, maxLog: number, minLog: number, locals?: boolean}} display
+   *   `values`/`grads`: node ids whose value/gradient is revealed (null = all);
+   *   `locals: false` hides the local gradients on the edges (not computed yet).
    */
   function update(vis, layout, display) {
     const detail = vis.nodes.length <= DETAIL_MAX_NODES;
@@ -174,9 +135,10 @@ export function createGraphView(svgEl, options) {
     const backward = direction === "backward";
     const edgeGeom = new Map();
     vertical = layout.direction === "BT";
+    const offsets = parallelOffsets(vis.edges);
     layout.edges.forEach((le, i) => {
       const ve = vis.edges[i];
-      edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical));
+      edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical, offsets.get(ve.id)));
     });
 
     if (canvasMode) {
@@ -199,7 +161,7 @@ export function createGraphView(svgEl, options) {
       });
       const edges = vis.edges.map((d) => {
         const g = edgeGeom.get(d.id);
-        return { points: g.flat, mid: g.mid, hot: display.hotEdges.has(d.id), label: backward && !d.grouped ? localLabel(d.edge) : "" };
+        return { points: g.flat, mid: g.mid, hot: display.hotEdges.has(d.id), label: backward && display.locals !== false && !d.grouped ? localLabel(d.edge) : "" };
       });
       canvas.setScene({ boxes, edges, display: { edgeLabels: backward } });
       canvas.drawNow();

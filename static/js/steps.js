@@ -3,7 +3,7 @@
 // main.js calls render(stepState) whenever the stepper moves.
 import { katex } from "../build/vendor.mjs";
 import { el } from "./el.js";
-import { backwardStep, forwardStep } from "./explain.js";
+import { backwardStep, backwardSteps, forwardStep } from "./explain.js";
 import { t } from "./i18n.js";
 
 /**
@@ -17,15 +17,17 @@ export function createStepsPanel(host) {
 
   /** The sentence under the arithmetic: what kind of step this is. */
   function sentenceFor(mode, node, step) {
-    let s;
     if (mode === "forward") {
-      s = node.kind === "input" ? t("explain.input", { name: node.label }) : node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
-    } else if (step.outputNode) s = t("explain.outputGrad");
-    else if (step.constant) s = t("explain.constGrad", { name: node.label });
-    else if (step.terms === 0) s = t("explain.unused", { name: node.label });
-    else if (step.terms > 1) s = t("explain.chainSum", { name: node.label, k: step.terms });
-    else s = t("explain.chain", { name: node.label });
-    if (step.nonElementwise?.length) s += " " + t("explain.nonElementwise", { formula: step.nonElementwise.join(", ") });
+      if (node.kind === "input") return t("explain.input", { name: node.label });
+      return node.kind === "const" ? t("explain.const") : t("explain.op", { name: node.label });
+    }
+    if (step.outputNode) return t("explain.outputGrad");
+    if (step.constant) return t("explain.constGrad", { name: node.label });
+    if (step.noGrad) return t("explain.noGrad", { name: node.label });
+    if (step.terms === 0) return t("explain.unused", { name: node.label });
+    let s = step.terms > 1 ? t("explain.chainSum", { name: node.label, k: step.terms }) : t("explain.chain", { name: node.label });
+    if (step.broadcast.length) s += " " + t("explain.broadcast", { name: node.label, axes: [...new Set(step.broadcast.flat())].join(", ") });
+    if (step.nonElementwise.length) s += " " + t("explain.nonElementwise", { formula: step.nonElementwise.join(", ") });
     return s;
   }
 
@@ -49,7 +51,7 @@ export function createStepsPanel(host) {
       delete explain.dataset.node;
       return;
     }
-    const order = s.mode === "forward" ? model.order : model.backward;
+    const order = s.mode === "forward" ? model.order : backwardSteps(model);
     counter.textContent = t("stepper.counter", {
       mode: t(s.mode === "forward" ? "stepper.modeForward" : "stepper.modeBackward"),
       i: s.step + 1,
@@ -57,13 +59,16 @@ export function createStepsPanel(host) {
     });
     const id = host.stepper.current();
     const node = model.nodes.get(id);
-    const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id);
+    const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id, { path: $("explain-path")?.checked });
     katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
-    textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("br"), sentenceFor(s.mode, node, step));
+    textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("span", { class: "sentence" }, sentenceFor(s.mode, node, step)));
     explain.dataset.mode = s.mode;
     explain.dataset.node = id;
     host.onMode(s.mode);
   }
+
+  // the optional whole-path product (backward steps)
+  $("explain-path")?.addEventListener("change", () => render(host.stepper.get()));
 
   return {
     render,

@@ -74,8 +74,8 @@ def test_worked_example_values_then_gradients(page: Page, console_errors: list[s
     w_id = next(n["id"] for n in data["nodes"] if n["label"] == "w")
     while page.locator("#explain").get_attribute("data-node") != w_id:
         page.keyboard.press("ArrowRight")
-    expect(page.locator("#explain-text code")).to_have_text(
-        "grad(loss, w) = grad(loss, w * x) × grad(w * x, w) = 1 × 2 = 2"
+    expect(page.locator("#explain-text code")).to_contain_text(
+        "∂loss/∂w = ∂loss/∂(w * x) · ∂(w * x)/∂w = 1 · x = 1 · 2 = 2"
     )
     page.screenshot(path=str(artifacts / "backward-view.png"), full_page=True)
     assert console_errors == []
@@ -110,9 +110,10 @@ def test_step_through_visits_every_node(page: Page, console_errors: list[str]) -
     text = page.locator("#explain-text code").text_content() or ""
     uses = sum(1 for e in data["edges"] if e["source"] == x_id)
     assert uses == 4
-    assert text.split(" = ")[1].count("×") == uses
-    assert text.endswith(f"= {data['gradients']['x']:g}")
-    assert "(-2) × 3" in text
+    chain = text.splitlines()[-1]
+    assert chain.split(" = ")[1].count(" · ") == uses
+    assert chain.endswith(f"= {data['gradients']['x']:g}")
+    assert "(-2) · 3" in chain
     # ← steps back, reset leaves step-through with everything shown
     page.locator("#btn-reset").click()
     assert page.locator("#explain").get_attribute("data-mode") == "none"
