@@ -10,6 +10,9 @@ sampled every few seconds (start vs end: "memory stable"). A script, not a unit 
 
     .venv/bin/python bench/load_test.py [--workers 2] [--seconds 60] [--concurrency 32]
 
+``--capacity`` (first argument) measures instead what ONE worker serves of each workload
+alone, in requests/s and per CPU-second: the figure to size replicas by (bench/capacity.py).
+
 The client is one asyncio process speaking HTTP/1.1 over persistent connections, so it costs
 far less CPU than the server it loads (on a 2-core machine they still share the cores).
 Exit status 1 when any request failed or memory grew by more than ``--max-growth-mb``.
@@ -265,6 +268,12 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--capacity"]:  # one worker, one workload at a time: see bench/capacity.py
+        sys.path.insert(0, str(ROOT))
+        from bench.capacity import main as capacity
+
+        return capacity(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=60.0)
