@@ -10,6 +10,7 @@ import pytest
 from app import ChainruleError, analyze, exercise, grade
 from app.config import LIMITS
 from app.examples import EXAMPLES
+from tests.support.random_expr import random_case
 
 WORKED = next(e for e in EXAMPLES if e["id"] == "worked")
 DENSE = next(e for e in EXAMPLES if e["id"] == "dense")
@@ -168,3 +169,44 @@ def test_unanswered_questions_count_as_wrong_with_a_hint() -> None:
     result = grade(ex, {})
     assert result["score"] == 0.0 and result["correct"] == 0
     assert all(r["given"] is None and r["hint"] for r in result["results"].values())
+
+
+RANDOM_PROGRAMS = 200
+
+
+def perturbed(value: Any) -> Any:
+    return (np.asarray(value, dtype=float) * 1.1 + 0.01).tolist()
+
+
+def visibly_changed(value: Any) -> bool:
+    """Whether ×1.1 + 0.01 moves some element by more than 1% (10× the grading tolerance);
+    it does not for elements within a hair of -0.1, where the two cancel."""
+    v = np.asarray(value, dtype=float)
+    return bool(np.any(np.abs(0.1 * v + 0.01) > 0.01 * np.abs(v) + 1e-6))
+
+
+def askable_random_exercise(seed: int) -> tuple[dict[str, Any], Any]:
+    """The first random program drawn from ``seed`` that has something to ask (a program
+    can be all constants: ``s = 1.5``)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        case = random_case(rng)
+        try:
+            return exercise(case.expression, case.values, case.output,
+                            ask=["local", "grad", "value"], seed=seed)["exercise"], case
+        except ChainruleError as exc:
+            assert "nothing to ask" in exc.message
+    raise AssertionError("20 programs in a row with nothing to ask")
+
+
+@pytest.mark.parametrize("seed", range(RANDOM_PROGRAMS))
+def test_random_programs_grade_truth_right_and_perturbations_wrong(seed: int) -> None:
+    ex, case = askable_random_exercise(seed)
+    truth = true_answers(ex)
+    assert grade(ex, truth) == {"score": 1.0, "correct": len(truth), "total": len(truth),
+                                "results": grade(ex, truth)["results"]}
+    changed = {qid for qid, value in truth.items() if visibly_changed(value)}
+    assert len(changed) * 2 >= len(truth), case.expression
+    results = grade(ex, {qid: perturbed(v) for qid, v in truth.items()})["results"]
+    assert [qid for qid in changed if results[qid]["correct"]] == [], case.expression
+    assert all(results[qid]["hint"] for qid in changed)
