@@ -13,6 +13,11 @@ sampled every few seconds (start vs end: "memory stable"). A script, not a unit 
 ``--capacity`` (first argument) measures instead what ONE worker serves of each workload
 alone, in requests/s and per CPU-second: the figure to size replicas by (bench/capacity.py).
 
+``--hostile N`` adds N connections that send only heavy requests (10,000-step training, a
+gradient check on a 2,000-node graph, a surface at its grid limit) beside the normal mix, and
+GETs /api/health every 0.25 s: the report then shows the normal requests' latency under
+attack, how many requests were turned away with 503 ``busy``, and the health latency.
+
 The client is one asyncio process speaking HTTP/1.1 over persistent connections, so it costs
 far less CPU than the server it loads (on a 2-core machine they still share the cores).
 Exit status 1 when any request failed or memory grew by more than ``--max-growth-mb``.
@@ -58,15 +63,35 @@ MIX: list[tuple[str, str, dict[str, Any]]] = [
     ("graph mlp", "/api/graph", MLP_GRAPH),
     ("train worked x50", "/api/train", WORKED_TRAIN),
 ]
+CHAIN_2000 = "\n".join(["c0 = x"] + [f"c{i} = c{i - 1} * w + x" for i in range(1, 500)]
+                        + ["loss = c499"])
+HEAVY_MIX: list[tuple[str, str, dict[str, Any]]] = [
+    ("heavy train x10000", "/api/train", {
+        "expression": "h = tanh(x*w1 + b1)\nloss = mean((h*w2 + b2 - y)**2)",
+        "values": {"w1": 0.5, "b1": 0.0, "w2": 0.5, "b2": 0.0}, "params": ["w1", "b1", "w2", "b2"],
+        "data": {"x": list(range(200)), "y": list(range(200))},
+        "optimizer": {"name": "adam", "lr": 0.01}, "steps": 10_000}),
+    ("heavy check 2000 nodes", "/api/graph", {"expression": CHAIN_2000,
+                                              "values": {"x": 0.5, "w": 0.9}, "check": True}),
+    ("heavy surface 101x101", "/api/surface", {
+        "expression": "loss = mean((w*x + b - y)**2)", "values": {"w": 0.3, "b": 0.0},
+        "params": ["w", "b"], "data": {"x": list(range(1000)), "y": list(range(1000))},
+        "resolution": 101}),
+]
 
 
 @dataclass
 class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name, _, _ in MIX})
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [] for name, _, _ in MIX + HEAVY_MIX})
     errors: list[str] = field(default_factory=list)
+    busy: dict[str, int] = field(default_factory=dict)  # 503 busy answers per request kind
+    health: list[float] = field(default_factory=list)  # GET /api/health latencies under load
 
     def all_latencies(self) -> list[float]:
-        return sorted(x for values in self.latencies.values() for x in values)
+        """The normal mix's latencies (the heavy ones are reported apart)."""
+        normal = {name for name, _, _ in MIX}
+        return sorted(x for name, values in self.latencies.items() if name in normal for x in values)
 
 
 # ---------------------------------------------------------------- the server
@@ -162,13 +187,13 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def client(port: int, until: float, offset: int, stats: Stats | None,
-                 requests: list[bytes]) -> None:
+                 requests: list[bytes], mix: list[tuple[str, str, dict[str, Any]]] = MIX) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     i = offset
     try:
         while time.perf_counter() < until:
-            name = MIX[i % len(MIX)][0]
-            data = requests[i % len(MIX)]
+            name = mix[i % len(mix)][0]
+            data = requests[i % len(mix)]
             i += 1
             start = time.perf_counter()
             try:
@@ -184,7 +209,9 @@ async def client(port: int, until: float, offset: int, stats: Stats | None,
             elapsed = time.perf_counter() - start
             if stats is None:
                 continue
-            if status != 200:
+            if status == 503:
+                stats.busy[name] = stats.busy.get(name, 0) + 1
+            elif status != 200:
                 stats.errors.append(f"{name}: HTTP {status}: {body[:200]!r}")
             else:
                 stats.latencies[name].append(elapsed)
@@ -192,12 +219,34 @@ async def client(port: int, until: float, offset: int, stats: Stats | None,
         writer.close()
 
 
-async def run_load(port: int, seconds: float, concurrency: int, stats: Stats | None) -> float:
+async def run_load(port: int, seconds: float, concurrency: int, stats: Stats | None,
+                   hostile: int = 0) -> float:
     requests = [encode_request(path, body, port) for _, path, body in MIX]
+    heavy = [encode_request(path, body, port) for _, path, body in HEAVY_MIX]
     start = time.perf_counter()
     until = start + seconds
-    await asyncio.gather(*(client(port, until, k, stats, requests) for k in range(concurrency)))
+    tasks = [client(port, until, k, stats, requests) for k in range(concurrency)]
+    tasks += [client(port, until, k, stats, heavy, HEAVY_MIX) for k in range(hostile)]
+    if hostile and stats is not None:
+        tasks.append(poll_health(port, until, stats))
+    await asyncio.gather(*tasks)
     return time.perf_counter() - start
+
+
+async def poll_health(port: int, until: float, stats: Stats, every: float = 0.25) -> None:
+    """GET /api/health on its own connection, as an orchestrator's probe would."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    probe = f"GET /api/health HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < until:
+            start = time.perf_counter()
+            writer.write(probe)
+            await writer.drain()
+            status, _ = await read_response(reader)
+            stats.health.append(time.perf_counter() - start if status == 200 else float("inf"))
+            await asyncio.sleep(every)
+    finally:
+        writer.close()
 
 
 async def sample_memory(pids: list[int], every: float, samples: list[tuple[float, list[float]]],
@@ -216,7 +265,7 @@ async def measure(port: int, args: argparse.Namespace, pids: list[int]
     samples: list[tuple[float, list[float]]] = []
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_memory(pids, args.sample_every, samples, stop))
-    elapsed = await run_load(port, args.seconds, args.concurrency, stats)
+    elapsed = await run_load(port, args.seconds, args.concurrency, stats, args.hostile)
     stop.set()
     await sampler
     return stats, elapsed, samples
@@ -235,7 +284,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def report(args: argparse.Namespace, stats: Stats, elapsed: float,
            samples: list[tuple[float, list[float]]], pids: list[int]) -> dict[str, Any]:
     every = stats.all_latencies()
-    rows = {"all": every, **{name: sorted(v) for name, v in stats.latencies.items()}}
+    normal = {name for name, _, _ in MIX}
+    rows = {"all normal": every, **{name: sorted(v) for name, v in stats.latencies.items()
+                                    if v or name in normal}}
     start_rss, end_rss = samples[0][1], samples[-1][1]
     growth = max(e - s for s, e in zip(start_rss, end_rss, strict=True))
     result = {
@@ -251,6 +302,12 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
                    "samples": [[round(t, 1), [round(x, 1) for x in v]] for t, v in samples]},
         "memory_stable": growth <= args.max_growth_mb,
         "first_errors": stats.errors[:5],
+        "hostile": args.hostile,
+        "busy_503": stats.busy,
+        "health_ms": ({"n": len(stats.health),
+                       "p50": round(percentile(sorted(stats.health), 50) * 1e3, 1),
+                       "p95": round(percentile(sorted(stats.health), 95) * 1e3, 1),
+                       "max": round(max(stats.health) * 1e3, 1)} if stats.health else None),
     }
     print(f"uvicorn --workers {args.workers}, concurrency {args.concurrency}, {elapsed:.1f} s on {HOST}")
     print(f"requests: {result['requests']}  errors: {result['errors']}  "
@@ -262,6 +319,9 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
           + "; ".join(f"{t:.0f}s " + "/".join(f"{x:.0f}" for x in v) for t, v in samples))
     print(f"RSS start {start_rss} -> end {end_rss} (max growth {growth:.1f} MB): "
           + ("memory stable" if result["memory_stable"] else "MEMORY GREW"))
+    if args.hostile:
+        print(f"hostile connections: {args.hostile}; 503 busy by kind: {stats.busy}; "
+              f"GET /api/health ms: {result['health_ms']}")
     for line in result["first_errors"]:
         print("error:", line)
     return result
@@ -282,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS samples")
     parser.add_argument("--max-growth-mb", type=float, default=20.0,
                         help="RSS growth of any worker that still counts as stable")
+    parser.add_argument("--hostile", type=int, default=0,
+                        help="extra connections sending only heavy requests (and a health probe)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
