@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from app.config import LIMITS, env_name
+from app.engine.budget import check_budget
 from app.engine.encode import decode_float
-from app.errors import ChainruleError
+from app.errors import ChainruleError, limit_error
 from app.export.dot import short_value
 
 MAX_DRAWN_NODES = 2_000  # beyond this a picture is unreadable: use DOT or the page
+PNG_SCALE = 2.0  # pixels per layout unit: sharp on high-density screens
+MIN_PNG_SCALE = 0.1  # below this even the boxes are a few pixels: refused, not drawn
+MIN_TEXT_SCALE = 0.4  # below this the 13-unit font is under 6 pixels: an overview, no text
+BUDGET_EVERY = 64  # drawing steps between compute-budget checks
 BOX_W, BOX_H = 168, 54
 GAP_X, GAP_Y, MARGIN = 70, 22, 20
 FONT_SIZE = 13
@@ -226,40 +232,72 @@ def to_svg(analysis: dict[str, Any], direction: str = "forward") -> str:
 # ------------------------------------------------------------------------------ PNG
 
 
-def to_png(analysis: dict[str, Any], direction: str = "forward", scale: int = 2) -> bytes:
-    """The same picture as a PNG (drawn with Pillow at ``scale`` x)."""
+def png_scale(width: float, height: float, max_pixels: int | None = None) -> float:
+    """Pixels per layout unit for a ``width`` x ``height`` picture: PNG_SCALE, or smaller so
+    the image stays within ``max_pixels``; ``limit_exceeded`` if that would be unreadable.
+
+    Decided from the layout alone, before a single pixel is allocated.
+    """
+    limit = LIMITS.max_picture_pixels if max_pixels is None else max_pixels
+    area = max(width * height, 1.0)
+    scale = min(PNG_SCALE, math.sqrt(limit / area))
+    if scale < MIN_PNG_SCALE:
+        needed = math.ceil(width * MIN_PNG_SCALE) * math.ceil(height * MIN_PNG_SCALE)
+        raise limit_error("the PNG picture of this graph (pixels at the smallest useful size; "
+                          "export SVG or DOT instead)", limit, env_name("max_picture_pixels"),
+                          needed)
+    return scale
+
+
+def to_png(analysis: dict[str, Any], direction: str = "forward") -> bytes:
+    """The same picture as a PNG (drawn with Pillow), within ``max_picture_pixels``."""
     from PIL import Image, ImageDraw, ImageFont
 
     pic = picture(analysis, direction)
-    image = Image.new("RGB", (math.ceil(pic.width * scale), math.ceil(pic.height * scale)), "white")
-    draw = ImageDraw.Draw(image)
-    regular = ImageFont.load_default(size=FONT_SIZE * scale)
-    small = ImageFont.load_default(size=(FONT_SIZE - 3) * scale)
-    for link in pic.links:
+    scale = png_scale(pic.width, pic.height)
+    size = (max(1, int(pic.width * scale)), max(1, int(pic.height * scale)))  # floor: within the limit
+    image = Image.new("RGB", size, "white")
+    try:
+        _draw_png(ImageDraw.Draw(image), pic, scale, ImageFont)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+    finally:
+        image.close()  # the pixels go back now, not when a collector gets round to it
+    return out.getvalue()
+
+
+def _draw_png(draw: Any, pic: Picture, scale: float, fonts: Any) -> None:
+    text = scale >= MIN_TEXT_SCALE
+    regular = fonts.load_default(size=max(1, round(FONT_SIZE * scale)))
+    small = fonts.load_default(size=max(1, round((FONT_SIZE - 3) * scale)))
+    for k, link in enumerate(pic.links):
+        if k % BUDGET_EVERY == 0:
+            check_budget()
         points = _curve(link, scale)
         draw.line(points, fill="#777777", width=max(1, round(1.3 * scale)))
         _arrowhead(draw, points[-2], points[-1], scale)
-        if link.label:
+        if link.label and text:
             mx, my = link.middle()
             draw.text((mx * scale, (my - 4) * scale),
                       _plain(_clip(link.label, 24)), font=small, fill="#333333", anchor="ms")
-    for box in pic.boxes:
+    for k, box in enumerate(pic.boxes):
+        if k % BUDGET_EVERY == 0:
+            check_budget()
         corners = [box.x * scale, box.y * scale, (box.x + BOX_W) * scale, (box.y + BOX_H) * scale]
         draw.rounded_rectangle(corners, radius=6 * scale, fill=_fill(box),
                                outline="#222222" if box.output else "#555555",
-                               width=round((2.5 if box.output else 1) * scale))
+                               width=max(1, round((2.5 if box.output else 1) * scale)))
+        if not text:
+            continue
         draw.text(((box.x + 8) * scale, (box.y + 19) * scale), _clip(box.title, 16),
                   font=regular, fill="#000000", anchor="ls")
         draw.text(((box.x + BOX_W - 8) * scale, (box.y + 19) * scale), box.tag,
                   font=small, fill="#666666", anchor="rs")
         draw.text(((box.x + 8) * scale, (box.y + 41) * scale), _plain(_clip(box.number, 22)),
                   font=regular, fill="#000000", anchor="ls")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
 
 
-def _curve(link: Link, scale: int, steps: int = 16) -> list[tuple[float, float]]:
+def _curve(link: Link, scale: float, steps: int = 16) -> list[tuple[float, float]]:
     """The SVG's cubic Bézier, as a polyline."""
     controls = link.controls()
     points = []
@@ -271,7 +309,7 @@ def _curve(link: Link, scale: int, steps: int = 16) -> list[tuple[float, float]]
     return points
 
 
-def _arrowhead(draw: Any, before: tuple[float, float], tip: tuple[float, float], scale: int) -> None:
+def _arrowhead(draw: Any, before: tuple[float, float], tip: tuple[float, float], scale: float) -> None:
     angle = math.atan2(tip[1] - before[1], tip[0] - before[0])
     size = 7 * scale
     left = (tip[0] - size * math.cos(angle - 0.4), tip[1] - size * math.sin(angle - 0.4))
