@@ -20,6 +20,7 @@ middleware below decides what to count from the ASGI scope alone.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -27,6 +28,7 @@ import time
 import orjson
 from fastapi import FastAPI
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,6 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 RATE_ENV = "CHAINRULE_RATE_LIMIT"
 STORAGE_ENV = "CHAINRULE_RATE_LIMIT_STORAGE"
 LIMITED_PREFIX = "/api/"
+STORAGE_WARNING_EVERY_S = 60.0
+logger = logging.getLogger("chainrule.ratelimit")
 
 
 def add_rate_limit(app: FastAPI, rate: str | None = None, storage_uri: str | None = None) -> None:
@@ -55,7 +59,8 @@ class RateLimit:
     def __init__(self, app: ASGIApp, items: list[RateLimitItem], storage_uri: str) -> None:
         self.app = app
         self.items = items
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, wrap_exceptions=True))
+        self._warned_at = -STORAGE_WARNING_EVERY_S
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["method"] != "POST"
@@ -64,11 +69,21 @@ class RateLimit:
             return
         client = scope.get("client")
         key = client[0] if client else "unknown"
-        for item in self.items:
-            if not self.limiter.hit(item, "chainrule", key):
-                await self._reject(send, item, key)
-                return
+        try:
+            for item in self.items:
+                if not self.limiter.hit(item, "chainrule", key):
+                    await self._reject(send, item, key)
+                    return
+        except StorageError as exc:  # fail open: see the module docstring
+            self._warn_storage_down(exc)
         await self.app(scope, receive, send)
+
+    def _warn_storage_down(self, exc: StorageError) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= STORAGE_WARNING_EVERY_S:
+            self._warned_at = now
+            logger.warning("rate-limit storage unreachable, serving requests uncounted: %s",
+                           exc.storage_error)
 
     async def _reject(self, send: Send, item: RateLimitItem, key: str) -> None:
         reset_at = self.limiter.get_window_stats(item, "chainrule", key).reset_time

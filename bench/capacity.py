@@ -28,6 +28,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,14 @@ def measure(port: int, pid: int, workload: Workload, args: argparse.Namespace) -
     }
 
 
-def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    print(f"capacity of ONE uvicorn worker on {HOST}, {os.cpu_count()} cores, "
+def engine_kind(port: int) -> str:
+    """'compiled' or 'pure' (Python): the server's /api/health says which engine it runs."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/api/health", timeout=5) as r:
+        return str(json.loads(r.read()).get("engine", "unknown"))
+
+
+def report(rows: list[dict[str, Any]], args: argparse.Namespace, engine: str) -> None:
+    print(f"capacity of ONE uvicorn worker on {HOST} ({engine} engine), {os.cpu_count()} cores, "
           f"concurrency {args.concurrency}, {args.seconds:g} s per workload")
     print(f"{'workload':<38}{'req/s':>8}{'CPU of 1 core':>15}{'req/CPU-s':>11}{'p50 ms':>8}"
           f"{'load avg':>14}")
@@ -152,13 +159,14 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryFile() as log:
         proc = start_server(port, 1, log)
         try:
+            engine = engine_kind(port)
             for workload in workloads():
                 rows.append(measure(port, proc.pid, workload, args))
         finally:
             stop_server(proc)
-    report(rows, args)
+    report(rows, args, engine)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps({"engine": engine, "workloads": rows}, indent=2))
     return 0 if all(r["failed"] == 0 and r["requests"] > 0 for r in rows) else 1
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.deploy.processes import chainrule_server, redis_server, request
+from tests.deploy.processes import chainrule_server, free_port, redis_server, request
 
 LIMIT = 4
 RATE = f"{LIMIT}/minute"
@@ -49,3 +49,17 @@ def test_without_storage_each_process_counts_on_its_own(tmp_path: Path) -> None:
         for _ in range(LIMIT):
             assert _post(b)[0] == 200
         _assert_refused(b)
+
+
+def test_unreachable_storage_serves_requests_uncounted(tmp_path: Path) -> None:
+    """Redis down (here: nothing listens on the port) is the operator's problem, not the
+    students': requests are answered, never 500, and the server says why in its log."""
+    nothing_there = f"redis://127.0.0.1:{free_port()}"
+    env = {"CHAINRULE_RATE_LIMIT": RATE, "CHAINRULE_RATE_LIMIT_STORAGE": nothing_there}
+    with chainrule_server(tmp_path, env) as a:
+        for _ in range(LIMIT + 2):
+            status, _, body = _post(a)
+            assert status == 200, body[:300]
+    logs = "".join(p.read_text() for p in tmp_path.glob("chainrule-*.log"))
+    assert "rate-limit storage unreachable" in logs
+    assert logs.count("rate-limit storage unreachable") == 1  # once a minute, not per request
