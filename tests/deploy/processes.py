@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,15 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.load_test import free_port, stop_server  # the load test's own start and stop
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def redis_server_path() -> str:
@@ -41,16 +36,6 @@ def redis_server_path() -> str:
         pytest.fail("redis-server not found: `make redis` (apt-get install -y --no-install-recommends "
                     "redis-server) installs it")
     return path
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, what: str) -> None:
@@ -77,7 +62,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
             _wait_until(lambda: _redis_pong(port), proc, log, "redis-server")
             yield f"redis://{HOST}:{port}"
         finally:
-            _stop(proc)
+            stop_server(proc)
 
 
 def _redis_pong(port: int) -> bool:
@@ -105,7 +90,7 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1) -> Ite
             _wait_until(lambda: get(base, "/api/health")[0] == 200, proc, log, "chainrule serve")
             yield base
         finally:
-            _stop(proc)
+            stop_server(proc)
 
 
 def request(base: str, path: str, body: object | None = None) -> tuple[int, dict[str, str], bytes]:
