@@ -17,6 +17,17 @@ export function createCheckPanel(card, host) {
   if (!card) return null;
   const tbody = card.querySelector("tbody");
   let check = null;
+  // the expression and gradients the table was computed for; another analysis makes it stale
+  let checkedFor = null;
+  let lastExpression = null;
+  const note = el("p", { class: "stale-line", role: "status", hidden: true });
+  card.querySelector("table")?.before(note);
+
+  function markStale(stale) {
+    card.classList.toggle("is-stale", stale);
+    note.hidden = !stale;
+    note.textContent = stale && checkedFor ? t("check.stale", { expression: checkedFor.expression }) : "";
+  }
 
   function render() {
     if (!check) return tbody.replaceChildren();
@@ -42,6 +53,8 @@ export function createCheckPanel(card, host) {
     tbody.replaceChildren(el("tr", null, el("td", { colSpan: 4 }, t("check.running"))));
     const data = await host.analyse({ check: true });
     check = data?.check ?? null;
+    checkedFor = check ? { expression: lastExpression, gradients: JSON.stringify(data.gradients) } : null;
+    markStale(false);
     render();
   }
 
@@ -52,8 +65,16 @@ export function createCheckPanel(card, host) {
     hide() {
       card.hidden = true;
     },
+    /** @param {import("./panels.js").Analysis} analysis */
+    update(analysis) {
+      lastExpression = analysis.expression;
+      if (!checkedFor || analysis.data?.check) return;
+      const same = analysis.data && analysis.expression === checkedFor.expression && JSON.stringify(analysis.data.gradients) === checkedFor.gradients;
+      markStale(!same);
+    },
     relabel() {
       if (check) render();
+      if (!note.hidden) markStale(true);
     },
   };
 }

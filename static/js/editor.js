@@ -1,10 +1,15 @@
-// The expression editor: a monospace textarea with a line-number gutter, the API's error
-// shown in place under its line and column, debounced change events, and a scan for the
-// free names (inputs) the values panel should list.
+// The expression editor: a monospace textarea with a line-number gutter and a bounded
+// height (long programs scroll), the API's error shown UNDER the editor (the line quoted
+// with a caret at its column, the gutter marking the line; never over the code), debounced
+// change events, and a scan for the free names (inputs) the values panel should list.
+import { el } from "./el.js";
+import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 
 /** Wait this long after the last keystroke before re-analysing. */
 export const DEBOUNCE_MS = 450;
+/** The editor grows with its text up to this many lines, then scrolls. */
+export const MAX_ROWS = 18;
 
 const TOKEN = /(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(#[^\n]*)|(==|!=|<=|>=|\*\*)|(\S)|(\n)/g;
 
@@ -53,14 +58,12 @@ export function freeNames(source, functions = new Set()) {
   return free;
 }
 
-/** The API's message without a trailing "(line 2, column 23)": the editor says it already. */
-const withoutPosition = (message) => message.replace(/\s*\(line \d+, col(umn)? \d+\)\s*$/, "");
-
 /**
  * Wire the editor elements.
  * @param {{textarea: HTMLTextAreaElement, gutter: HTMLElement, error: HTMLElement}} els
- * @param {{onChange: (source: string) => void, onSubmit: (source: string) => void}} handlers
- *   onChange: debounced, after typing; onSubmit: Ctrl/Cmd+Enter
+ * @param {{onChange: (source: string) => void, onSubmit: (source: string) => void, onEdit?: () => void}} handlers
+ *   onChange: debounced, after typing; onSubmit: Ctrl/Cmd+Enter; onEdit: at once on every
+ *   keystroke (what is shown no longer matches the text)
  */
 export function createEditor(els, handlers) {
   const { textarea, gutter, error } = els;
@@ -78,7 +81,7 @@ export function createEditor(els, handlers) {
         }),
       );
     }
-    textarea.rows = Math.max(4, Math.min(18, lines + 1));
+    textarea.rows = Math.max(4, Math.min(MAX_ROWS, lines + 1));
     markErrorLine();
   }
 
@@ -88,12 +91,12 @@ export function createEditor(els, handlers) {
 
   textarea.addEventListener("input", () => {
     renderGutter();
+    handlers.onEdit?.();
     clearTimeout(timer);
     timer = setTimeout(() => handlers.onChange(textarea.value), DEBOUNCE_MS);
   });
   textarea.addEventListener("scroll", () => {
     gutter.scrollTop = textarea.scrollTop;
-    positionError();
   });
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -102,18 +105,6 @@ export function createEditor(els, handlers) {
       handlers.onSubmit(textarea.value);
     }
   });
-
-  function positionError() {
-    if (!lastError || !lastError.line) {
-      error.style.top = "";
-      return;
-    }
-    const style = getComputedStyle(textarea);
-    const lineHeight = parseFloat(style.lineHeight) || 20;
-    const padTop = parseFloat(style.paddingTop) || 0;
-    const top = padTop + lastError.line * lineHeight - textarea.scrollTop + 2;
-    error.style.top = `${Math.max(0, Math.min(top, textarea.clientHeight))}px`;
-  }
 
   return {
     /** @returns {string} */
@@ -130,8 +121,9 @@ export function createEditor(els, handlers) {
       clearTimeout(timer);
     },
     /**
-     * Show an API error in place (or clear it with null).
-     * @param {{code: string, message: string, line?: number, col?: number}|null} err
+     * Show an API error under the editor (or clear it with null). Errors about a value
+     * belong beside that value (the values panel), not here: main.js decides.
+     * @param {{code: string, message: string, line?: number, col?: number, params?: object}|null} err
      */
     showError(err) {
       lastError = err;
@@ -139,31 +131,31 @@ export function createEditor(els, handlers) {
         error.hidden = true;
         error.replaceChildren();
         delete error.dataset.line;
+        delete error.dataset.code;
         textarea.removeAttribute("aria-invalid");
         markErrorLine();
         return;
       }
       const hasPos = Number.isInteger(err.line);
-      const caret = document.createElement("span");
-      caret.className = "caret";
-      caret.textContent = hasPos ? " ".repeat(Math.max(0, (err.col ?? 1) - 1)) + "^" : "";
-      const msg = document.createElement("span");
-      msg.className = "msg";
-      const kindKey = `error.${err.code}`;
-      const kind = t(kindKey) === kindKey ? err.code : t(kindKey);
-      msg.textContent = hasPos
-        ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, kind, message: withoutPosition(err.message) })
-        : t("editor.error", { kind, message: err.message });
-      error.replaceChildren(...(hasPos ? [caret, document.createElement("br")] : []), msg);
+      const children = [];
+      if (hasPos) {
+        // the line itself, with a caret under the column: the code above stays uncovered
+        const source = textarea.value.split("\n")[err.line - 1] ?? "";
+        const col = Math.max(1, Math.min(err.col ?? 1, source.length + 1));
+        children.push(
+          el("span", { class: "quote" }, `${err.line} │ ${source}`),
+          el("span", { class: "caret" }, `${" ".repeat(String(err.line).length + 3 + col - 1)}^`),
+        );
+      }
+      const message = errorText(err);
+      children.push(el("span", { class: "msg" }, hasPos ? t("editor.errorAt", { line: err.line, col: err.col ?? 1, message }) : t("editor.error", { message })));
+      error.replaceChildren(...children);
       error.dataset.code = err.code;
       if (hasPos) error.dataset.line = String(err.line);
       else delete error.dataset.line;
       error.hidden = false;
       textarea.setAttribute("aria-invalid", "true");
-      // room under the line for the message, which sits over the following lines
-      if (hasPos) textarea.rows = Math.max(textarea.rows, Math.min(24, err.line + 4));
       markErrorLine();
-      positionError();
     },
   };
 }

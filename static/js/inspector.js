@@ -1,7 +1,8 @@
-// The node inspector: a clicked node's label, operation, shape and full value and gradient.
+// The node inspector: a clicked node's label, operation, shape and full value and gradient,
+// shown over the graphs' corner and announced through a live region.
 // A panel (panels.js); main.js calls show(id) when a node is clicked.
 import { el } from "./el.js";
-import { fmtFull, fmtShape } from "./format.js";
+import { fmtFull, fmtShape, fmtValue } from "./format.js";
 import { t } from "./i18n.js";
 
 /**
@@ -28,12 +29,20 @@ export function createInspector(panel) {
     );
     panel.hidden = false;
     panel.dataset.id = id;
+    // said aloud by screen readers: the panel itself appears silently
+    const live = document.getElementById("inspector-live");
+    if (live) live.textContent = t("inspector.announce", { label: nd.label, value: fmtValue(nd.value, nd.shape), grad: fmtValue(nd.grad, nd.shape) });
   }
 
   function hide() {
     selected = null;
     if (panel) panel.hidden = true;
   }
+
+  panel?.querySelector(".inspector-close")?.addEventListener("click", hide);
+  panel?.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") hide();
+  });
 
   return {
     show,

@@ -4,6 +4,7 @@
 import { analyzeGraph, fetchExamples, fetchOps } from "./api.js";
 import { createCheckPanel } from "./check.js";
 import { createEditor, freeNames } from "./editor.js";
+import { valueField } from "./errors.js";
 import { el } from "./el.js";
 import { initEmbed } from "./embed.js";
 import { backwardSteps, setOps } from "./explain.js";
@@ -88,6 +89,7 @@ function applyTheme(theme) {
 const editor = createEditor(
   { textarea: $("source"), gutter: $("gutter"), error: $("editor-error") },
   {
+    onEdit: () => markStale(true),
     onChange: (source) => {
       store.set({ expression: source });
       analyse();
@@ -188,7 +190,9 @@ async function analyse(opts = {}) {
   const r = await analyzeGraph(body, inflight.signal);
   if (seq !== analysisSeq || r.aborted) return null;
   if (!r.ok) {
-    editor.showError(r.error);
+    // errors about a value are shown beside that value (the values panel), others under the editor
+    editor.showError(valueField(r.error) || r.error.code === "missing_value" ? null : r.error);
+    markStale(true);
     panels.update({ expression: s.expression, names, data: null, model: null, error: r.error });
     setStatus(r.error.code === "network" ? t("status.network", { message: r.error.message }) : "");
     document.body.classList.add("has-error");
@@ -196,6 +200,7 @@ async function analyse(opts = {}) {
   }
   document.body.classList.remove("has-error");
   editor.showError(null);
+  markStale(false);
   model = buildModel(r.data);
   if (collapsedFor !== s.expression) {
     // A new expression: collapse big graphs by default; a link's collapsed set wins once.
@@ -208,6 +213,17 @@ async function analyse(opts = {}) {
   stepper.load(model.order, backwardSteps(model), { mode: st.mode, step: st.step });
   await relayout();
   return r.data;
+}
+
+/**
+ * Mark what is shown (graphs, step, gradient check) as out of date, or current again: after
+ * an error, or while the text has changes not yet analysed.
+ * @param {boolean} stale
+ */
+function markStale(stale) {
+  document.body.classList.toggle("stale", stale && !!model);
+  const note = $("stale-note");
+  if (note) note.hidden = !(stale && model);
 }
 
 /** Lay out the visible graph in the worker, then draw both views. */

@@ -1,6 +1,7 @@
 // The values panel: one row per free name, each a number, a tensor (JSON nested list) or an
 // initializer ({"init": ...}). Keeps what the user typed as text; parses on request.
 import { el } from "./el.js";
+import { errorText, valueField } from "./errors.js";
 import { t } from "./i18n.js";
 
 const TEMPLATES = {
@@ -51,6 +52,8 @@ export function createValuesPanel(container, handlers) {
   let texts = {};
   let names = [];
   let missing = new Set();
+  /** name -> the API's error about that value (said in the student's language when drawn) */
+  let fieldErrors = {};
   let timer = null;
 
   function render() {
@@ -81,14 +84,16 @@ export function createValuesPanel(container, handlers) {
         const p = parseValue(input.value);
         const bad = !p.ok && !p.empty;
         const need = !p.ok && !!p.empty && missing.has(name);
-        input.classList.toggle("invalid", bad || need);
-        input.toggleAttribute("aria-invalid", bad);
-        note.textContent = bad ? t("values.invalid") : need ? t("values.missing") : "";
+        const said = fieldErrors[name];
+        input.classList.toggle("invalid", bad || need || !!said);
+        input.toggleAttribute("aria-invalid", bad || !!said);
+        note.textContent = bad ? t("values.invalid") : said ? errorText(said) : need ? t("values.missing") : "";
         if (p.ok) kind.value = p.kind;
       };
       validate();
       input.addEventListener("input", () => {
         texts = { ...texts, [name]: input.value };
+        delete fieldErrors[name];
         validate();
         clearTimeout(timer);
         timer = setTimeout(() => handlers.onChange({ ...texts }), 400);
@@ -137,9 +142,13 @@ export function createValuesPanel(container, handlers) {
      * @param {import("./panels.js").Analysis} analysis
      */
     update(analysis) {
-      const now = analysis.error?.code === "missing_value" ? names.filter((n) => !parseValue(texts[n] ?? "").ok) : [];
-      if (now.length === 0 && missing.size === 0) return;
+      const err = analysis.error;
+      const now = err?.code === "missing_value" ? names.filter((n) => !parseValue(texts[n] ?? "").ok || err.params?.names?.includes(n)) : [];
+      const field = valueField(err);
+      const said = field && names.includes(field) ? { [field]: err } : {};
+      if (now.length === 0 && missing.size === 0 && !field && !Object.keys(fieldErrors).length) return;
       missing = new Set(now);
+      fieldErrors = said;
       panel.set(names, texts);
     },
     /** The values to send (panels.js `state`). */

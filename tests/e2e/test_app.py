@@ -132,16 +132,17 @@ def test_syntax_error_is_shown_at_its_line(page: Page, console_errors: list[str]
     expect(box).to_be_visible()
     expect(box).to_have_attribute("data-line", "2")
     message = re.sub(r"\s*\(line \d+, column \d+\)$", "", err["message"])
-    expect(box).to_contain_text(f"Line 2, column {err['col']}: {message}")
+    expect(box).to_contain_text(f"Line 2, column {err['col']}: syntax error: {message}")
     expect(box).to_contain_text("Line 2")
     expect(page.locator("#gutter div.error")).to_have_text("2")
     page.screenshot(
         path=str(artifacts / "syntax-error.png"), clip={"x": 0, "y": 0, "width": 500, "height": 320}
     )
     assert page.locator("#source").get_attribute("aria-invalid") == "true"
-    # the error sits just under line 2 of the editor
-    top = page.evaluate("parseFloat(document.getElementById('editor-error').style.top)")
-    assert 40 <= top <= 50
+    # the error sits under the editor, quoting line 2 with a caret at its column
+    editor = page.locator("#editor").bounding_box()
+    assert box.bounding_box()["y"] >= editor["y"] + editor["height"] - 1
+    expect(box.locator(".quote")).to_have_text("2 │ loss = abs(y_true - y))")
     # fixing it clears the error
     page.locator("#source").fill(WORKED)
     expect(box).to_be_hidden()
@@ -393,5 +394,5 @@ def test_vietnamese_names_the_kind_of_api_error(page: Page, console_errors: list
     box = page.locator("#editor-error")
     expect(box).to_contain_text("Dòng 1, cột 10 — lỗi cú pháp:")
     page.locator("#source").fill("y = w*q")
-    expect(box).to_contain_text("thiếu giá trị")
+    expect(page.locator("#value-q-note")).to_contain_text("cần một giá trị")
     assert [e for e in console_errors if "status of 400" not in e] == []
