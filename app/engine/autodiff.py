@@ -191,6 +191,10 @@ class Program:
         events = FloatingPointEvents()
         bad_inputs = []
         numpy_runs = self.has_tensor_ops
+        for v in values.values():
+            if type(v) is not float and not (isinstance(v, np.ndarray) and v.ndim):
+                values = _with_python_floats(values)  # e.g. np.float64 from an optimizer
+                break
         for name, v in values.items():
             if type(v) is float:
                 if v - v != 0.0:
@@ -301,6 +305,14 @@ def _elementwise_vjp(op: Op, k: int, g: Any, ans: Any, args: tuple[Any, ...],
     if not record or np.shape(ans) != shape:
         return None, contrib
     return np.broadcast_to(local, shape), contrib
+
+
+def _with_python_floats(values: dict[str, Value]) -> dict[str, Value]:
+    """Scalars as Python floats, which the scalar fast path needs: a numpy scalar there
+    would meet ``math`` and Python arithmetic meant for floats (np.float64's comparisons
+    give numpy booleans, which do not subtract)."""
+    return {name: v if isinstance(v, np.ndarray) and v.ndim else float(v)
+            for name, v in values.items()}
 
 
 def _as_numpy_scalars(args: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -111,3 +111,14 @@ def test_training_on_non_contiguous_logits_follows_torch() -> None:
         np.testing.assert_allclose(step["grads"]["w"], w.grad.numpy(), rtol=1e-10, atol=1e-14)
         opt.step()
     np.testing.assert_allclose(result["final_params"]["w"], w.detach().numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("value", [np.float64(-0.5), np.array(-0.5), np.float32(-0.5)])
+def test_numpy_scalars_take_the_scalar_path(value: object) -> None:
+    """A numpy scalar (an optimizer's sqrt makes one) met the scalar path's Python
+    arithmetic: abs's sign of an np.float64 raised TypeError."""
+    from app.engine import compile_program
+    run = compile_program("loss = abs(w) + relu(w) * w").run({"w": value})  # type: ignore[dict-item]
+    assert run.loss == 0.5
+    assert run.input_grads["w"] == -1.0
+    assert type(run.input_grads["w"]) is float
