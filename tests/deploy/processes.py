@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,15 +75,17 @@ def _redis_pong(port: int) -> bool:
 
 
 @contextmanager
-def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1) -> Iterator[str]:
-    """``chainrule serve`` (the command the image runs) on a free loopback port; yields its URL."""
+def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
+                     wrapper: Sequence[str] = ()) -> Iterator[str]:
+    """``chainrule serve`` (the command the image runs) on a free loopback port; yields its URL.
+    ``wrapper`` is a command that runs it (e.g. in a mount namespace)."""
     port = free_port()
     log = tmp / f"chainrule-{port}.log"
     full_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **env}
     base = f"http://{HOST}:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port),
+            [*wrapper, sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port),
              "--workers", str(workers)],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
