@@ -5,8 +5,8 @@ Python API (same JSON-ready dicts as the HTTP API, one exception type)::
     from app import analyze, train, exercise, grade, ChainruleError
 """
 
-from app.engine.analysis import analyze
 from app.errors import ChainruleError
+from app.teaching.analysis import analyze
 from app.teaching.exercises import exercise, grade
 from app.training.train import train
 

@@ -44,6 +44,8 @@ class Limits:
     max_dataset_rows: int = 5_000  # CHAINRULE_MAX_DATASET_ROWS: rows of a generated dataset
     max_example_rows: int = 16  # CHAINRULE_MAX_EXAMPLE_ROWS: batch rows reported one by one
     max_answer_chars: int = 1_000  # CHAINRULE_MAX_ANSWER_CHARS: one arithmetic answer to an exercise
+    max_diagnostics: int = 200  # CHAINRULE_MAX_DIAGNOSTICS: health flags listed per analysis
+    max_mistake_visits: int = 100_000  # CHAINRULE_MAX_MISTAKE_VISITS: edge visits of the early_visit walk
     request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
     max_picture_pixels: int = 16_000_000  # CHAINRULE_MAX_PICTURE_PIXELS: one exported PNG (3 bytes each)
     max_concurrent_work: int = 2  # CHAINRULE_MAX_CONCURRENT_WORK: POST /api/* running at once, per process

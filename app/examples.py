@@ -65,4 +65,75 @@ EXAMPLES: list[dict[str, Any]] = [
         "values": {"w": 2.0},
         "description": "From w = 2, plain SGD stops in a local minimum; momentum rolls past it.",
     },
+    # Gradient health (issue 14): each shows one diagnostics kind on the nodes in "shows".
+    {
+        "id": "sigmoid-chain",
+        "title": "Vanishing gradient: a 10-layer sigmoid chain",
+        "expression": "\n".join(["h1 = sigmoid(x)"] + [f"h{k} = sigmoid(h{k - 1})" for k in range(2, 11)]
+                                 + ["loss = (h10 - y)**2"]),
+        "values": {"x": 0.0, "y": 1.0},
+        "description": "Each sigmoid passes at most 1/4 of the gradient: after 10 layers d loss/d x "
+                       "is a millionth of d loss/d y.",
+        "shows": {"kind": "vanishing", "nodes": ["x"]},
+    },
+    {
+        "id": "saturated-tanh",
+        "title": "Saturation: tanh of a large input",
+        "expression": "h = tanh(w*x + b)\nloss = (h - y)**2",
+        "values": {"w": 4.0, "x": 2.0, "b": 1.2, "y": 0.0},
+        "description": "tanh(9.2) is 1 to eight digits: its local gradient 1 − h² is about 4e-8.",
+        "shows": {"kind": "saturated", "nodes": ["h"]},
+    },
+    {
+        "id": "exploding-chain",
+        "title": "Exploding gradient: eight layers with weight 10",
+        "expression": "\n".join(["h1 = w*x"] + [f"h{k} = w*h{k - 1}" for k in range(2, 9)]),
+        "values": {"w": 10.0, "x": 1.0},
+        "description": "Each layer multiplies the gradient by 10: d h8/d x = 10^8.",
+        "shows": {"kind": "exploding", "nodes": ["w", "x"]},
+    },
+    {
+        "id": "log-softmax-nan",
+        "title": "NaN: log(softmax(z)) with a large logit",
+        "expression": "loss = -sum(y * log(softmax(z)))",
+        "values": {"z": [1000.0, 0.0, -5.0], "y": [0, 1, 0]},
+        "description": "softmax rounds e^-1000 to 0, log(0) = -Infinity, and 0 · -Infinity is NaN.",
+        "shows": {"kind": "nonfinite_origin", "nodes": ["log(t1)"]},
+    },
+    {
+        "id": "log-softmax-stable",
+        "title": "The stable form: log_softmax(z)",
+        "expression": "loss = -sum(y * log_softmax(z))",
+        "values": {"z": [1000.0, 0.0, -5.0], "y": [0, 1, 0]},
+        "description": "log_softmax subtracts the largest logit first: the loss is 1000, finite.",
+        "shows": {"kind": None, "nodes": []},
+    },
+    {
+        "id": "dead-relu",
+        "title": "Dead ReLU: a strongly negative bias",
+        "expression": "h = relu(x @ W + b)\nloss = sum(h)",
+        "values": {
+            "x": [[1.0, -2.0, 0.5]],
+            "W": {"init": "normal", "shape": [3, 4], "scale": 0.5, "seed": 1},
+            "b": [-5.0, -5.0, -5.0, -5.0],
+        },
+        "description": "Every pre-activation is below 0: the ReLU passes no gradient to W or b.",
+        "shows": {"kind": "dead_relu", "nodes": ["h"]},
+    },
+    {
+        "id": "abs-kink",
+        "title": "A kink: abs(x) at 0",
+        "expression": "y = abs(x)",
+        "values": {"x": 0.0},
+        "description": "|x| has no derivative at 0; chainrule, like PyTorch, uses 0.",
+        "shows": {"kind": "kink", "nodes": ["y"]},
+    },
+    {
+        "id": "mistakes",
+        "title": "Common mistakes: b = x + x; c = b + b",
+        "expression": "b = x + x\nc = b + b",
+        "values": {"x": 1.0},
+        "description": "d c/d x = 4. Overwriting (=) instead of adding (+=) gives 1; visiting a "
+                       "node before all its consumers are done gives 6.",
+    },
 ]

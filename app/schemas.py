@@ -55,6 +55,9 @@ class GraphRequest(BaseModel):
     detail: Literal["full", "summary"] = Field(
         "full", description="summary: tensors of 16+ elements as shape, min, max, mean, preview")
     check: bool = Field(False, description="add central finite-difference gradients")
+    lang: Literal["en", "vi"] = Field("en", description="the language of diagnostics messages")
+    mistake: Literal["overwrite", "early_visit"] | None = Field(
+        None, description="compute the backward pass with a classic bug (see correct_gradients)")
 
 
 class Summary(BaseModel):
@@ -101,6 +104,23 @@ class CheckEntry(BaseModel):
     skipped: str | None = Field(None, description="why an input has no finite difference (class indices)")
 
 
+class Diagnostic(BaseModel):
+    node: str
+    kind: Literal["nonfinite_origin", "vanishing", "exploding", "saturated", "dead_relu", "kink"]
+    severity: Literal["error", "warning", "info"]
+    message: str = Field(description="what happened and what a practitioner would try, in `lang`")
+    code: str = Field(description="the message's code (a kind, or a finer one such as kink_tie)")
+    params: dict[str, Any] = Field(description="the message's parameters")
+
+
+class MistakeExplanation(BaseModel):
+    name: str
+    title: str
+    explanation: str
+    buggy_line: str
+    right_line: str
+
+
 class GraphResponse(BaseModel):
     output: str
     output_name: str | None = None
@@ -112,6 +132,14 @@ class GraphResponse(BaseModel):
     gradients: dict[str, Encoded]
     warnings: list[str]
     check: dict[str, CheckEntry] | None = None
+    diagnostics: list[Diagnostic] = Field(default_factory=list, description="gradient health flags")
+    correct_gradients: dict[str, Encoded] | None = Field(
+        None, description="with a mistake: the true d(output)/d(input)")
+    wrong_nodes: list[str] | None = Field(
+        None, description="with a mistake: the nodes whose grad differs from the truth")
+    correct_node_grads: dict[str, Encoded] | None = Field(
+        None, description="with a mistake: the true grad of each wrong node")
+    mistake_explanation: MistakeExplanation | None = None
 
 
 # ------------------------------------------------------------------------ training
@@ -179,6 +207,8 @@ class TrainRequest(TrainingSetup):
         "batch has at most 16 rows",
     )
     explain: bool = Field(True, description="add each step's update arithmetic")
+    mistake: Literal["no_zero_grad"] | None = Field(
+        None, description="no_zero_grad: gradients accumulate across steps (zero_grad() forgotten)")
 
 
 class UpdateExplanation(BaseModel):
@@ -311,6 +341,11 @@ class OpInfo(BaseModel):
     description: str
 
 
+class ExampleShows(BaseModel):
+    kind: str | None = Field(description="the diagnostics kind the example raises (null: none)")
+    nodes: list[str] = Field(description="the labels of the nodes it is raised on")
+
+
 class Example(BaseModel):
     id: str
     title: str
@@ -318,6 +353,7 @@ class Example(BaseModel):
     values: dict[str, ValueSpec]
     output: str | None = None
     description: str = ""
+    shows: ExampleShows | None = None
 
 
 class Health(BaseModel):

@@ -17,10 +17,14 @@ from app.engine.ops import fill, words_for
 from app.engine.values import resolve_values
 
 Encoder = Callable[[Any, str], Any]
+Extension = Callable[[Program, Run, str], dict[str, Any]]
+"""Called between the run and its rendering with the rendering mode; it may change the run
+(a teaching mistake's gradients) and returns fields added to the result (diagnostics)."""
 
 
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
-            detail: str = "full", check: bool = False, *, arrays: str = "list") -> dict[str, Any]:
+            detail: str = "full", check: bool = False, *, arrays: str = "list",
+            extend: Extension | None = None) -> dict[str, Any]:
     """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
 
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
@@ -42,7 +46,11 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             extra = sorted(set(values) - set(resolved))
             run.warnings.append("values given for names the expression does not use: "
                                 + ", ".join(repr(n) for n in extra[:10]))
-        result = render(program, run, "summary" if detail == "summary" else arrays)
+        mode = "summary" if detail == "summary" else arrays
+        added = extend(program, run, mode) if extend is not None else None
+        result = render(program, run, mode)
+        if added:
+            result.update(added)
         if check:
             result["check"] = gradient_check(program, resolved, run.input_grads)
         return result

@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from starlette.responses import Response
 
 from app.config import LIMITS
-from app.engine import analyze, cached_program
+from app.engine import cached_program
 from app.engine.budget import compute_budget
 from app.export.dot import to_dot
 from app.export.latex import to_latex
@@ -20,6 +20,7 @@ from app.export.picture import to_png, to_svg
 from app.export.pytorch import to_pytorch
 from app.responses import StrictJSONRoute
 from app.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
+from app.teaching.analysis import analyze
 
 router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
@@ -99,6 +100,7 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
     with compute_budget(LIMITS.request_budget_seconds):
         # JSON goes straight to orjson (arrays serialized natively); DOT and LaTeX read numbers.
         analysis = analyze(request.expression, values, request.output, request.detail, request.check,
+                           lang=request.lang, mistake=request.mistake,
                            arrays="numpy" if format == "json" else "list")
         body = render(analysis, request)
     name = filename(analysis.get("output_name"), extension,

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from app.config import LIMITS
-from app.engine import analyze
 from app.engine.budget import compute_budget
 from app.metrics import note_analysis
 from app.responses import FastJSONResponse, StrictJSONRoute
 from app.schemas import ErrorResponse, GraphRequest, GraphResponse, plain_values
+from app.teaching.analysis import analyze
 
 router = APIRouter(prefix="/api", tags=["graph"], route_class=StrictJSONRoute)
 
@@ -25,6 +25,6 @@ def analyze_graph(request: GraphRequest, http: Request) -> FastJSONResponse:
     values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
         result = analyze(request.expression, values, request.output, request.detail, request.check,
-                         arrays="numpy")
+                         lang=request.lang, mistake=request.mistake, arrays="numpy")
     note_analysis(http, len(result["nodes"]))
     return FastJSONResponse(result)

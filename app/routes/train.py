@@ -57,6 +57,7 @@ def post_train(req: TrainRequest) -> FastJSONResponse:
         dataset=_dataset(req.dataset),
         per_example=req.per_example,
         explain=req.explain,
+        mistake=req.mistake,
     )
     return FastJSONResponse(result)
 

@@ -1,1 +1,2 @@
-"""Teaching: exercises that grade themselves, and the lessons of the Learn mode."""
+"""Teaching: exercises that grade themselves, the lessons of the Learn mode, gradient-health
+diagnostics and the classic backprop mistakes."""

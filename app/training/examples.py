@@ -68,6 +68,32 @@ TRAINING_EXAMPLES: list[dict[str, Any]] = [
         "batch_size": 32,
         "steps": 200,
     },
+    {
+        "id": "large-lr-exploding",
+        "title": "Learning rate 10: exploding gradients",
+        "description": "Each step overshoots the minimum by a factor of about 180: by step 2 the "
+        "gradient of w is over a million, and the run diverges.",
+        "expression": "loss = (w*x - y)**2",
+        "values": {"w": 0.0, "x": 3.0, "y": 300.0},
+        "params": ["w"],
+        "optimizer": {"name": "sgd", "lr": 10.0},
+        "steps": 10,
+        "shows": {"kind": "exploding", "nodes": ["w"]},
+    },
+    {
+        "id": "large-lr-nan",
+        "title": "Learning rate 10: NaN from log(softmax(...))",
+        "description": "Unscaled features and lr 10 make the logits huge after one step: softmax "
+        "rounds a probability to 0, log gives -Infinity, and the loss turns NaN.",
+        "expression": "logits = x @ W + b\nloss = -mean(sum(t * log(softmax(logits, axis=1)), axis=1))",
+        "values": {"W": {"init": "zeros", "shape": [2, 3]}, "b": {"init": "zeros", "shape": [3]}},
+        "params": ["W", "b"],
+        "data": {"x": [[120.0, 3.0], [45.0, 1.0], [80.0, 2.0], [200.0, 5.0]],
+                 "t": [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]]},
+        "optimizer": {"name": "sgd", "lr": 10.0},
+        "steps": 10,
+        "shows": {"kind": "nonfinite_origin", "nodes": ["log(t1)"]},
+    },
 ]
 
 #: The fields of an example that are ``train`` keyword arguments.

@@ -182,12 +182,15 @@ def train(
     dataset: str | Mapping[str, Any] | None = None,
     per_example: bool | None = None,
     explain: bool = True,
+    mistake: str | None = None,
 ) -> dict[str, Any]:
     """Train ``params`` of ``expression`` (its output is the loss); see the module doc."""
     if not isinstance(expression, str):
         raise ChainruleError("bad_value", "expression must be a string")
     if not isinstance(values, Mapping):
         raise ChainruleError("bad_value", "values must map input names to values")
+    if mistake not in (None, "no_zero_grad"):
+        raise ChainruleError("bad_value", f"mistake must be no_zero_grad, got {mistake!r}")
     steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
     seed = _check_int("seed", seed, 0)
     program = _engine.cached_program(expression, output)
@@ -245,6 +248,7 @@ def train(
     stopped: str | None = None
     loss_ref = None
     wrt = frozenset(param_names)
+    piled: dict[str, Any] | None = None  # mistake no_zero_grad: the gradients never zeroed
 
     for k in range(steps):
         epoch = idx = None
@@ -256,6 +260,8 @@ def train(
         loss = run.loss
         ig = run.input_grads
         grads = {p: ig[p] for p in param_names}
+        if mistake == "no_zero_grad":
+            grads = piled = forgotten_zero_grad(piled, grads)
         for w in run.warnings:
             warnings.setdefault(w)
         examples = _per_example(program, env, columns, idx, n_rows, param_names) if per_example else None
@@ -315,6 +321,14 @@ def train(
         "data_rows": n_rows if columns else None,
         "batch_size": batch_size,
     }
+
+
+def forgotten_zero_grad(piled: dict[str, Any] | None, grads: dict[str, Any]) -> dict[str, Any]:
+    """The ``no_zero_grad`` mistake: this step's gradients added to every earlier step's, as
+    ``.grad`` holds them when ``optimizer.zero_grad()`` is never called."""
+    if piled is None:
+        return dict(grads)
+    return {p: piled[p] + g for p, g in grads.items()}
 
 
 def _per_example(

@@ -169,7 +169,13 @@ def test_grads_sum_over_edges_on_every_example(example: dict[str, Any]) -> None:
             assert list(np.shape(_num(n["value"]))) == n["shape"], n["id"]
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+# Finite differences cannot resolve a gradient of 1e-7 (vanishing, saturated) or a NaN: the
+# health examples that show those are checked by tests/teaching instead.
+UNCHECKABLE = ("vanishing", "saturated", "nonfinite_origin")
+CHECKABLE = [e for e in EXAMPLES if (e.get("shows") or {}).get("kind") not in UNCHECKABLE]
+
+
+@pytest.mark.parametrize("example", CHECKABLE, ids=[e["id"] for e in CHECKABLE])
 def test_gradient_check_on_every_example(example: dict[str, Any]) -> None:
     """check: true -> finite differences agree with backprop to 1e-6 on the smooth examples."""
     result = analyze(example["expression"], example["values"], example.get("output"), check=True)

@@ -297,6 +297,8 @@ def test_local_minimum_sgd_stalls_and_momentum_escapes() -> None:
 
 def test_every_example_runs_and_lowers_the_loss() -> None:
     for ex in TRAINING_EXAMPLES:
+        if ex.get("shows"):  # the health examples diverge on purpose (tests/teaching)
+            continue
         r = train(**train_kwargs(ex))
         assert r["warnings"] == [], ex["id"]
         assert r["final_loss"] < r["trajectory"][0]["loss"], ex["id"]

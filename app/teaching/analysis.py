@@ -1,0 +1,35 @@
+"""The analysis a learner sees: the engine's, plus gradient health and, on request, a classic
+backprop mistake computed for real (see :mod:`app.teaching.diagnostics`, :mod:`app.teaching.mistakes`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.engine.analysis import analyze as analyze_graph
+from app.engine.autodiff import Program, Run
+from app.errors import ChainruleError
+from app.teaching.diagnostics import LANGUAGES, diagnose
+from app.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
+
+
+def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
+            detail: str = "full", check: bool = False, *, lang: str = "en",
+            mistake: str | None = None, arrays: str = "list") -> dict[str, Any]:
+    """:func:`app.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
+    with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see API.md)."""
+    if lang not in LANGUAGES:
+        raise ChainruleError("bad_value", f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    if mistake is not None and mistake not in GRAPH_MISTAKES:
+        raise ChainruleError("bad_value", f"mistake must be one of {', '.join(GRAPH_MISTAKES)}, "
+                                          f"got {mistake!r}")
+
+    def teach(program: Program, run: Run, mode: str) -> dict[str, Any]:
+        diagnostics, warnings = diagnose(program, run, lang)
+        run.warnings.extend(warnings)
+        extra: dict[str, Any] = {"diagnostics": diagnostics}
+        if mistake is not None:
+            extra.update(apply_mistake(program, run, mistake, mode, lang))
+        return extra
+
+    return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach)
