@@ -80,8 +80,9 @@ EXAMPLES: list[dict[str, Any]] = [
         "id": "saturated-tanh",
         "title": "Saturation: tanh of a large input",
         "expression": "h = tanh(w*x + b)\nloss = (h - y)**2",
-        "values": {"w": 4.0, "x": 2.0, "b": 1.2, "y": 0.0},
-        "description": "tanh(9.2) is 1 to eight digits: its local gradient 1 − h² is about 4e-8.",
+        "values": {"w": 2.0, "x": 2.0, "b": 0.2, "y": 0.0},
+        "description": "tanh(4.2) = 0.9995: its local gradient 1 − h² is below 0.001, so w, x and "
+                       "b learn a thousand times slower than y.",
         "shows": {"kind": "saturated", "nodes": ["h"]},
     },
     {
@@ -98,7 +99,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "expression": "loss = -sum(y * log(softmax(z)))",
         "values": {"z": [1000.0, 0.0, -5.0], "y": [0, 1, 0]},
         "description": "softmax rounds e^-1000 to 0, log(0) = -Infinity, and 0 · -Infinity is NaN.",
-        "shows": {"kind": "nonfinite_origin", "nodes": ["log(t1)"]},
+        "shows": {"kind": "nonfinite_origin", "nodes": ["t1"]},
     },
     {
         "id": "log-softmax-stable",

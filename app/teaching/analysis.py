@@ -8,7 +8,7 @@ from typing import Any
 
 from app.engine.analysis import analyze as analyze_graph
 from app.engine.autodiff import Program, Run
-from app.errors import ChainruleError
+from app.errors import bad_value
 from app.teaching.diagnostics import LANGUAGES, diagnose
 from app.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
@@ -19,10 +19,11 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
     """:func:`app.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
     with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see API.md)."""
     if lang not in LANGUAGES:
-        raise ChainruleError("bad_value", f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGUAGES)}, got {lang!r}",
+                        allowed=list(LANGUAGES))
     if mistake is not None and mistake not in GRAPH_MISTAKES:
-        raise ChainruleError("bad_value", f"mistake must be one of {', '.join(GRAPH_MISTAKES)}, "
-                                          f"got {mistake!r}")
+        raise bad_value("mistake", "not_allowed", f"must be one of {', '.join(GRAPH_MISTAKES)}, "
+                                                  f"got {mistake!r}", allowed=list(GRAPH_MISTAKES))
 
     def teach(program: Program, run: Run, mode: str) -> dict[str, Any]:
         diagnostics, warnings = diagnose(program, run, lang)

@@ -95,29 +95,40 @@ def _first_bad(v: Any) -> str:
     return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
 
 
+def _nonfinite(items: list[Any]) -> list[int]:
+    """The indices of the non-finite values (or gradients) of a run."""
+    # inf - inf and NaN - NaN are NaN, which is != 0: one C-level test per float
+    bad = [i for i, v in enumerate(items) if type(v) is float and v - v != 0.0]
+    if any(v is not None and type(v) is not float for v in items):  # tensors: test them too
+        bad = [i for i, v in enumerate(items) if not _finite(v)]
+    return bad
+
+
 def _nonfinite_origin(program: Program, run: Run) -> list[tuple[int, str, dict[str, Any]]]:
     """The first node (forward order) whose value is non-finite while its arguments' are finite;
     when every value is finite, the first node (backward order) that sends a non-finite
     gradient to an argument while its own gradient is finite."""
     nodes, values, grads = program.graph.nodes, run.values, run.grads
     labels = program.graph.labels()
-    bad_value = [not _finite(v) for v in values]
-    if any(bad_value):
-        for node in nodes:
-            i = node.index
-            if bad_value[i] and not any(bad_value[a] for a in node.args):
-                return [(i, "nonfinite_origin", {
-                    "code": "nonfinite_input" if node.kind == INPUT else "nonfinite_origin",
-                    "label": labels[i], "op": node.op_name, "number": _first_bad(values[i]),
-                    "suggestion": _stable_alternative(program, node)})]
-        return []
-    for i in run.backward_order:
+    bad_values = set(_nonfinite(values))
+    for i in sorted(bad_values):
         node = nodes[i]
-        if not _finite(grads[i]):
+        if not any(a in bad_values for a in node.args):
+            return [(i, "nonfinite_origin", {
+                "code": "nonfinite_input" if node.kind == INPUT else "nonfinite_origin",
+                "label": labels[i], "op": node.op_name, "number": _first_bad(values[i]),
+                "suggestion": _stable_alternative(program, node)})]
+    bad_edges = set(_nonfinite(run.edge_grad))
+    if not bad_edges:
+        return []
+    bad_grads = set(_nonfinite(grads))
+    for i in run.backward_order:
+        if i in bad_grads:
             continue
+        node = nodes[i]
         start = program.edge_start[i]
         for k, a in enumerate(node.args):
-            if not _finite(run.edge_grad[start + k]):
+            if start + k in bad_edges:
                 return [(i, "nonfinite_origin", {
                     "code": "nonfinite_grad", "label": labels[i], "op": node.op_name,
                     "arg": labels[a], "number": _first_bad(run.edge_grad[start + k]),

@@ -73,8 +73,8 @@ TRAINING_EXAMPLES: list[dict[str, Any]] = [
         "title": "Learning rate 10: exploding gradients",
         "description": "Each step overshoots the minimum by a factor of about 180: by step 2 the "
         "gradient of w is over a million, and the run diverges.",
-        "expression": "loss = (w*x - y)**2",
-        "values": {"w": 0.0, "x": 3.0, "y": 300.0},
+        "expression": "loss = (3*w - 300)**2",
+        "values": {"w": 0.0},
         "params": ["w"],
         "optimizer": {"name": "sgd", "lr": 10.0},
         "steps": 10,

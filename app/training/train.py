@@ -25,7 +25,7 @@ import numpy as np
 
 from app import engine as _engine
 from app.config import LIMITS, env_name
-from app.errors import ChainruleError, limit_error
+from app.errors import ChainruleError, bad_value, limit_error
 from app.training.batching import batches, check_batch_size
 from app.training.datasets import make_dataset
 from app.training.optimizers import explain_update, make_optimizer
@@ -190,7 +190,8 @@ def train(
     if not isinstance(values, Mapping):
         raise ChainruleError("bad_value", "values must map input names to values")
     if mistake not in (None, "no_zero_grad"):
-        raise ChainruleError("bad_value", f"mistake must be no_zero_grad, got {mistake!r}")
+        raise bad_value("mistake", "not_allowed", f"must be no_zero_grad, got {mistake!r}",
+                        allowed=["no_zero_grad"])
     steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
     seed = _check_int("seed", seed, 0)
     program = _engine.cached_program(expression, output)
