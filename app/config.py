@@ -47,6 +47,8 @@ class Limits:
     max_diagnostics: int = 200  # CHAINRULE_MAX_DIAGNOSTICS: health flags listed per analysis
     max_mistake_visits: int = 100_000  # CHAINRULE_MAX_MISTAKE_VISITS: edge visits of the early_visit walk
     request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
+    max_response_numbers: int = 2_000_000  # CHAINRULE_MAX_RESPONSE_NUMBERS: numbers in an analysis
+    max_full_tensor_elements: int = 10_000  # CHAINRULE_MAX_FULL_TENSOR_ELEMENTS: "auto" summarizes more
     max_picture_pixels: int = 16_000_000  # CHAINRULE_MAX_PICTURE_PIXELS: one exported PNG (3 bytes each)
     max_concurrent_work: int = 2  # CHAINRULE_MAX_CONCURRENT_WORK: POST /api/* running at once, per process
     max_queued_work: int = 16  # CHAINRULE_MAX_QUEUED_WORK: POST /api/* waiting for a slot; more: 503

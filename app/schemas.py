@@ -52,8 +52,11 @@ class GraphRequest(BaseModel):
                                          description="a value for every free name")
     output: str | None = Field(None, description="the name to differentiate; default: the last "
                                                  "assigned name, else the lone expression")
-    detail: Literal["full", "summary"] = Field(
-        "full", description="summary: tensors of 16+ elements as shape, min, max, mean, preview")
+    detail: Literal["full", "summary", "auto"] = Field(
+        "full", description="full: every value (up to CHAINRULE_MAX_RESPONSE_NUMBERS numbers in "
+                            "the response); summary: tensors of 16+ elements as shape, min, max, "
+                            "mean, preview; auto: only tensors of more than "
+                            "CHAINRULE_MAX_FULL_TENSOR_ELEMENTS elements summarized")
     check: bool = Field(False, description="add central finite-difference gradients")
     lang: Literal["en", "vi"] = Field("en", description="the language of diagnostics messages")
     mistake: Literal["overwrite", "early_visit"] | None = Field(

@@ -9,12 +9,15 @@ import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.config import LIMITS, env_name
 from app.engine.autodiff import Program, Run, cached_program, input_warnings
 from app.engine.check import gradient_check
-from app.engine.encode import ArrayFragments, encode
+from app.engine.encode import SUMMARY_MIN_ELEMENTS, ArrayFragments, Summarizing, encode
 from app.engine.graph import Graph, Node
 from app.engine.ops import fill, words_for
+from app.engine.response_size import response_numbers
 from app.engine.values import resolve_values
+from app.errors import ChainruleError
 
 Encoder = Callable[[Any, str], Any]
 Extension = Callable[[Program, Run, str], dict[str, Any]]
@@ -24,11 +27,14 @@ Extension = Callable[[Program, Run, str], dict[str, Any]]
 
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, arrays: str = "list",
-            extend: Extension | None = None) -> dict[str, Any]:
+            extend: Extension | None = None, max_numbers: int | None = None) -> dict[str, Any]:
     """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
 
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
-    serialized once; ``orjson.dumps`` the result.
+    serialized once; ``orjson.dumps`` the result. ``detail``: ``"full"``, ``"summary"``
+    (tensors of 16+ elements summarized) or ``"auto"`` (tensors of more than
+    ``max_full_tensor_elements`` summarized). ``max_numbers`` bounds the numbers the result
+    may hold (``limit_exceeded`` beyond it), counted before encoding.
     """
     # CPython's cyclic collector is paused while an analysis allocates: it creates a few
     # containers per node and no reference cycles, so the collector finds nothing, but its
@@ -47,8 +53,12 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             run.warnings.append("values given for names the expression does not use: "
                                 + ", ".join(repr(n) for n in extra[:10]))
         mode = "summary" if detail == "summary" else arrays
+        summarize_over = summary_threshold(detail)
+        if max_numbers is not None:
+            check_response_size(run, summarize_over, max_numbers)
         added = extend(program, run, mode) if extend is not None else None
-        result = render(program, run, mode)
+        result = render(program, run, mode,
+                        LIMITS.max_full_tensor_elements if detail == "auto" else None)
         if added:
             result.update(added)
         if check:
@@ -59,11 +69,15 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             gc.enable()
 
 
-def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
-    """The JSON-ready dict of a finished run (``mode``: list | numpy | summary)."""
+def render(program: Program, run: Run, mode: str,
+           summarize_over: int | None = None) -> dict[str, Any]:
+    """The JSON-ready dict of a finished run (``mode``: list | numpy | summary); tensors of
+    more than ``summarize_over`` elements are summarized whatever the mode."""
     graph = program.graph
     ids = [f"n{i}" for i in range(len(graph.nodes))]
     encode_: Encoder = ArrayFragments() if mode == "numpy" else encode
+    if summarize_over is not None:
+        encode_ = Summarizing(encode_, summarize_over)
     return {
         "output": ids[graph.output],
         "output_name": graph.output_name,
@@ -76,6 +90,27 @@ def render(program: Program, run: Run, mode: str) -> dict[str, Any]:
                       for name, g in run.input_grads.items()},
         "warnings": run.warnings,
     }
+
+
+def summary_threshold(detail: str) -> int | None:
+    """Tensors of more than this many elements are summarized in ``detail`` (None: none)."""
+    if detail == "summary":
+        return SUMMARY_MIN_ELEMENTS - 1
+    if detail == "auto":
+        return LIMITS.max_full_tensor_elements
+    return None
+
+
+def check_response_size(run: Run, summarize_over: int | None, max_numbers: int) -> None:
+    numbers = response_numbers(run, summarize_over)
+    if numbers > max_numbers:
+        env = env_name("max_response_numbers")
+        raise ChainruleError(
+            "limit_exceeded",
+            f"the response would hold {numbers} numbers; the limit is {max_numbers} (set {env}); "
+            'ask for "detail": "summary" or "auto" to summarize large tensors',
+            params={"limit": env, "value": max_numbers, "got": numbers,
+                    "what": "numbers in the response"})
 
 
 def _json(v: Any, mode: str, encode: Encoder) -> Any:

@@ -8,6 +8,7 @@ path: ~10x faster than building lists), and ``"summary"`` (shape and statistics)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -61,6 +62,19 @@ class ArrayFragments:
             fragment = orjson.Fragment(orjson.dumps(plain, option=orjson.OPT_SERIALIZE_NUMPY))
             found = self._done[id(v)] = (v, fragment)
         return found[1]
+
+
+class Summarizing:
+    """An encoder that summarizes tensors of more than ``over`` elements, else asks ``inner``."""
+
+    def __init__(self, inner: Callable[[Any, str], Any], over: int) -> None:
+        self.inner = inner
+        self.over = over
+
+    def __call__(self, v: Any, mode: str = "list") -> Any:
+        if isinstance(v, np.ndarray) and v.size > self.over:
+            return summarize(v)
+        return self.inner(v, mode)
 
 
 def summarize(v: np.ndarray) -> dict[str, Any]:

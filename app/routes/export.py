@@ -101,7 +101,8 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
         # JSON goes straight to orjson (arrays serialized natively); DOT and LaTeX read numbers.
         analysis = analyze(request.expression, values, request.output, request.detail, request.check,
                            lang=request.lang, mistake=request.mistake,
-                           arrays="numpy" if format == "json" else "list")
+                           arrays="numpy" if format == "json" else "list",
+                           max_numbers=LIMITS.max_response_numbers)
         body = render(analysis, request)
     name = filename(analysis.get("output_name"), extension,
                     request.direction if format in ("dot", "svg", "png") else None)

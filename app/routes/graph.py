@@ -25,6 +25,7 @@ def analyze_graph(request: GraphRequest, http: Request) -> FastJSONResponse:
     values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):
         result = analyze(request.expression, values, request.output, request.detail, request.check,
-                         lang=request.lang, mistake=request.mistake, arrays="numpy")
+                         lang=request.lang, mistake=request.mistake, arrays="numpy",
+                         max_numbers=LIMITS.max_response_numbers)
     note_analysis(http, len(result["nodes"]))
     return FastJSONResponse(result)

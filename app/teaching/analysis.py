@@ -15,7 +15,8 @@ from app.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, lang: str = "en",
-            mistake: str | None = None, arrays: str = "list") -> dict[str, Any]:
+            mistake: str | None = None, arrays: str = "list",
+            max_numbers: int | None = None) -> dict[str, Any]:
     """:func:`app.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
     with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see API.md)."""
     if lang not in LANGUAGES:
@@ -33,4 +34,5 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             extra.update(apply_mistake(program, run, mistake, mode, lang))
         return extra
 
-    return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach)
+    return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach,
+                         max_numbers=max_numbers)

@@ -26,15 +26,18 @@ async function request(url, init = {}) {
 
 /**
  * POST /api/graph.
+ * Tensors of more than the server's CHAINRULE_MAX_FULL_TENSOR_ELEMENTS come back summarized
+ * (`detail: "auto"`): the page never shows more of a tensor than that, and a tiny request
+ * for a huge tensor must not download hundreds of megabytes.
  * @param {{expression: string, values: Record<string, any>, output?: string,
- *          detail?: "full"|"summary", check?: boolean}} body
+ *          detail?: "full"|"summary"|"auto", check?: boolean}} body
  * @param {AbortSignal} [signal]
  */
 export function analyzeGraph(body, signal) {
   return request("/api/graph", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ detail: "auto", ...body }),
     signal,
   });
 }

@@ -2,10 +2,17 @@
 // text and for TeX. Pure functions.
 
 /**
- * Is this value a tensor (nested list) rather than a scalar?
+ * Is this value the API's summary of a large tensor ({summary: true, shape, min, max, mean,
+ * preview})?
  * @param {any} v
  */
-export const isTensor = (v) => Array.isArray(v);
+export const isSummary = (v) => v !== null && typeof v === "object" && v.summary === true;
+
+/**
+ * Is this value a tensor (nested list, or a summary of one) rather than a scalar?
+ * @param {any} v
+ */
+export const isTensor = (v) => Array.isArray(v) || isSummary(v);
 
 /**
  * A number in at most `digits` significant digits, without trailing zeros; the API's
@@ -57,6 +64,11 @@ export function fmtValue(v, shape) {
  * @param {number} [maxChars]
  */
 export function fmtFull(v, maxChars = 20000) {
+  if (isSummary(v)) {
+    const head = v.preview.map((x) => fmtNumber(x, 6)).join(", ");
+    return `[${fmtShape(v.shape)}] min ${fmtNumber(v.min, 6)}, max ${fmtNumber(v.max, 6)}, ` +
+      `mean ${fmtNumber(v.mean, 6)}; ${head}, …`;
+  }
   let out = "";
   const walk = (x, depth) => {
     if (out.length > maxChars) return;
@@ -77,6 +89,7 @@ export function fmtFull(v, maxChars = 20000) {
 
 /** @param {any} v @returns {number[]} */
 export function inferShape(v) {
+  if (isSummary(v)) return v.shape;
   const shape = [];
   let x = v;
   while (Array.isArray(x)) {
@@ -86,8 +99,9 @@ export function inferShape(v) {
   return shape;
 }
 
-/** @param {any} v @returns {(number|string)[]} all elements, row-major */
+/** @param {any} v @returns {(number|string)[]} all elements, row-major (a summary: its preview) */
 export function flatten(v) {
+  if (isSummary(v)) return v.preview;
   return Array.isArray(v) ? v.flat(Infinity) : [v];
 }
 
@@ -103,6 +117,11 @@ export const num = (x) => (typeof x === "number" ? x : x === "Infinity" ? Infini
  * @returns {{rows: number, cols: number, cells: number[], maxAbs: number}}
  */
 export function heatmapGrid(v, maxRows = 6, maxCols = 8) {
+  if (isSummary(v)) {  // only the leading elements are known: one row of them
+    const cells = v.preview.slice(0, maxCols).map(num);
+    const finite = cells.filter(Number.isFinite).map(Math.abs);
+    return { rows: 1, cols: cells.length, cells, maxAbs: finite.length ? Math.max(...finite) : 0 };
+  }
   const shape = inferShape(v);
   const flat = flatten(v).map(num);
   const cols0 = shape.length ? shape[shape.length - 1] : 1;
@@ -129,6 +148,7 @@ export function heatmapGrid(v, maxRows = 6, maxCols = 8) {
  */
 export function gradMagnitude(g) {
   if (g === null || g === undefined) return NaN;
+  if (isSummary(g)) return g.non_finite ? NaN : Math.max(Math.abs(num(g.min)), Math.abs(num(g.max)));
   let m = 0;
   for (const x of flatten(g)) {
     const a = Math.abs(num(x));

@@ -309,6 +309,7 @@ def set_limit(monkeypatch: pytest.MonkeyPatch) -> Any:
     ("max_total_elements", 25, {"expression": "sum(x * 2 + x * 3 + x)",
                                 "values": {"x": [1, 2, 3, 4, 5, 6, 7, 8]}}),
     ("max_exponent", 10, {"expression": "x ** 11", "values": {"x": 1.5}}),
+    ("max_response_numbers", 20, {"expression": "sum(x * 2)", "values": {"x": [1, 2, 3, 4, 5, 6]}}),
 ])
 def test_each_limit_triggers_limit_exceeded_naming_it(client: TestClient, set_limit: Any, limit: str,
                                                       small: int, body: dict[str, Any]) -> None:
