@@ -19,7 +19,7 @@ from app.errors import ChainruleError
 from app.metrics import add_metrics
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
 from app.ratelimit import add_rate_limit
-from app.routes import exercises, export, graph, meta, pages, share, train
+from app.routes import exercises, export, graph, learn, meta, pages, share, train
 from app.validation import request_error
 from app.workload import HeavyWorkLimit
 
@@ -40,7 +40,7 @@ def create_app() -> FastAPI:
     frame_ancestors = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
     cors_origins = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",")
                     if o.strip()]
-    for module in (graph, train, meta, pages, share, export, exercises):
+    for module in (graph, train, meta, pages, share, export, exercises, learn):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)

@@ -475,3 +475,37 @@ class GradeResponse(BaseModel):
     correct: int
     total: int
     results: dict[str, GradeResult]
+
+
+# --- lessons (app/teaching/course.py, data in app/teaching/lessons/)
+
+
+class LessonSummary(BaseModel):
+    id: str
+    number: int
+    title: str
+    summary: str
+
+
+class LessonView(BaseModel):
+    page: Literal["embed", "app"] = Field(description="the graph view (/embed) or the whole app (/)")
+    state: dict[str, Any] = Field(description="the page state by property name (static/js/state.js)")
+    panels: list[str] | None = Field(None, description="embed panels, when not the default")
+
+
+class LessonStep(BaseModel):
+    text: list[str] = Field(description="paragraphs")
+    view: LessonView
+    expect: dict[str, Any] | None = Field(None, description="numbers the text states, checked by tests")
+
+
+class LessonTry(BaseModel):
+    text: str
+    exercise: dict[str, Any] = Field(description="a POST /api/exercise request")
+
+
+class Lesson(LessonSummary):
+    steps: list[LessonStep]
+    try_: LessonTry = Field(alias="try")
+    previous: str | None
+    next: str | None

@@ -118,3 +118,23 @@ export async function exportFile(format, body) {
   const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") ?? "");
   return { ok: true, blob: await res.blob(), filename: name ? name[1] : `chainrule.${format}` };
 }
+
+/** GET /api/lessons: the Learn mode's path. @param {string} lang */
+export function fetchLessons(lang) {
+  return request(`/api/lessons?lang=${encodeURIComponent(lang)}`);
+}
+
+/** GET /api/lessons/{id}: one lesson in `lang`. @param {string} id @param {string} lang */
+export function fetchLesson(id, lang) {
+  return request(`/api/lessons/${encodeURIComponent(id)}?lang=${encodeURIComponent(lang)}`);
+}
+
+/** POST /api/exercise: questions on an expression (see API.md "Exercises"). @param {object} body */
+export function makeExercise(body) {
+  return request("/api/exercise", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** POST /api/grade: grade answers to an exercise. @param {object} exercise @param {Record<string, any>} answers */
+export function gradeAnswers(exercise, answers) {
+  return request("/api/grade", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ exercise, answers }) });
+}

@@ -1,0 +1,209 @@
+// The Learn mode (/learn, /learn/<lesson>): a lesson's text beside the live chainrule view it
+// drives. Lessons are data (GET /api/lessons/<id>); each step names a page (the embed or the
+// app) and its state, which becomes that page's link in the frame. The lesson state
+// (lesson, step, language) is the URL: every step is a link, `embed=1` an embeddable one.
+import { fetchLesson, fetchLessons } from "../api.js";
+import { el } from "../el.js";
+import { applyTranslations, LANGUAGES, setLanguage, t } from "../i18n.js";
+import { defaults, serialize } from "../state.js";
+import { forgetProgress, markDone, markSeen, readProgress } from "./progress.js";
+import { createQuiz } from "./quiz.js";
+import "./strings.js";
+
+const $ = (id) => document.getElementById(id);
+const main = $("learn-main");
+const query = new URLSearchParams(location.search);
+const page = {
+  lesson: main.dataset.lesson,
+  step: Math.max(1, Number.parseInt(query.get("step") ?? "1", 10) || 1),
+  lang: LANGUAGES.includes(query.get("lang")) ? query.get("lang") : initialLanguage(),
+  embed: query.get("embed") === "1",
+};
+let lesson = null;
+let path = [];
+
+function initialLanguage() {
+  try {
+    const saved = localStorage.getItem("chainrule.lang");
+    if (LANGUAGES.includes(saved)) return saved;
+  } catch {
+    // no storage: fall through
+  }
+  return (navigator.language || "en").toLowerCase().startsWith("vi") ? "vi" : "en";
+}
+
+/** The link of a lesson state. @param {{lesson: string, step: number, lang: string, embed: boolean}} s */
+export function lessonHref(s) {
+  const q = new URLSearchParams();
+  if (s.step > 1) q.set("step", String(s.step));
+  q.set("lang", s.lang);
+  if (s.embed) q.set("embed", "1");
+  return `/learn${s.lesson ? `/${s.lesson}` : ""}?${q}`;
+}
+
+/** The chainrule page a step shows, as a link. */
+export function viewHref(view, lang) {
+  const state = { ...defaults(), ...view.state, lang };
+  const q = new URLSearchParams(serialize(state, { compress: false }));
+  if (view.page === "embed" && view.panels) q.set("panels", view.panels.join(","));
+  return `${view.page === "embed" ? "/embed" : "/"}?${q}`;
+}
+
+function go(patch) {
+  Object.assign(page, patch);
+  history.pushState(null, "", lessonHref(page));
+  render();
+}
+
+async function load() {
+  setLanguage(page.lang);
+  $("lang").value = page.lang;
+  applyTranslations();
+  const list = await fetchLessons(page.lang);
+  path = list.ok ? list.data : [];
+  lesson = null;
+  if (page.lesson) {
+    const r = await fetchLesson(page.lesson, page.lang);
+    if (!r.ok) {
+      $("learn-body").replaceChildren(el("p", { class: "error" }, t("learn.failed", { message: r.error.message })));
+      return;
+    }
+    lesson = r.data;
+  }
+  render();
+}
+
+function render() {
+  renderPath();
+  if (!lesson) renderIndex();
+  else renderLesson();
+  document.body.dataset.ready = "true";
+}
+
+function renderPath() {
+  const progress = readProgress();
+  $("learn-path").replaceChildren(...path.map((item) => {
+    const mark = progress[item.id]?.done ? `✓ ${t("learn.done")}` : progress[item.id] ? t("learn.seen") : "";
+    return el("li", { class: item.id === page.lesson ? "current" : null },
+      el("a", { href: lessonHref({ ...page, lesson: item.id, step: 1 }), "aria-current": item.id === page.lesson ? "page" : null,
+        on: { click: (e) => { e.preventDefault(); page.lesson = item.id; page.step = 1; history.pushState(null, "", lessonHref(page)); load(); } } },
+        item.title),
+      mark ? el("span", { class: "learn-mark", dataset: { progress: progress[item.id]?.done ? "done" : "seen" } }, mark) : null);
+  }));
+}
+
+function renderIndex() {
+  $("learn-count").textContent = "";
+  $("learn-title").textContent = t("learn.indexTitle");
+  $("learn-body").replaceChildren(el("p", null, t("learn.indexIntro")),
+    el("ol", { class: "learn-index" }, path.map((item) => el("li", null, el("strong", null, item.title), " · ", item.summary))));
+  $("learn-try").hidden = true;
+  $("learn-prev").hidden = true;
+  const next = $("learn-next");
+  next.hidden = path.length === 0;
+  next.textContent = t("learn.start");
+  next.onclick = () => { page.lesson = path[0].id; page.step = 1; history.pushState(null, "", lessonHref(page)); load(); };
+  showView({ page: "embed", state: { expression: "y = w*x + b\nloss = abs(y_true - y)", values: { x: "2", y_true: "4", w: "3", b: "1" } } });
+  setLinks(null);
+}
+
+function renderLesson() {
+  const steps = lesson.steps.length;
+  const trying = page.step > steps;
+  page.step = Math.min(page.step, steps + 1);
+  const step = lesson.steps[Math.min(page.step, steps) - 1];
+  markSeen(lesson.id, page.step);
+  $("learn-count").textContent = trying
+    ? t("learn.countTry", { number: lesson.number, total: path.length })
+    : t("learn.count", { number: lesson.number, total: path.length, step: page.step, steps });
+  $("learn-title").textContent = lesson.title;
+  $("learn-body").replaceChildren(...(trying ? [] : step.text.map((p) => el("p", null, p))));
+  $("learn-try").hidden = !trying;
+  if (trying) {
+    $("learn-try-text").textContent = lesson.try.text;
+    createQuiz($("learn-try-form"), $("learn-try-score"), { ...lesson.try.exercise, lang: page.lang }, {
+      onSolved: () => { markDone(lesson.id); renderPath(); },
+    });
+  }
+  const prev = $("learn-prev");
+  prev.hidden = page.step === 1 && !lesson.previous;
+  prev.textContent = t("learn.previous");
+  prev.onclick = () => (page.step > 1 ? go({ step: page.step - 1 }) : openLesson(lesson.previous, true));
+  const next = $("learn-next");
+  next.hidden = trying && !lesson.next;
+  next.textContent = trying ? t("learn.nextLesson") : t("learn.next");
+  next.onclick = () => (trying ? openLesson(lesson.next, false) : go({ step: page.step + 1 }));
+  const view = trying ? tryView(lesson.try.exercise) : step.view;
+  showView(view);
+  setLinks(view);
+  renderPath();
+}
+
+/**
+ * The view beside a try-it task: its expression and values, without the answers (no backward
+ * graph; not even the forward graph when forward values are asked).
+ */
+export function tryView(exercise) {
+  const values = Object.fromEntries(Object.entries(exercise.values ?? {}).map(([k, v]) => [k, JSON.stringify(v)]));
+  const asksValues = (exercise.ask ?? []).includes("value");
+  return { page: "embed", state: { expression: exercise.expression, values }, panels: asksValues ? ["editor"] : ["editor", "forward"] };
+}
+
+async function openLesson(id, atEnd) {
+  page.lesson = id;
+  page.step = 1;
+  await load();
+  if (atEnd) go({ step: lesson.steps.length + 1 });
+  else history.pushState(null, "", lessonHref(page));
+}
+
+function showView(view) {
+  const frame = $("learn-frame");
+  const href = viewHref(view, page.lang);
+  if (frame.dataset.href === href) return;
+  frame.dataset.href = href;
+  frame.dataset.page = view.page;
+  // replace(), not a new src: the frame's pages stay out of the history, so Back goes to the
+  // previous step rather than to the frame's previous page
+  if (frame.contentWindow && frame.getAttribute("src")) frame.contentWindow.location.replace(href);
+  else frame.src = href;
+}
+
+function setLinks(view) {
+  $("learn-link").href = lessonHref({ ...page, embed: false });
+  $("learn-embed").href = lessonHref({ ...page, embed: true });
+  const open = $("learn-open");
+  open.hidden = !view;
+  if (view) open.href = viewHref({ ...view, page: "app" }, page.lang);
+}
+
+// The app page in the frame: bring the training panel into view when the step trains.
+$("learn-frame").addEventListener("load", () => {
+  const frame = $("learn-frame");
+  if (frame.dataset.page !== "app") return;
+  const doc = frame.contentDocument;
+  const panel = doc?.getElementById("train-step") ?? doc?.getElementById("training");
+  const wait = () => (doc.body.dataset.ready === "true" ? panel?.scrollIntoView({ block: "start" }) : setTimeout(wait, 100));
+  if (panel) wait();
+});
+
+$("lang").addEventListener("change", () => {
+  page.lang = $("lang").value;
+  try {
+    localStorage.setItem("chainrule.lang", page.lang);
+  } catch {
+    // not remembered
+  }
+  history.replaceState(null, "", lessonHref(page));
+  load();
+});
+$("learn-reset").addEventListener("click", () => { forgetProgress(); renderPath(); });
+window.addEventListener("popstate", () => {
+  const q = new URLSearchParams(location.search);
+  const m = location.pathname.match(/^\/learn\/?([^/]*)$/);
+  page.lesson = m ? decodeURIComponent(m[1]) : "";
+  page.step = Math.max(1, Number.parseInt(q.get("step") ?? "1", 10) || 1);
+  load();
+});
+if (page.embed) document.body.classList.add("learn-embed");
+load();
