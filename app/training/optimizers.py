@@ -1,9 +1,14 @@
 
 """Optimizers with torch.optim's hyper-parameter names, defaults and update rules.
 
-One registry table, ``OPTIMIZERS``, maps each name to its spec: the hyper-parameters with
-torch's defaults and limits, the class that holds the state and applies the update, and a
-human-readable formula. Every update is written exactly as torch's single-tensor code
+Each optimizer is ONE class, registered with ``@register`` into ``OPTIMIZERS`` (name -> class):
+its hyper-parameters with torch's defaults and limits (``hyper``), any check that spans
+several of them (``validate``), the update rule (``update``), the formula in symbols
+(``formula``) and the arithmetic of one update (``explain``). Everything else reads the
+registry: the request schema (app/schemas.py), ``GET /api/meta`` and the front end, the
+PyTorch export. Adding an optimizer is adding one class here (plus its tests).
+
+Every update is written exactly as torch's single-tensor code
 path (``torch/optim/*.py``, ``_single_tensor_*``) orders it, so float64 trajectories match
 ``torch.optim`` to rounding. Updates are functional (they return new values and never
 mutate an array in place), so a recorded trajectory can keep references instead of copies.
@@ -16,8 +21,8 @@ print the arithmetic: ``w ← w − lr·g = 3 − 0.1×2 = 2.8``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -77,17 +82,87 @@ def _is_number(value: Any) -> bool:
 LR = "learning rate"
 WD = "L2 penalty: g ← g + weight_decay·w"
 EPS = "added to the denominator for numerical stability"
+BETAS = "decay rates of the running averages of g and g²"
+
+
+def _h(name: str, default: Any, kind: str, description: str, **kw: Any) -> HyperParam:
+    return HyperParam(name, default, kind, description, **kw)
+
+
+def _num(x: Any) -> str:
+    """A number for an arithmetic line: 4 significant digits, negatives in parentheses."""
+    s = f"{float(x):.4g}".replace("-", "−")
+    return f"({s})" if s.startswith("−") else s
+
+
+def _val(x: Any) -> str:
+    """A number after ``=``: 4 significant digits, no parentheses."""
+    return f"{float(x):.4g}".replace("-", "−")
+
+
+def _grad_line(hp: Mapping[str, Any]) -> str:
+    return "g ← ∇w + weight_decay·w" if hp["weight_decay"] else "g ← ∇w"
+
+
+def _zero(w: Value) -> np.ndarray | float:
+    return np.zeros_like(w) if isinstance(w, np.ndarray) else 0.0
 
 
 class Optimizer:
-    """Base class: hyper-parameters in ``self.hp``, per-parameter state in ``self.state``."""
+    """One optimizer: torch's name and hyper-parameters, its checks, rule, formula, explanation.
 
-    name: ClassVar[str]
+    An instance holds the resolved hyper-parameters (``self.hp``) and the per-parameter state
+    (``self.state``) of one training run.
+    """
+
+    name: ClassVar[str]  # the API's name, e.g. "sgd"
+    title: ClassVar[str]  # what a menu shows
+    torch: ClassVar[str]  # the torch.optim class it reproduces
+    hyper: ClassVar[tuple[HyperParam, ...]]  # lr first
+    defaults: ClassVar[dict[str, Any]]  # derived from ``hyper``
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.defaults = {h.name: h.default for h in cls.hyper}
 
     def __init__(self, hp: Mapping[str, Any]):
         self.hp = dict(hp)
         self.state: dict[str, dict[str, Any]] = {}
         self.t = 0  # number of updates applied so far
+
+    @classmethod
+    def validate(cls, hp: Mapping[str, Any]) -> None:
+        """Checks that span several hyper-parameters (``hyper`` checks each one alone)."""
+
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        """The update in symbols, for these hyper-parameters (only the terms that apply)."""
+        raise NotImplementedError
+
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        """The arithmetic of one scalar update of param ``n`` (``w`` -> ``new``, grad ``g``,
+        the update's terms ``t``): one line per equation, every number shown."""
+        raise NotImplementedError
+
+    @classmethod
+    def to_dict(cls) -> dict[str, Any]:
+        """The registry entry as JSON (GET /api/meta, GET /api/datasets)."""
+        return {
+            "name": cls.name,
+            "title": cls.title,
+            "torch": cls.torch,
+            "hyper": [
+                {
+                    "name": h.name,
+                    "default": list(h.default) if h.kind == "betas" else h.default,
+                    "kind": h.kind,
+                    "description": h.description,
+                }
+                for h in cls.hyper
+            ],
+            "formula": cls.formula(cls.defaults),
+        }
 
     def step(
         self, params: Mapping[str, Value], grads: Mapping[str, Value]
@@ -104,11 +179,40 @@ class Optimizer:
         return new, terms
 
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
+        """One param's update from its grad and its state ``st`` (updated in place); returns
+        the new value and the terms ``explain`` prints."""
         raise NotImplementedError
 
 
+#: The registry: optimizer name -> class, in menu order.
+OPTIMIZERS: dict[str, type[Optimizer]] = {}
+
+
+def register(cls: type[Optimizer]) -> type[Optimizer]:
+    """Class decorator: put an optimizer in ``OPTIMIZERS`` (and so in the API and the UI)."""
+    OPTIMIZERS[cls.name] = cls
+    return cls
+
+
+@register
 class SGD(Optimizer):
     name = "sgd"
+    title = "SGD (with momentum)"
+    torch = "torch.optim.SGD"
+    hyper = (
+        _h("lr", 1e-3, "float", LR),
+        _h("momentum", 0.0, "float", "momentum factor μ"),
+        _h("dampening", 0.0, "float", "dampening τ for momentum", minimum=None),
+        _h("weight_decay", 0.0, "float", WD),
+        _h("nesterov", False, "bool", "Nesterov momentum"),
+    )
+
+    @classmethod
+    def validate(cls, hp: Mapping[str, Any]) -> None:
+        if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
+            raise ChainruleError(
+                "bad_value", "optimizer 'sgd': nesterov requires momentum > 0 and dampening = 0"
+            )
 
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
         hp = self.hp
@@ -127,9 +231,60 @@ class SGD(Optimizer):
         t["d"] = d
         return w - lr * d, t
 
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        lines = [_grad_line(hp)]
+        if hp["momentum"]:
+            lines.append("v ← momentum·v + (1 − dampening)·g   (first step: v ← g)")
+            lines.append("w ← w − lr·(g + momentum·v)" if hp["nesterov"] else "w ← w − lr·v")
+        else:
+            lines.append("w ← w − lr·g")
+        return lines
 
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        lines = []
+        if hp["weight_decay"] != 0:
+            lines.append(
+                f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(t['g'])}"
+            )
+        gname = "g" if hp["weight_decay"] != 0 else "grad"
+        if "v" in t:
+            if t["v_prev"] is None:
+                lines.append(f"v ← {gname} = {_val(t['v'])}")
+            else:
+                mv = f"{_val(hp['momentum'])}×{_num(t['v_prev'])}"
+                if hp["dampening"] == 0:
+                    lines.append(f"v ← μ·v + {gname} = {mv} + {_num(t['g'])} = {_val(t['v'])}")
+                else:
+                    lines.append(
+                        f"v ← μ·v + (1−τ)·{gname} = {mv} + {_num(1 - hp['dampening'])}×{_num(t['g'])}"
+                        f" = {_val(t['v'])}"
+                    )
+            if hp["nesterov"]:
+                lines.append(
+                    f"{n} ← {n} − lr·({gname} + μ·v) = {_val(w)} − {_num(t['lr'])}×"
+                    f"({_num(t['g'])} + {_num(hp['momentum'])}×{_num(t['v'])}) = {_val(new)}"
+                )
+            else:
+                lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
+        else:
+            lines.append(f"{n} ← {n} − lr·{gname} = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])} = {_val(new)}")
+        return lines
+
+
+@register
 class Adagrad(Optimizer):
     name = "adagrad"
+    title = "Adagrad"
+    torch = "torch.optim.Adagrad"
+    hyper = (
+        _h("lr", 1e-2, "float", LR),
+        _h("lr_decay", 0.0, "float", "learning-rate decay per step"),
+        _h("weight_decay", 0.0, "float", WD),
+        _h("initial_accumulator_value", 0.0, "float", "starting value of G"),
+        _h("eps", 1e-10, "float", EPS),
+    )
 
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
         hp = self.hp
@@ -148,14 +303,43 @@ class Adagrad(Optimizer):
         std = np.sqrt(s) + hp["eps"]
         return w - clr * (g / std), {"lr": clr, "g": g, "G": s, "denom": std}
 
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        return [
+            _grad_line(hp),
+            "clr ← lr / (1 + (t − 1)·lr_decay)",
+            "G ← G + g²   (G starts at initial_accumulator_value)",
+            "w ← w − clr·g / (√G + eps)",
+        ]
 
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        lr = "clr" if hp["lr_decay"] != 0 else "lr"
+        return [
+            f"G ← G + g² = {_val(t['G'])}",
+            f"{n} ← {n} − {lr}·g/(√G + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
+            f"/{_num(t['denom'])} = {_val(new)}",
+        ]
+
+
+@register
 class RMSprop(Optimizer):
     name = "rmsprop"
+    title = "RMSprop"
+    torch = "torch.optim.RMSprop"
+    hyper = (
+        _h("lr", 1e-2, "float", LR),
+        _h("alpha", 0.99, "float", "smoothing constant of the running average of g²"),
+        _h("eps", 1e-8, "float", EPS),
+        _h("weight_decay", 0.0, "float", WD),
+        _h("momentum", 0.0, "float", "momentum factor μ"),
+        _h("centered", False, "bool", "normalise by the variance of g, not by g²"),
+    )
 
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
         hp = self.hp
         alpha, wd, mu, lr = hp["alpha"], hp["weight_decay"], hp["momentum"], hp["lr"]
-        zero = np.zeros_like(w) if isinstance(w, np.ndarray) else 0.0
+        zero = _zero(w)
         if wd != 0:
             g = g + wd * w
         sq = st.get("square_avg", zero) * alpha + g * g * (1 - alpha)
@@ -178,15 +362,55 @@ class RMSprop(Optimizer):
             return w - lr * buf, t
         return w - lr * (g / avg), t
 
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        lines = [_grad_line(hp), "s ← alpha·s + (1 − alpha)·g²"]
+        denom = "√s + eps"
+        if hp["centered"]:
+            lines.append("ḡ ← alpha·ḡ + (1 − alpha)·g")
+            denom = "√(s − ḡ²) + eps"
+        if hp["momentum"]:
+            lines.append(f"v ← momentum·v + g / ({denom})")
+            lines.append("w ← w − lr·v")
+        else:
+            lines.append(f"w ← w − lr·g / ({denom})")
+        return lines
 
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        lines = [f"s ← α·s + (1−α)·g² = {_val(t['s'])}"]
+        if hp["centered"]:
+            lines.append(f"ḡ ← α·ḡ + (1−α)·g = {_val(t['gbar'])}")
+        root = "√(s − ḡ²)" if hp["centered"] else "√s"
+        if "v" in t:
+            lines.append(f"v ← μ·v + g/({root} + ε) = {_val(t['v'])}")
+            lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
+        else:
+            lines.append(
+                f"{n} ← {n} − lr·g/({root} + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
+                f"/{_num(t['denom'])} = {_val(new)}"
+            )
+        return lines
+
+
+@register
 class Adam(Optimizer):
     name = "adam"
-    decoupled: ClassVar[bool] = False
+    title = "Adam"
+    torch = "torch.optim.Adam"
+    hyper = (
+        _h("lr", 1e-3, "float", LR),
+        _h("betas", (0.9, 0.999), "betas", BETAS),
+        _h("eps", 1e-8, "float", EPS),
+        _h("weight_decay", 0.0, "float", WD),
+        _h("amsgrad", False, "bool", "use the running maximum of v̂ (AMSGrad)"),
+    )
+    decoupled: ClassVar[bool] = False  # AdamW decays the weights instead of the gradient
 
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
         hp = self.hp
         lr, wd, (b1, b2), eps = hp["lr"], hp["weight_decay"], hp["betas"], hp["eps"]
-        zero = np.zeros_like(w) if isinstance(w, np.ndarray) else 0.0
+        zero = _zero(w)
         w0 = w
         if wd != 0:
             if self.decoupled:
@@ -212,169 +436,9 @@ class Adam(Optimizer):
             t["w_decayed"] = w
         return w - step_size * (m / denom), t
 
-
-class AdamW(Adam):
-    name = "adamw"
-    decoupled = True
-
-
-def _num(x: Any) -> str:
-    """A number for an arithmetic line: 4 significant digits, negatives in parentheses."""
-    s = f"{float(x):.4g}".replace("-", "−")
-    return f"({s})" if s.startswith("−") else s
-
-
-def _val(x: Any) -> str:
-    """A number after ``=``: 4 significant digits, no parentheses."""
-    return f"{float(x):.4g}".replace("-", "−")
-
-
-def _explain_sgd(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-    lines = []
-    if hp["weight_decay"] != 0:
-        lines.append(f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(t['g'])}")
-    gname = "g" if hp["weight_decay"] != 0 else "grad"
-    if "v" in t:
-        if t["v_prev"] is None:
-            lines.append(f"v ← {gname} = {_val(t['v'])}")
-        else:
-            mv = f"{_val(hp['momentum'])}×{_num(t['v_prev'])}"
-            if hp["dampening"] == 0:
-                lines.append(f"v ← μ·v + {gname} = {mv} + {_num(t['g'])} = {_val(t['v'])}")
-            else:
-                lines.append(
-                    f"v ← μ·v + (1−τ)·{gname} = {mv} + {_num(1 - hp['dampening'])}×{_num(t['g'])}"
-                    f" = {_val(t['v'])}"
-                )
-        if hp["nesterov"]:
-            lines.append(
-                f"{n} ← {n} − lr·({gname} + μ·v) = {_val(w)} − {_num(t['lr'])}×"
-                f"({_num(t['g'])} + {_num(hp['momentum'])}×{_num(t['v'])}) = {_val(new)}"
-            )
-        else:
-            lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
-    else:
-        lines.append(f"{n} ← {n} − lr·{gname} = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])} = {_val(new)}")
-    return lines
-
-
-def _explain_adagrad(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-    lr = "clr" if hp["lr_decay"] != 0 else "lr"
-    return [
-        f"G ← G + g² = {_val(t['G'])}",
-        f"{n} ← {n} − {lr}·g/(√G + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
-        f"/{_num(t['denom'])} = {_val(new)}",
-    ]
-
-
-def _explain_rmsprop(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-    lines = [f"s ← α·s + (1−α)·g² = {_val(t['s'])}"]
-    if hp["centered"]:
-        lines.append(f"ḡ ← α·ḡ + (1−α)·g = {_val(t['gbar'])}")
-    root = "√(s − ḡ²)" if hp["centered"] else "√s"
-    if "v" in t:
-        lines.append(f"v ← μ·v + g/({root} + ε) = {_val(t['v'])}")
-        lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
-    else:
-        lines.append(
-            f"{n} ← {n} − lr·g/({root} + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
-            f"/{_num(t['denom'])} = {_val(new)}"
-        )
-    return lines
-
-
-def _explain_adam(n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-    lines = []
-    if "w_decayed" in t:
-        lines.append(f"{n} ← {n}·(1 − lr·λ) = {_val(t['w_decayed'])}")
-        w = t["w_decayed"]
-    lines.append(f"m ← β₁·m + (1−β₁)·g = {_val(t['m'])}")
-    lines.append(f"v ← β₂·v + (1−β₂)·g² = {_val(t['v'])}")
-    v = "v̂max" if "vmax" in t else "v̂"
-    lines.append(
-        f"{n} ← {n} − lr·m̂/(√{v} + ε) = {_val(w)} − {_num(t['step_size'])}×{_num(t['m'])}"
-        f"/{_num(t['denom'])} = {_val(new)}"
-    )
-    return lines
-
-
-Explain = Callable[[str, Mapping[str, Any], Any, Any, Any, Terms], list[str]]
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """A registry entry: torch's name, hyper-parameters with defaults, class and formulas."""
-
-    name: str
-    title: str
-    cls: type[Optimizer]
-    hyper: tuple[HyperParam, ...]
-    explain: Explain
-    formula: Callable[[Mapping[str, Any]], list[str]]
-    torch: str = ""
-    defaults: dict[str, Any] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "defaults", {h.name: h.default for h in self.hyper})
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "title": self.title,
-            "torch": self.torch,
-            "hyper": [
-                {
-                    "name": h.name,
-                    "default": list(h.default) if h.kind == "betas" else h.default,
-                    "kind": h.kind,
-                    "description": h.description,
-                }
-                for h in self.hyper
-            ],
-            "formula": self.formula(self.defaults),
-        }
-
-
-def _sgd_formula(hp: Mapping[str, Any]) -> list[str]:
-    lines = ["g ← ∇w + weight_decay·w"] if hp["weight_decay"] else ["g ← ∇w"]
-    if hp["momentum"]:
-        lines.append("v ← momentum·v + (1 − dampening)·g   (first step: v ← g)")
-        lines.append("w ← w − lr·(g + momentum·v)" if hp["nesterov"] else "w ← w − lr·v")
-    else:
-        lines.append("w ← w − lr·g")
-    return lines
-
-
-def _adagrad_formula(hp: Mapping[str, Any]) -> list[str]:
-    lines = ["g ← ∇w + weight_decay·w"] if hp["weight_decay"] else ["g ← ∇w"]
-    lines.append("clr ← lr / (1 + (t − 1)·lr_decay)")
-    lines.append("G ← G + g²   (G starts at initial_accumulator_value)")
-    lines.append("w ← w − clr·g / (√G + eps)")
-    return lines
-
-
-def _rmsprop_formula(hp: Mapping[str, Any]) -> list[str]:
-    lines = ["g ← ∇w + weight_decay·w"] if hp["weight_decay"] else ["g ← ∇w"]
-    lines.append("s ← alpha·s + (1 − alpha)·g²")
-    denom = "√s + eps"
-    if hp["centered"]:
-        lines.append("ḡ ← alpha·ḡ + (1 − alpha)·g")
-        denom = "√(s − ḡ²) + eps"
-    if hp["momentum"]:
-        lines.append(f"v ← momentum·v + g / ({denom})")
-        lines.append("w ← w − lr·v")
-    else:
-        lines.append(f"w ← w − lr·g / ({denom})")
-    return lines
-
-
-def _adam_formula(decoupled: bool) -> Callable[[Mapping[str, Any]], list[str]]:
-    def formula(hp: Mapping[str, Any]) -> list[str]:
-        lines = []
-        if decoupled:
-            lines += ["w ← w·(1 − lr·weight_decay)", "g ← ∇w"]
-        else:
-            lines.append("g ← ∇w + weight_decay·w" if hp["weight_decay"] else "g ← ∇w")
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        lines = ["w ← w·(1 − lr·weight_decay)", "g ← ∇w"] if cls.decoupled else [_grad_line(hp)]
         lines += [
             "m ← β₁·m + (1 − β₁)·g",
             "v ← β₂·v + (1 − β₂)·g²",
@@ -386,106 +450,46 @@ def _adam_formula(decoupled: bool) -> Callable[[Mapping[str, Any]], list[str]]:
             lines.append("w ← w − lr·m̂ / (√v̂ + eps)")
         return lines
 
-    return formula
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        lines = []
+        if "w_decayed" in t:
+            lines.append(f"{n} ← {n}·(1 − lr·λ) = {_val(t['w_decayed'])}")
+            w = t["w_decayed"]
+        lines.append(f"m ← β₁·m + (1−β₁)·g = {_val(t['m'])}")
+        lines.append(f"v ← β₂·v + (1−β₂)·g² = {_val(t['v'])}")
+        v = "v̂max" if "vmax" in t else "v̂"
+        lines.append(
+            f"{n} ← {n} − lr·m̂/(√{v} + ε) = {_val(w)} − {_num(t['step_size'])}×{_num(t['m'])}"
+            f"/{_num(t['denom'])} = {_val(new)}"
+        )
+        return lines
 
 
-def _h(name: str, default: Any, kind: str, description: str, **kw: Any) -> HyperParam:
-    return HyperParam(name, default, kind, description, **kw)
-
-
-_ADAM_COMMON = (
-    _h("betas", (0.9, 0.999), "betas", "decay rates of the running averages of g and g²"),
-    _h("eps", 1e-8, "float", EPS),
-)
-
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    spec.name: spec
-    for spec in (
-        OptimizerSpec(
-            "sgd",
-            "SGD (with momentum)",
-            SGD,
-            (
-                _h("lr", 1e-3, "float", LR),
-                _h("momentum", 0.0, "float", "momentum factor μ"),
-                _h("dampening", 0.0, "float", "dampening τ for momentum", minimum=None),
-                _h("weight_decay", 0.0, "float", WD),
-                _h("nesterov", False, "bool", "Nesterov momentum"),
-            ),
-            _explain_sgd,
-            _sgd_formula,
-            torch="torch.optim.SGD",
-        ),
-        OptimizerSpec(
-            "adagrad",
-            "Adagrad",
-            Adagrad,
-            (
-                _h("lr", 1e-2, "float", LR),
-                _h("lr_decay", 0.0, "float", "learning-rate decay per step"),
-                _h("weight_decay", 0.0, "float", WD),
-                _h("initial_accumulator_value", 0.0, "float", "starting value of G"),
-                _h("eps", 1e-10, "float", EPS),
-            ),
-            _explain_adagrad,
-            _adagrad_formula,
-            torch="torch.optim.Adagrad",
-        ),
-        OptimizerSpec(
-            "rmsprop",
-            "RMSprop",
-            RMSprop,
-            (
-                _h("lr", 1e-2, "float", LR),
-                _h("alpha", 0.99, "float", "smoothing constant of the running average of g²"),
-                _h("eps", 1e-8, "float", EPS),
-                _h("weight_decay", 0.0, "float", WD),
-                _h("momentum", 0.0, "float", "momentum factor μ"),
-                _h("centered", False, "bool", "normalise by the variance of g, not by g²"),
-            ),
-            _explain_rmsprop,
-            _rmsprop_formula,
-            torch="torch.optim.RMSprop",
-        ),
-        OptimizerSpec(
-            "adam",
-            "Adam",
-            Adam,
-            (
-                _h("lr", 1e-3, "float", LR),
-                *_ADAM_COMMON,
-                _h("weight_decay", 0.0, "float", WD),
-                _h("amsgrad", False, "bool", "use the running maximum of v̂ (AMSGrad)"),
-            ),
-            _explain_adam,
-            _adam_formula(False),
-            torch="torch.optim.Adam",
-        ),
-        OptimizerSpec(
-            "adamw",
-            "AdamW",
-            AdamW,
-            (
-                _h("lr", 1e-3, "float", LR),
-                *_ADAM_COMMON,
-                _h("weight_decay", 1e-2, "float", "decoupled weight decay: w ← w·(1 − lr·λ)"),
-                _h("amsgrad", False, "bool", "use the running maximum of v̂ (AMSGrad)"),
-            ),
-            _explain_adam,
-            _adam_formula(True),
-            torch="torch.optim.AdamW",
-        ),
+@register
+class AdamW(Adam):
+    name = "adamw"
+    title = "AdamW"
+    torch = "torch.optim.AdamW"
+    hyper = (
+        _h("lr", 1e-3, "float", LR),
+        _h("betas", (0.9, 0.999), "betas", BETAS),
+        _h("eps", 1e-8, "float", EPS),
+        _h("weight_decay", 1e-2, "float", "decoupled weight decay: w ← w·(1 − lr·λ)"),
+        _h("amsgrad", False, "bool", "use the running maximum of v̂ (AMSGrad)"),
     )
-}
+    decoupled = True
+
 
 DEFAULT_OPTIMIZER = "sgd"
 
 
 def make_optimizer(
     config: Mapping[str, Any] | None, ignored: list[str] | None = None
-) -> tuple[OptimizerSpec, Optimizer]:
+) -> tuple[type[Optimizer], Optimizer]:
     """Validate ``{"name": ..., hyper-parameters...}`` and build the optimizer.
 
+    Returns the registry's class and an instance holding the resolved hyper-parameters.
     Unknown names and out-of-range hyper-parameters raise ``bad_value``; omitted ones take
     torch's defaults. A hyper-parameter the optimizer does not have raises ``bad_value``,
     unless ``ignored`` is a list: then its name is appended there and it is ignored (so a
@@ -517,13 +521,12 @@ def make_optimizer(
     for h in spec.hyper:
         if h.name in config:
             hp[h.name] = h.check(spec.name, config[h.name])
-    if spec.name == "sgd" and hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
-        raise ChainruleError("bad_value", "optimizer 'sgd': nesterov requires momentum > 0 and dampening = 0")
-    return spec, spec.cls(hp)
+    spec.validate(hp)
+    return spec, spec(hp)
 
 
 def explain_update(
-    spec: OptimizerSpec, hp: Mapping[str, Any], name: str, w: Any, g: Any, new: Any, t: Terms
+    spec: type[Optimizer], hp: Mapping[str, Any], name: str, w: Any, g: Any, new: Any, t: Terms
 ) -> list[str]:
     """The arithmetic of one scalar update as lines, e.g. ``w ← w − lr·grad = 3 − 0.1×2 = 2.8``."""
     return spec.explain(name, hp, w, g, new, t)
