@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, create_model
 
 from app.engine.values import Initializer
+from app.training.datasets import DATASETS
+from app.training.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
 
 Number = StrictFloat | StrictInt | Literal["NaN", "Infinity", "-Infinity"]
 Tensor = Number | list[Any]
@@ -148,26 +150,36 @@ class GraphResponse(BaseModel):
 # ------------------------------------------------------------------------ training
 
 
-class OptimizerConfig(BaseModel):
-    """An optimizer and its torch.optim hyper-parameters; omitted ones take torch's defaults.
-    Hyper-parameters that the named optimizer does not have are rejected."""
+def _optimizer_config() -> type[BaseModel]:
+    """OptimizerConfig, generated from the optimizer registry (app/training/optimizers.py):
+    ``name`` is one of its names, and every hyper-parameter any optimizer has is a field, typed
+    by its kind, with each optimizer's torch default in its description. A new optimizer
+    needs no edit here."""
+    owners: dict[str, list[tuple[str, Any]]] = {}
+    for cls in OPTIMIZERS.values():
+        for h in cls.hyper:
+            owners.setdefault(h.name, []).append((cls.name, h))
+    fields: dict[str, Any] = {"name": (Literal[tuple(OPTIMIZERS)], DEFAULT_OPTIMIZER)}
+    for name, hs in owners.items():
+        defaults = ", ".join(f"{opt} {list(h.default) if h.kind == 'betas' else h.default}" for opt, h in hs)
+        description = f"{hs[0][1].description} (torch default: {defaults})"
+        fields[name] = (hs[0][1].annotation | None, Field(None, description=description))
+    fields["maximize"] = (Literal[False] | None, Field(None, description="only false is supported"))
+    return create_model(
+        "OptimizerConfig",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="An optimizer and its torch.optim hyper-parameters; omitted ones take torch's "
+        "defaults. Hyper-parameters that the named optimizer does not have are rejected.",
+        **fields,
+    )
 
-    model_config = ConfigDict(extra="forbid")
 
-    name: Literal["sgd", "adagrad", "rmsprop", "adam", "adamw"] = "sgd"
-    lr: float | None = Field(None, description="learning rate (torch default per optimizer)")
-    momentum: float | None = Field(None, description="sgd, rmsprop")
-    dampening: float | None = Field(None, description="sgd")
-    nesterov: bool | None = Field(None, description="sgd")
-    weight_decay: float | None = Field(None, description="all")
-    lr_decay: float | None = Field(None, description="adagrad")
-    initial_accumulator_value: float | None = Field(None, description="adagrad")
-    eps: float | None = Field(None, description="adagrad, rmsprop, adam, adamw")
-    alpha: float | None = Field(None, description="rmsprop")
-    centered: bool | None = Field(None, description="rmsprop")
-    betas: tuple[float, float] | None = Field(None, description="adam, adamw")
-    amsgrad: bool | None = Field(None, description="adam, adamw")
-    maximize: Literal[False] | None = Field(None, description="only false is supported")
+if TYPE_CHECKING:
+    OptimizerConfig = BaseModel
+    DatasetName = str
+else:
+    OptimizerConfig = _optimizer_config()
+    DatasetName = Literal[tuple(DATASETS)]
 
 
 class DatasetRequest(BaseModel):
@@ -175,7 +187,7 @@ class DatasetRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["linear", "sine", "moons", "xor", "spirals"]
+    name: DatasetName = Field(description="a name from the dataset registry (GET /api/meta)")
     n: int | None = Field(None, description="rows (dataset default when omitted)")
     noise: float | None = Field(None, description="noise level (dataset default when omitted)")
     seed: int = 0
@@ -347,6 +359,29 @@ class OpInfo(BaseModel):
 class ExampleShows(BaseModel):
     kind: str | None = Field(description="the diagnostics kind the example raises (null: none)")
     nodes: list[str] = Field(description="the labels of the nodes it is raised on")
+
+
+class OperatorInfo(BaseModel):
+    """An op the grammar writes with a symbol rather than a call: ``a + b``, ``-a``, ``a.T``."""
+
+    name: str
+    symbol: str
+    notation: Literal["infix", "prefix", "postfix"]
+
+
+class EmbedPanels(BaseModel):
+    panels: list[str] = Field(description="every panel an embed can show (panels=...), in page order")
+    default: list[str] = Field(description="what an embed shows without panels=")
+
+
+class Meta(BaseModel):
+    """GET /api/meta: the registries the front end reads instead of keeping copies."""
+
+    optimizers: list[OptimizerListing]
+    datasets: list[DatasetInfo]
+    limits: dict[str, int | float] = Field(description="every limit of the Limits table, by field name")
+    embed: EmbedPanels
+    operators: list[OperatorInfo]
 
 
 class Example(BaseModel):

@@ -59,6 +59,10 @@ _TOKEN_PLAIN = re.compile(
 # reported before any syntax error, as it is what the user must change first.
 _FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
 _STRAY_PLAIN = re.compile(r"[^\w \t\r\f\n.+\-*/@(),=;]")  # the same, in code_of's text
+#: The two ops the grammar writes without a call or an infix symbol (GET /api/meta shows them
+#: so): ``-x`` and ``x.T``. Binary operators are the op table's (``ops.OPERATORS``).
+NEGATION: Final = "neg"
+TRANSPOSE: Final = "transpose"
 END: Final = ""
 NEWLINE: Final = "\n"
 _PUNCTUATION: Final = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
@@ -351,7 +355,7 @@ class _Parser:
             if toks[at + 1] != "T":
                 raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
             self.i = at + 2
-            ref = self.builder.apply(OPS["transpose"], (ref,), NO_KWARGS, at)
+            ref = self.builder.apply(OPS[TRANSPOSE], (ref,), NO_KWARGS, at)
             token = toks[self.i]
         if token == "(":
             raise self.fail("only a function name can be called")
@@ -375,7 +379,7 @@ class _Parser:
         else:
             ref = self.factor()
             if sign == "-":
-                ref = self.builder.apply(OPS["neg"], (ref,), NO_KWARGS, at)
+                ref = self.builder.apply(OPS[NEGATION], (ref,), NO_KWARGS, at)
         self.depth -= 1
         return ref
 

@@ -1,18 +1,40 @@
-"""GET /api/ops, /api/examples, /api/health: what the engine knows."""
+"""GET /api/meta, /api/ops, /api/examples, /api/health: what the server knows."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
 
 from app import __version__
+from app.config import LIMITS
 from app.engine import ENGINE_KIND
-from app.engine.ops import OPS
+from app.engine.ops import OPERATORS, OPS
+from app.engine.parser import NEGATION, TRANSPOSE
 from app.examples import EXAMPLES
-from app.schemas import Example, Health, OpInfo
+from app.routes.pages import DEFAULT_EMBED_PANELS, EMBED_PANELS
+from app.schemas import Example, Health, Meta, OpInfo
+from app.training.datasets import DATASETS
+from app.training.optimizers import OPTIMIZERS
 
 router = APIRouter(prefix="/api", tags=["meta"])
+
+
+@router.get("/meta", response_model=Meta)
+def get_meta() -> dict[str, Any]:
+    """The registries the front end reads: optimizers, datasets, limits, embed panels, operators."""
+    return {
+        "optimizers": [o.to_dict() for o in OPTIMIZERS.values()],
+        "datasets": [d.to_dict() for d in DATASETS.values()],
+        "limits": asdict(LIMITS),
+        "embed": {"panels": list(EMBED_PANELS), "default": list(DEFAULT_EMBED_PANELS)},
+        "operators": [
+            *({"name": op.name, "symbol": symbol, "notation": "infix"} for symbol, op in OPERATORS.items()),
+            {"name": NEGATION, "symbol": "-", "notation": "prefix"},
+            {"name": TRANSPOSE, "symbol": ".T", "notation": "postfix"},
+        ],
+    }
 
 
 @router.get("/ops", response_model=list[OpInfo])

@@ -44,6 +44,11 @@ class HyperParam:
     minimum: float | None = 0.0  # inclusive lower bound for floats (torch's ValueError checks)
     below: float | None = None  # exclusive upper bound (betas in [0, 1))
 
+    @property
+    def annotation(self) -> Any:
+        """The type a request gives this hyper-parameter as (the schema is generated from it)."""
+        return {"bool": bool, "betas": tuple[float, float]}.get(self.kind, float)
+
     def check(self, optimizer: str, value: Any) -> Any:
         """Return ``value`` normalised to this kind, or raise ``bad_value``."""
         where = f"optimizer {optimizer!r}: {self.name}"

@@ -49,6 +49,11 @@ export async function fetchExamples() {
   return r;
 }
 
+/** GET /api/meta: the registries (optimizers, datasets, limits, embed panels, operators). */
+export function fetchMeta() {
+  return request("/api/meta");
+}
+
 /** GET /api/ops: every operation with its symbol, arity and formulas. */
 export async function fetchOps() {
   const r = await request("/api/ops");

@@ -3,25 +3,23 @@
 // "∂loss/∂w = ∂loss/∂(w * x) · ∂(w * x)/∂w = 1 · x = 1 · 2 = 2". Each comes as plain text and
 // as TeX for KaTeX (rendered with trust: false; every name/number goes through format.js).
 import { fmtNumber, fmtShape, fmtValue, isTensor, texName, texText, texValue } from "./format.js";
+import { META } from "./meta.js";
 
-/** Infix operators by op name (the API's /api/ops `symbol` overrides/extends this). */
-const INFIX = { add: "+", sub: "-", mul: "*", div: "/", pow: "**", matmul: "@" };
-const TEX_INFIX = { "+": "+", "-": "-", "*": "\\times", "/": "\\div", "**": "^", "@": "\\mathbin{@}" };
-const UNARY = { neg: "-", pos: "+" };
-
-const symbols = { ...INFIX };
+/** How the grammar writes each operator (GET /api/meta): {name, symbol, notation}, by op name. */
+const OPERATORS = new Map(META.operators.map((o) => [o.name, o]));
+/** The TeX of an operator symbol (others are typeset as text). */
+const TEX_SYMBOL = { "+": "+", "-": "-", "*": "\\times", "/": "\\div", "@": "\\mathbin{@}" };
 /** Local derivative templates by op (a0, a1… stand for the arguments), from /api/ops. */
 const localTemplates = {};
 /** Ops that act elementwise (with numpy broadcasting), from /api/ops. */
 const elementwiseOps = new Set(["add", "sub", "mul", "div", "pow"]);
 
 /**
- * Learn operator symbols from GET /api/ops.
- * @param {{name: string, symbol?: string|null, arity?: number}[]} ops
+ * Learn the local derivative formulas and the elementwise ops from GET /api/ops.
+ * @param {{name: string, elementwise?: boolean, local_formulas?: string[]}[]} ops
  */
 export function setOps(ops) {
   for (const op of ops) {
-    if (op.symbol && op.arity === 2) symbols[op.name] = op.symbol;
     if (op.local_formulas) localTemplates[op.name] = op.local_formulas;
     if (op.elementwise) elementwiseOps.add(op.name);
   }
@@ -36,19 +34,19 @@ const atomic = (s) => /^[\p{L}\p{N}_.]+$/u.test(s) && !s.startsWith("-");
  */
 function apply(op, args) {
   const paren = (a) => (a.atomic ? a : { text: `(${a.text})`, tex: `\\left(${a.tex}\\right)` });
-  const sym = symbols[op];
-  if (sym && args.length === 2) {
+  const { symbol: sym, notation } = OPERATORS.get(op) ?? {};
+  if (notation === "infix" && args.length === 2) {
     const [a, b] = args.map(paren);
     if (sym === "**") return { text: `${a.text} ** ${b.text}`, tex: `{${a.tex}}^{${b.tex}}` };
-    return { text: `${a.text} ${sym} ${b.text}`, tex: `${a.tex} ${TEX_INFIX[sym] ?? texText(sym)} ${b.tex}` };
+    return { text: `${a.text} ${sym} ${b.text}`, tex: `${a.tex} ${TEX_SYMBOL[sym] ?? texText(sym)} ${b.tex}` };
   }
-  if (UNARY[op] && args.length === 1) {
+  if (notation === "prefix" && args.length === 1) {
     const a = paren(args[0]);
-    return { text: `${UNARY[op]}${a.text}`, tex: `${UNARY[op]}${a.tex}` };
+    return { text: `${sym}${a.text}`, tex: `${TEX_SYMBOL[sym] ?? texText(sym)}${a.tex}` };
   }
-  if (op === "transpose" && args.length === 1) {
+  if (notation === "postfix" && args.length === 1) {
     const a = paren(args[0]);
-    return { text: `${a.text}.T`, tex: `{${a.tex}}^{\\top}` };
+    return { text: `${a.text}${sym}`, tex: sym === ".T" ? `{${a.tex}}^{\\top}` : `${a.tex}${texText(sym)}` };
   }
   const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(op) ? op : "f";
   return {

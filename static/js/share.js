@@ -2,14 +2,15 @@
 // Ctrl+C) and the "Embed" dialog (an <iframe> snippet of /embed for the same state, the
 // host-side auto-height script, and the oEmbed URL). The state itself lives in state.js.
 import { t } from "./i18n.js";
+import { META } from "./meta.js";
 import { serialize } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Panels an embed shows when `panels=` is omitted (app/routes/pages.py DEFAULT_EMBED_PANELS). */
-export const DEFAULT_PANELS = ["steps", "forward", "backward"];
-/** The embed's page order of panels (app/routes/pages.py EMBED_PANELS). */
-export const PANELS = ["editor", "steps", "forward", "backward"];
+/** Panels an embed shows when `panels=` is omitted (GET /api/meta, from app/routes/pages.py). */
+export const DEFAULT_PANELS = META.embed.default;
+/** The embed's page order of panels (GET /api/meta, from app/routes/pages.py). */
+export const PANELS = META.embed.panels;
 /** The iframe's height before the embed posts its own. */
 export const FRAME_HEIGHT = 560;
 

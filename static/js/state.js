@@ -6,6 +6,7 @@
 // PROPERTIES: a new property only needs a codec (below), and every codec can produce a
 // non-default `sample` so the URL round-trip test covers new properties by itself.
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from "../build/lz.mjs";
+import { META } from "./meta.js";
 
 /**
  * @typedef {{name: string, key: string, default: any,
@@ -64,7 +65,8 @@ export const PROPERTIES = [
   // training panel (issue 4): params, optimizer {name, hyper...}, data, batch, steps, position
   { name: "trainParams", key: "tp", default: [], ...list },
   { name: "optimizer", key: "opt", default: { name: "sgd" }, ...json },
-  { name: "trainData", key: "td", default: "", ...oneOf("", "csv", "linear", "sine", "moons", "xor", "spirals") },
+  // none, pasted CSV, or a built-in dataset of the server's registry (GET /api/meta)
+  { name: "trainData", key: "td", default: "", ...oneOf("", "csv", ...META.datasets.map((d) => d.name)) },
   { name: "csv", key: "csv", default: "", ...str },
   { name: "batchSize", key: "bs", default: 0, ...int },
   { name: "trainSteps", key: "ts", default: 10, ...int },

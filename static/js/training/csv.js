@@ -2,9 +2,12 @@
 // A header row names the columns; `X[0], X[1]` columns are stacked into one column X of
 // rows [x0, x1] (a 2-D input), the others stay 1-D arrays of numbers.
 
+import { META } from "../meta.js";
+
 const INDEXED = /^([A-Za-z_]\w*)\[(\d+)\]$/;
 const NAME = /^[A-Za-z_]\w*$/;
-const MAX_ROWS = 5000;
+/** As many rows as a generated dataset may have (CHAINRULE_MAX_DATASET_ROWS). */
+const MAX_ROWS = META.limits.max_dataset_rows;
 
 /**
  * Parse pasted CSV (comma, semicolon or tab separated; `#` comment lines ignored).

@@ -6,6 +6,7 @@ import { fetchDataset, fetchDatasets, lossSurface, trainModel } from "../api.js"
 import { fmtNumber, fmtValue } from "../format.js";
 import { el } from "../el.js";
 import { t } from "../i18n.js";
+import { META } from "../meta.js";
 import { renderBatch } from "./batch.js";
 import { createLossChart } from "./charts.js";
 import { parseCsv } from "./csv.js";
@@ -14,7 +15,12 @@ import { lastPosition, optimizerLabel, runAt, sliceRows, trainRequest } from "./
 import { createSurfaceChart, surfaceRanges } from "./surface.js";
 
 const PLAY_MS = 350;
-const MAX_STEPS = 10000;
+/** The server's limits (GET /api/meta): steps per run; batch rows as many as a dataset's. */
+const MAX_STEPS = META.limits.max_train_steps;
+const MAX_BATCH = META.limits.max_dataset_rows;
+/** Grid points per axis of the loss surface: the server's cap for a curve, fewer for a contour. */
+const CURVE_POINTS = META.limits.max_grid;
+const CONTOUR_POINTS = Math.min(41, META.limits.max_grid);
 const RESETS = ["expression", "values", "output", "trainParams", "optimizer", "trainData", "csv", "batchSize", "trainSteps", "compare"];
 
 /**
@@ -152,7 +158,7 @@ export function createTrainingPanel(root, host) {
       values: su.values,
       params: su.params,
       ranges: surfaceRanges(runs, su.params),
-      resolution: su.params.length === 1 ? 101 : 41, // the server caps it at 101 (CHAINRULE_MAX_GRID)
+      resolution: su.params.length === 1 ? CURVE_POINTS : CONTOUR_POINTS,
     };
     if (su.output) body.output = su.output;
     if (su.data) body.data = su.data;
@@ -486,7 +492,9 @@ export function createTrainingPanel(root, host) {
         e.target.classList.toggle("invalid", !ok);
         if (ok) store.set({ [prop]: v });
       });
-    intInput("train-batch", "batchSize", 0, 5000);
+    $("train-batch").max = String(MAX_BATCH);
+    $("train-steps").max = String(MAX_STEPS);
+    intInput("train-batch", "batchSize", 0, MAX_BATCH);
     intInput("train-steps", "trainSteps", 1, MAX_STEPS);
     $("train-step").addEventListener("click", () => go(Math.max(position(), 0) + 1));
     $("train-play").addEventListener("click", () => play());

@@ -1,0 +1,20 @@
+// The server's registries (GET /api/meta), loaded once before any module that reads them runs
+// (a top-level await): optimizers, datasets, limits, embed panels and how the grammar writes
+// its operators. The front end keeps no copy of any of them.
+import { fetchMeta } from "./api.js";
+
+/**
+ * @typedef {{optimizers: object[], datasets: {name: string}[], limits: Record<string, number>,
+ *            embed: {panels: string[], default: string[]},
+ *            operators: {name: string, symbol: string, notation: "infix"|"prefix"|"postfix"}[]}} Meta
+ */
+
+const r = await fetchMeta();
+
+/**
+ * The registries; empty when the server could not be reached (the page then shows that error).
+ * @type {Meta}
+ */
+export const META = r.ok
+  ? r.data
+  : { optimizers: [], datasets: [], limits: {}, embed: { panels: [], default: [] }, operators: [] };
