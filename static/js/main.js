@@ -141,7 +141,7 @@ function revealCurrent() {
   if (!id || !vis || !layout || layout.x.length !== vis.nodes.length) return;
   const shown = vis.owner.get(id) ?? id;
   const i = vis.nodes.findIndex((vn) => vn.id === shown);
-  if (i >= 0) views[visibleView()].reveal(layout.x[i], layout.y[i]);
+  if (i >= 0) views[visibleView()].reveal(layout.x[i], layout.y[i], nodeSize(vis.nodes[i]));
 }
 
 const views = {
@@ -279,12 +279,13 @@ function outputFocus() {
   return i >= 0 ? { x: layout.x[i], y: layout.y[i] } : undefined;
 }
 
-/** Initial view: everything if it is legible (zoom >= 0.7), else the output end at 0.7. */
+/** Initial view: the whole graph fitted to the panel if its labels stay readable, else
+ * the output end at the smallest readable zoom. */
 function fitViews(view = "forward") {
-  // a few dozen nodes read fine a little smaller; past that, legibility first
-  views[view].fit(vis.nodes.length > 40 ? LEGIBLE_SCALE : 0, outputFocus());
+  views[view].fit(READABLE_SCALE, outputFocus());
 }
-const LEGIBLE_SCALE = 0.7;
+/** Node labels are 13 px: at this zoom they are 11 px on screen, the smallest we open at. */
+const READABLE_SCALE = 11 / 13;
 
 // ------------------------------------------------------------------ drawing
 

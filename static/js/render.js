@@ -14,6 +14,8 @@ export const NODE = { width: 148, height: 50, tensorHeight: 86, groupWidth: 160,
 /** Above this many nodes the view is drawn on a canvas (the table view stays complete). */
 export const DETAIL_MAX_NODES = 400;
 const LABEL_MAX = 12;
+/** Keys that move the focus between nodes: a step in forward order, or an end. */
+const ROVING_KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
 const FAR_ZOOM = 0.45;
 
@@ -75,6 +77,9 @@ export function createGraphView(svgEl, options) {
   let size = null;
   let vertical = false;
   let canvasMode = false;
+  let lastVis = null;
+  let lastCurrent = null;
+  let focusId = null;
   const canvas = createCanvasLayer(svgEl);
 
   function drawEdgeLabels(vis, edgeGeom, display, vertical) {
@@ -121,6 +126,8 @@ export function createGraphView(svgEl, options) {
    *   `locals: false` hides the local gradients on the edges (not computed yet).
    */
   function update(vis, layout, display) {
+    lastVis = vis;
+    lastCurrent = display.current;
     const detail = vis.nodes.length <= DETAIL_MAX_NODES;
     // Read the size before writing to the DOM, so fit() right after does not force a layout.
     size = [svgEl.clientWidth, svgEl.clientHeight];
@@ -197,7 +204,15 @@ export function createGraphView(svgEl, options) {
           if (event.key === "Enter" || event.key === " ") {
             event.preventDefault();
             options.onSelect?.(d.id);
+          } else if (ROVING_KEYS[event.key]) {
+            // the arrows move between nodes (and do not step the passes meanwhile)
+            event.preventDefault();
+            event.stopPropagation();
+            moveFocus(d.id, ROVING_KEYS[event.key]);
           }
+        });
+        g.on("focus", (_event, d) => {
+          if (focusId !== d.id) setFocusId(d.id);
         });
         return g;
       });
@@ -212,7 +227,7 @@ export function createGraphView(svgEl, options) {
         const p = pos.get(d.id);
         return `translate(${p.x - p.w / 2},${p.y - p.h / 2})`;
       })
-      .attr("tabindex", 0)
+      .attr("tabindex", (d) => (d.id === rovingId() ? 0 : -1))
       .attr("role", "button")
       .attr("data-label", (d) => d.node.label)
       .attr("aria-label", (d) => ariaFor(d));
@@ -295,6 +310,30 @@ export function createGraphView(svgEl, options) {
     });
   }
 
+  // Roving tabindex: the graph is one tab stop (the node last focused, else the current
+  // step's, else the output); the arrow keys move between nodes in forward order.
+  function rovingId() {
+    if (!lastVis) return null;
+    const ids = lastVis.nodes;
+    if (focusId && ids.some((vn) => vn.id === focusId)) return focusId;
+    if (lastCurrent && ids.some((vn) => vn.id === lastCurrent)) return lastCurrent;
+    return lastVis.outputId ?? ids[ids.length - 1]?.id ?? null;
+  }
+
+  function setFocusId(id) {
+    focusId = id;
+    const stop = rovingId();
+    gNodes.selectAll("g.node").attr("tabindex", (d) => (d.id === stop ? 0 : -1));
+  }
+
+  function moveFocus(fromId, step) {
+    const ids = lastVis.nodes.map((vn) => vn.id);
+    const i = ids.indexOf(fromId);
+    const j = step === "first" ? 0 : step === "last" ? ids.length - 1 : Math.max(0, Math.min(ids.length - 1, i + step));
+    setFocusId(ids[j]);
+    gNodes.selectAll("g.node").filter((d) => d.id === ids[j]).node()?.focus();
+  }
+
   function ariaFor(d) {
     return t("node.aria", {
       label: d.node.label,
@@ -350,16 +389,18 @@ export function createGraphView(svgEl, options) {
       syncing = false;
     },
     /**
-     * Pan (keeping the zoom) so that a point in layout coordinates is on screen.
-     * @param {number} x
+     * Pan (keeping the zoom) to a node only when it is off-screen (not wholly in view):
+     * a graph that moves under the reader's eyes at every step is harder to follow.
+     * @param {number} x  centre, layout coordinates
      * @param {number} y
+     * @param {{width: number, height: number}} [box]  the node's size
      */
-    reveal(x, y) {
+    reveal(x, y, box = { width: 0, height: 0 }) {
       const tr = zoomTransform(svgEl);
       const [w, h] = [svgEl.clientWidth, svgEl.clientHeight];
-      const [sx, sy] = tr.apply([x, y]);
-      const m = 40;
-      if (w && (sx < m || sx > w - m || sy < m || sy > h - m)) svg.call(zoomer.translateTo, x, y);
+      const [x0, y0] = tr.apply([x - box.width / 2, y - box.height / 2]);
+      const [x1, y1] = tr.apply([x + box.width / 2, y + box.height / 2]);
+      if (w && (x0 < 0 || x1 > w || y0 < 0 || y1 > h)) svg.call(zoomer.translateTo, x, y);
     },
   };
 }
