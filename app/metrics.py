@@ -123,14 +123,20 @@ class MetricsMiddleware:
 
         async def observe(message: Message) -> None:
             seen.record(message)
+            if seen.complete and not seen.counted:
+                # Counted before the last byte leaves: a client that scrapes right after its
+                # answer (from any worker) finds its request in the figures.
+                self._record(scope, state, seen, time.perf_counter() - start)
             await send(message)
 
         try:
             await self.app(scope, receive, observe)
         finally:
-            self._record(scope, state, seen, time.perf_counter() - start)
+            if not seen.counted:  # the app raised, or the client left before the end
+                self._record(scope, state, seen, time.perf_counter() - start)
 
     def _record(self, scope: Scope, state: dict[str, Any], seen: _Seen, seconds: float) -> None:
+        seen.counted = True
         endpoint = self._endpoint(scope)
         method = scope["method"]
         m = self.instruments
@@ -174,6 +180,8 @@ class _Seen:
         self.status = 500  # the app raised before it started a response
         self.body_bytes = 0
         self.first_chunk = b""
+        self.complete = False  # the last body message is on its way
+        self.counted = False
 
     def record(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -183,6 +191,7 @@ class _Seen:
             if not self.body_bytes and self.status >= 400:
                 self.first_chunk = chunk[: self.ERROR_PEEK_BYTES]
             self.body_bytes += len(chunk)
+            self.complete = not message.get("more_body", False)
 
     def error_code(self) -> str | None:
         if not self.first_chunk.startswith(b'{"error"'):

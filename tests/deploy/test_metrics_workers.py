@@ -14,7 +14,7 @@ from tests.deploy.processes import chainrule_server, request
 from tests.test_metrics import samples, value
 
 BODY = {"expression": "y = w*x + b", "values": {"x": 2, "w": 3, "b": 1}}
-SPREAD_TIMEOUT = 20.0
+SPREAD_TIMEOUT = 60.0
 
 
 def _workers_that_counted(directory: Path) -> set[str]:
