@@ -25,8 +25,9 @@ import numpy as np
 from app import engine
 from app.engine.graph import CONST, INPUT, Graph, Node
 from app.errors import ChainruleError
+from app.training.inputs import load_data
 from app.training.optimizers import OPTIMIZERS
-from app.training.train import load_data, train
+from app.training.train import train
 
 #: Tolerances of the script's asserts (torch and numpy round differently in the last bits).
 RTOL = 1e-6

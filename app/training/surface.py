@@ -12,11 +12,11 @@ import numpy as np
 from app import engine as _engine
 from app.config import LIMITS, env_name
 from app.engine.budget import check_budget, compute_budget
+from app.engine.encode import encode
 from app.errors import ChainruleError, limit_error
-from app.training.train import node_count, split_inputs, to_json
+from app.training.inputs import split_inputs
 
 DEFAULT_RESOLUTION = 51
-#: Upper bound on grid points x graph size for one surface.
 
 
 def surface(
@@ -65,7 +65,7 @@ def surface(
             raise ChainruleError("bad_value", f"surface param {p!r} must be a scalar")
 
     points = resolution ** len(names)
-    work = points * node_count(program)
+    work = points * program.node_count
     if work > LIMITS.max_surface_work:
         raise ChainruleError(
             "limit_exceeded",
@@ -109,10 +109,10 @@ def surface(
     return {
         "params": names,
         "axes": {p: a for p, a in axes.items()},
-        "loss": to_json(loss),
+        "loss": encode(loss),
         "shape": shape,
         "at": at,
-        "loss_at": to_json(loss_at),
+        "loss_at": encode(loss_at),
         "range": [float(finite.min()), float(finite.max())] if finite.size else None,
         "warnings": list(warnings),
     }

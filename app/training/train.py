@@ -17,115 +17,65 @@ Optional fields beyond the contract (all additive):
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from app import engine as _engine
 from app.config import LIMITS, env_name
+from app.engine import Program
+from app.engine.budget import BudgetExceeded, budget_spent, compute_budget
+from app.engine.encode import encode
 from app.errors import ChainruleError, bad_value, limit_error
 from app.training.batching import batches, check_batch_size
-from app.training.datasets import make_dataset
-from app.training.optimizers import explain_update, make_optimizer
+from app.training.inputs import check_param_names, split_inputs
+from app.training.optimizers import Optimizer, explain_update, make_optimizer
 
 #: A loss whose magnitude grows past this factor times max(|initial loss|, 1) has diverged.
 DIVERGENCE_FACTOR = 1e6
 # Limits (LIMITS.max_example_rows: per_example is on by default up to that many batch rows,
 # and allowed up to it; LIMITS.max_trajectory_numbers) live in app/config.py.
 
-
-def to_json(x: Any) -> Any:
-    """A float or array as JSON: numbers / nested lists, non-finite as "NaN", "Infinity"."""
-    if isinstance(x, np.ndarray):
-        if x.ndim == 0:
-            return to_json(float(x))
-        if np.isfinite(x).all():
-            return x.tolist()
-        return _nonfinite_list(x.tolist())
-    x = float(x)
-    if math.isfinite(x):
-        return x
-    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+Value = Any  # float | np.ndarray
 
 
-def _nonfinite_list(v: Any) -> Any:
-    if isinstance(v, list):
-        return [_nonfinite_list(e) for e in v]
-    return to_json(v)
+@dataclass
+class TrainingStep:
+    """One step of the trajectory: the loss, params and gradients *before* its update."""
+
+    loss: float
+    params: dict[str, Value]
+    grads: dict[str, Value]
+    epoch: int | None = None  # with mini-batches: the epoch and the rows of the batch
+    batch: np.ndarray | None = None
+    examples: tuple[list[Any], dict[str, list[Any]]] | None = None  # per-row losses and grads
+    new_params: dict[str, Value] | None = None  # after the update (None: no update)
+    terms: dict[str, dict[str, Value]] | None = None  # the update's arithmetic, when explained
 
 
-def is_finite(x: Any) -> bool:
-    if isinstance(x, np.ndarray):
-        return bool(np.isfinite(x).all())
-    return math.isfinite(x)
+@dataclass
+class Setup:
+    """A validated training request: the compiled program, its inputs and the optimizer."""
 
+    program: Program
+    params: list[str]
+    spec: type[Optimizer]
+    optimizer: Optimizer
+    columns: dict[str, np.ndarray]  # data columns (full length)
+    resolved: dict[str, Any]  # every other input
+    steps: int
+    seed: int
+    batch_size: int | None
+    per_example: bool
+    explain: bool
+    mistake: str | None  # a classic mistake to reproduce (see train)
+    warnings: dict[str, None] = field(default_factory=dict)  # an ordered set
 
-def node_count(program: Any) -> int:
-    """The graph size used for work limits."""
-    return int(program.node_count)
-
-
-def _check_names(params: Any, program: Any) -> list[str]:
-    if isinstance(params, str) or not isinstance(params, Sequence) or not params:
-        raise ChainruleError("bad_value", "params must be a non-empty list of input names")
-    if not all(isinstance(p, str) for p in params):
-        raise ChainruleError("bad_value", "params must be a list of input names (strings)")
-    if len(set(params)) != len(params):
-        raise ChainruleError("bad_value", "params lists a name twice")
-    unknown = [p for p in params if p not in program.input_names]
-    if unknown:
-        inputs = ", ".join(program.input_names) or "none"
-        raise ChainruleError(
-            "bad_value",
-            f"param(s) {', '.join(unknown)} not inputs of the expression (its inputs: {inputs})",
-        )
-    return list(params)
-
-
-def load_data(
-    program: Any,
-    data: Mapping[str, Any] | None,
-    dataset: str | Mapping[str, Any] | None,
-    warnings: dict[str, None],
-) -> dict[str, np.ndarray]:
-    """Inline ``data`` or a built-in ``dataset`` as arrays of equal length along axis 0,
-    restricted to the columns the expression uses (others produce a warning)."""
-    if data is not None and dataset is not None:
-        raise ChainruleError("bad_value", "give either data or dataset, not both")
-    if dataset is not None:
-        columns: dict[str, Any] = make_dataset(dataset)
-    elif data is not None:
-        if not isinstance(data, Mapping):
-            raise ChainruleError("bad_value", "data must map column names to arrays")
-        columns = dict(data)
-    else:
-        return {}
-    used = [c for c in columns if c in program.input_names]
-    if dataset is None:  # a built-in dataset's spare columns (y and Y) are no news
-        for c in columns:
-            if c not in program.input_names:
-                warnings.setdefault(f"data column {c!r} is not used by the expression")
-    if dataset is None:
-        for c in used:
-            if not isinstance(columns[c], list):
-                raise ChainruleError("bad_value", f"data column {c!r} must be a list of rows")
-        resolved = _engine.resolve_values({c: columns[c] for c in used}, used)
-    else:
-        resolved = {c: columns[c] for c in used}
-    lengths = {}
-    arrays: dict[str, np.ndarray] = {}
-    for c in used:
-        arr = resolved[c]
-        if not isinstance(arr, np.ndarray) or arr.ndim == 0 or arr.shape[0] == 0:
-            raise ChainruleError("bad_value", f"data column {c!r} must be a non-empty array")
-        lengths[c] = arr.shape[0]
-        arrays[c] = arr
-    if len(set(lengths.values())) > 1:
-        detail = ", ".join(f"{c}: {n}" for c, n in lengths.items())
-        raise ChainruleError("bad_value", f"data columns differ in length ({detail})")
-    return arrays
+    @property
+    def rows(self) -> int:
+        return next(iter(self.columns.values())).shape[0] if self.columns else 0
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -137,36 +87,6 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
         env = "CHAINRULE_MAX_TRAIN_STEPS"
         raise limit_error(name, high, env, value)
     return value
-
-
-def _elem(x: Any, index: tuple[int, ...] | None) -> Any:
-    if x is None:
-        return None
-    if isinstance(x, np.ndarray):
-        return float(x[index]) if x.ndim else float(x)
-    return float(x)
-
-
-def split_inputs(
-    program: Any,
-    values: Mapping[str, Any],
-    params: Sequence[str],
-    data: Mapping[str, Any] | None,
-    dataset: str | Mapping[str, Any] | None,
-    warnings: dict[str, None],
-    role: str = "param",
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The data columns, and every other input resolved from ``values`` (params included).
-    A data column can be neither a param nor also given in ``values``."""
-    columns = load_data(program, data, dataset, warnings)
-    for c in columns:
-        if c in params:
-            raise ChainruleError("bad_value", f"{c!r} is data, so it cannot be a {role}")
-        if c in values:
-            raise ChainruleError("bad_value", f"{c!r} is given in both values and data")
-    fixed = [n for n in program.input_names if n not in columns]
-    resolved = _engine.resolve_values({k: v for k, v in values.items() if k in fixed}, fixed)
-    return columns, resolved
 
 
 def train(
@@ -184,7 +104,31 @@ def train(
     explain: bool = True,
     mistake: str | None = None,
 ) -> dict[str, Any]:
-    """Train ``params`` of ``expression`` (its output is the loss); see the module doc."""
+    """Train ``params`` of ``expression`` (its output is the loss); see the module doc.
+    ``mistake="no_zero_grad"`` trains as a loop that never zeroes its gradients would."""
+    setup = prepare(expression, values, params, data, optimizer, steps, seed, batch_size, output,
+                    dataset, per_example, explain, mistake)
+    check_work(setup)
+    records, final_params, stopped = run_steps(setup)
+    return respond(setup, records, final_params, stopped)
+
+
+def prepare(
+    expression: str,
+    values: Mapping[str, Any],
+    params: Sequence[str],
+    data: Mapping[str, Any] | None,
+    optimizer: Mapping[str, Any] | None,
+    steps: int,
+    seed: int,
+    batch_size: int | None,
+    output: str | None,
+    dataset: str | Mapping[str, Any] | None,
+    per_example: bool | None,
+    explain: bool,
+    mistake: str | None,
+) -> Setup:
+    """Validate the request: compile, resolve the inputs, build the optimizer."""
     if not isinstance(expression, str):
         raise ChainruleError("bad_value", "expression must be a string")
     if not isinstance(values, Mapping):
@@ -195,13 +139,12 @@ def train(
     steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
     seed = _check_int("seed", seed, 0)
     program = _engine.cached_program(expression, output)
-    param_names = _check_names(params, program)
-    warnings: dict[str, None] = {}  # an ordered set
+    param_names = check_param_names(params, program)
+    warnings: dict[str, None] = {}
     ignored: list[str] = []
     spec, opt = make_optimizer(optimizer, ignored)
     if ignored:
         warnings.setdefault(f"optimizer {spec.name!r} has no {', '.join(ignored)}: ignored")
-
     columns, resolved = split_inputs(program, values, param_names, data, dataset, warnings)
     for name in values:
         if name not in program.input_names:
@@ -218,110 +161,60 @@ def train(
             "bad_value",
             f"per_example needs data in batches of at most {LIMITS.max_example_rows} rows",
         )
+    return Setup(program, param_names, spec, opt, columns, resolved, steps, seed, batch_size,
+                 per_example, explain, mistake, warnings)
 
-    size = node_count(program)
-    work = steps * size * (1 + (rows if per_example else 0))
+
+def check_work(setup: Setup) -> None:
+    """Refuse a request over the work or trajectory-size limits before running it."""
+    rows = setup.batch_size if setup.batch_size is not None else setup.rows
+    work = setup.steps * setup.program.node_count * (1 + (rows if setup.per_example else 0))
     if work > LIMITS.max_train_work:
         raise limit_error("steps x graph size", LIMITS.max_train_work, "CHAINRULE_MAX_TRAIN_WORK", work)
-    p_elems = sum(np.size(resolved[p]) for p in param_names)
-    if steps * p_elems * 2 > LIMITS.max_trajectory_numbers:
+    p_elems = sum(np.size(setup.resolved[p]) for p in setup.params)
+    if setup.steps * p_elems * 2 > LIMITS.max_trajectory_numbers:
         raise ChainruleError(
             "limit_exceeded",
-            f"the trajectory would hold {steps * p_elems * 2} numbers (steps x param "
+            f"the trajectory would hold {setup.steps * p_elems * 2} numbers (steps x param "
             f"elements x 2), over the limit of {LIMITS.max_trajectory_numbers} "
             f"(set {env_name('max_trajectory_numbers')}); use fewer steps",
         )
 
-    cur = {
-        p: (
-            np.array(resolved[p], dtype=np.float64)
-            if isinstance(resolved[p], np.ndarray)
-            else float(resolved[p])
-        )
-        for p in param_names
-    }
-    env = dict(resolved)
-    env.update(columns)
-    env.update(cur)
-    sampler = batches(n_rows, batch_size, seed) if batch_size is not None else None
-    budget_end = time.perf_counter() + LIMITS.request_budget_seconds
-    records: list[tuple[Any, ...]] = []
-    stopped: str | None = None
-    loss_ref = None
-    wrt = frozenset(param_names)
-    piled: dict[str, Any] | None = None  # mistake no_zero_grad: the gradients never zeroed
 
-    for k in range(steps):
-        epoch = idx = None
-        if sampler is not None:
-            epoch, idx = next(sampler)
-            for c, arr in columns.items():
-                env[c] = arr[idx]
-        run = program.run(env, wrt=wrt, record_edges=False)
-        loss = run.loss
-        ig = run.input_grads
-        grads = {p: ig[p] for p in param_names}
-        if mistake == "no_zero_grad":
-            grads = piled = forgotten_zero_grad(piled, grads)
-        for w in run.warnings:
-            warnings.setdefault(w)
-        examples = _per_example(program, env, columns, idx, n_rows, param_names) if per_example else None
-        if not math.isfinite(loss):
-            records.append((loss, cur, grads, epoch, idx, examples, None))
-            stopped = "diverged"
-            warnings.setdefault(
-                f"diverged at step {k}: the loss is {to_json(loss)}; try a smaller learning rate"
-            )
-            break
-        if loss_ref is None:
-            loss_ref = max(abs(loss), 1.0)
-        elif abs(loss) > DIVERGENCE_FACTOR * loss_ref:
-            records.append((loss, cur, grads, epoch, idx, examples, None))
-            stopped = "diverged"
-            warnings.setdefault(
-                f"diverged at step {k}: the loss grew to {loss:.4g}, over {DIVERGENCE_FACTOR:g}"
-                " times its start; try a smaller learning rate"
-            )
-            break
-        bad = [p for p, g in grads.items() if not is_finite(g)]
-        if bad:
-            records.append((loss, cur, grads, epoch, idx, examples, None))
-            stopped = "diverged"
-            warnings.setdefault(f"diverged at step {k}: the gradient of {', '.join(bad)} is not finite")
-            break
-        new, terms = opt.step(cur, grads)
-        records.append((loss, cur, grads, epoch, idx, examples, (new, terms) if explain else None))
-        cur = new
-        env.update(cur)
-        if time.perf_counter() > budget_end and k + 1 < steps:
-            stopped = "budget"
-            warnings.setdefault(
-                f"stopped after {k + 1} of {steps} steps: the request's compute budget of "
-                f"{LIMITS.request_budget_seconds:g} s ran out"
-            )
-            break
-
-    env.update(columns)
-    final = program.run(env, backward=False)
-    for w in final.warnings:
-        warnings.setdefault(w)
-    if stopped is None and not (math.isfinite(final.loss) and all(map(is_finite, cur.values()))):
-        stopped = "diverged"
-        warnings.setdefault("diverged: the final params or loss are not finite")
-
-    trajectory = _trajectory(records, param_names, spec, opt.hp)
-    hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.hp.items()}
-    return {
-        "trajectory": trajectory,
-        "final_params": {p: to_json(v) for p, v in cur.items()},
-        "final_loss": to_json(final.loss),
-        "warnings": list(warnings),
-        "optimizer": {"name": spec.name, "hyper": hyper, "formula": spec.formula(opt.hp)},
-        "steps_run": len(records),
-        "stopped": stopped,
-        "data_rows": n_rows if columns else None,
-        "batch_size": batch_size,
-    }
+def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str | None]:
+    """Forward, backward and update, ``setup.steps`` times or until the run diverges or the
+    request's compute budget runs out; returns the steps, the final params and why it
+    stopped early (None, "diverged" or "budget")."""
+    params = {p: _own_copy(setup.resolved[p]) for p in setup.params}
+    env = {**setup.resolved, **setup.columns, **params}
+    wrt = frozenset(setup.params)
+    records: list[TrainingStep] = []
+    loss_ref: float | None = None
+    piled: dict[str, Value] | None = None  # mistake no_zero_grad: the gradients never zeroed
+    with compute_budget(LIMITS.request_budget_seconds):
+        for k, (epoch, rows) in enumerate(_batches(setup)):
+            try:
+                step = _forward_backward(setup, env, wrt, params, epoch, rows)
+            except BudgetExceeded:
+                _stop_for_budget(setup, k)
+                return records, params, "budget"
+            if setup.mistake == "no_zero_grad":
+                step.grads = piled = forgotten_zero_grad(piled, step.grads)
+            records.append(step)
+            loss_ref = max(abs(step.loss), 1.0) if loss_ref is None else loss_ref
+            why = _divergence(step, loss_ref)
+            if why is not None:
+                setup.warnings.setdefault(f"diverged at step {k}: {why}")
+                return records, params, "diverged"
+            new, terms = setup.optimizer.step(params, step.grads)
+            step.new_params = new
+            step.terms = terms if setup.explain else None
+            params = new
+            env.update(params)
+            if k + 1 < setup.steps and budget_spent():
+                _stop_for_budget(setup, k + 1)
+                return records, params, "budget"
+    return records, params, None
 
 
 def forgotten_zero_grad(piled: dict[str, Any] | None, grads: dict[str, Any]) -> dict[str, Any]:
@@ -332,26 +225,97 @@ def forgotten_zero_grad(piled: dict[str, Any] | None, grads: dict[str, Any]) -> 
     return {p: piled[p] + g for p, g in grads.items()}
 
 
-def _per_example(
-    program: Any,
-    env: dict[str, Any],
-    columns: Mapping[str, np.ndarray],
-    idx: np.ndarray | None,
-    n_rows: int,
-    param_names: list[str],
-) -> tuple[list[float], dict[str, list[Any]]]:
+def _own_copy(v: Value) -> Value:
+    """A param's start value, owned by the run (the caller's array is never aliased)."""
+    return np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else float(v)
+
+
+def _batches(setup: Setup) -> Iterator[tuple[int | None, np.ndarray | None]]:
+    """(epoch, batch rows) per step; (None, None) for full-batch steps."""
+    sampler = batches(setup.rows, setup.batch_size, setup.seed) if setup.batch_size is not None else None
+    for _ in range(setup.steps):
+        yield next(sampler) if sampler is not None else (None, None)
+
+
+def _forward_backward(setup: Setup, env: dict[str, Any], wrt: frozenset[str], params: dict[str, Value],
+                      epoch: int | None, rows: np.ndarray | None) -> TrainingStep:
+    """The loss and the params' gradients on this step's batch."""
+    if rows is not None:
+        for c, arr in setup.columns.items():
+            env[c] = arr[rows]
+    run = setup.program.run(env, wrt=wrt, record_edges=False)
+    for w in run.warnings:
+        setup.warnings.setdefault(w)
+    examples = _per_example(setup, env, rows) if setup.per_example else None
+    grads = {p: run.input_grads[p] for p in setup.params}
+    return TrainingStep(run.loss, params, grads, epoch, rows, examples)
+
+
+def _divergence(step: TrainingStep, loss_ref: float) -> str | None:
+    """Why the run must stop at this step (a non-finite loss or gradient, or a loss that
+    blew up), or None."""
+    if not math.isfinite(step.loss):
+        return f"the loss is {encode(step.loss)}; try a smaller learning rate"
+    if abs(step.loss) > DIVERGENCE_FACTOR * loss_ref:
+        return (f"the loss grew to {step.loss:.4g}, over {DIVERGENCE_FACTOR:g} times its start; "
+                "try a smaller learning rate")
+    bad = [p for p, g in step.grads.items() if not _finite(g)]
+    if bad:
+        return f"the gradient of {', '.join(bad)} is not finite"
+    return None
+
+
+def _finite(x: Value) -> bool:
+    return bool(np.isfinite(x).all()) if isinstance(x, np.ndarray) else math.isfinite(x)
+
+
+def _stop_for_budget(setup: Setup, done: int) -> None:
+    setup.warnings.setdefault(
+        f"stopped after {done} of {setup.steps} steps: the request's compute budget of "
+        f"{LIMITS.request_budget_seconds:g} s ran out"
+    )
+
+
+def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
+            stopped: str | None) -> dict[str, Any]:
+    """The response: the trajectory, the final params and their loss on the full data."""
+    env = {**setup.resolved, **setup.columns, **params}
+    final = setup.program.run(env, backward=False)
+    for w in final.warnings:
+        setup.warnings.setdefault(w)
+    if stopped is None and not (math.isfinite(final.loss) and all(map(_finite, params.values()))):
+        stopped = "diverged"
+        setup.warnings.setdefault("diverged: the final params or loss are not finite")
+    hp = setup.optimizer.hp
+    return {
+        "trajectory": _trajectory(records, setup),
+        "final_params": {p: encode(v) for p, v in params.items()},
+        "final_loss": encode(final.loss),
+        "warnings": list(setup.warnings),
+        "optimizer": {"name": setup.spec.name,
+                      "hyper": {k: (list(v) if isinstance(v, tuple) else v) for k, v in hp.items()},
+                      "formula": setup.spec.formula(hp)},
+        "steps_run": len(records),
+        "stopped": stopped,
+        "data_rows": setup.rows if setup.columns else None,
+        "batch_size": setup.batch_size,
+    }
+
+
+def _per_example(setup: Setup, env: dict[str, Any],
+                 rows: np.ndarray | None) -> tuple[list[Any], dict[str, list[Any]]]:
     """Each row of the batch on its own: its loss and its gradients."""
-    rows = range(n_rows) if idx is None else idx.tolist()
     one = dict(env)
-    losses: list[float] = []
-    grads: dict[str, list[Any]] = {p: [] for p in param_names}
-    for i in rows:
-        for c, arr in columns.items():
+    losses: list[Any] = []
+    grads: dict[str, list[Any]] = {p: [] for p in setup.params}
+    wrt = frozenset(setup.params)
+    for i in range(setup.rows) if rows is None else rows.tolist():
+        for c, arr in setup.columns.items():
             one[c] = arr[i : i + 1]
-        run = program.run(one, wrt=frozenset(param_names), record_edges=False)
-        losses.append(to_json(run.loss))
-        for p in param_names:
-            grads[p].append(to_json(run.input_grads[p]))
+        run = setup.program.run(one, wrt=wrt, record_edges=False)
+        losses.append(encode(run.loss))
+        for p in setup.params:
+            grads[p].append(encode(run.input_grads[p]))
     return losses, grads
 
 
@@ -360,48 +324,46 @@ def _column(values: list[Any]) -> list[Any]:
     if not values:
         return []
     if isinstance(values[0], np.ndarray):
-        stacked = np.stack(values)
-        if np.isfinite(stacked).all():
-            return stacked.tolist()
-        return _nonfinite_list(stacked.tolist())
-    return [v if math.isfinite(v) else to_json(v) for v in values]
+        return encode(np.stack(values))
+    return [v if math.isfinite(v) else encode(v) for v in values]
 
 
-def _trajectory(
-    records: list[tuple[Any, ...]], param_names: list[str], spec: Any, hp: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    params = {p: _column([rec[1][p] for rec in records]) for p in param_names}
-    grads = {p: _column([rec[2][p] for rec in records]) for p in param_names}
-    losses = _column([rec[0] for rec in records])
+def _trajectory(records: list[TrainingStep], setup: Setup) -> list[dict[str, Any]]:
+    names = setup.params
+    params = {p: _column([rec.params[p] for rec in records]) for p in names}
+    grads = {p: _column([rec.grads[p] for rec in records]) for p in names}
+    losses = _column([rec.loss for rec in records])
     out = []
-    for k, (_, cur, g, epoch, idx, examples, update) in enumerate(records):
+    for k, rec in enumerate(records):
         step: dict[str, Any] = {
             "step": k,
             "loss": losses[k],
-            "params": {p: params[p][k] for p in param_names},
-            "grads": {p: grads[p][k] for p in param_names},
+            "params": {p: params[p][k] for p in names},
+            "grads": {p: grads[p][k] for p in names},
         }
-        if idx is not None:
-            step["epoch"] = epoch
-            step["batch"] = idx.tolist()
-        if examples is not None:
-            step["example_losses"], step["example_grads"] = examples
-        if update is not None:
-            new, terms = update
-            step["update"] = {p: _explain(p, cur[p], g[p], new[p], terms[p], spec, hp) for p in param_names}
+        if rec.batch is not None:
+            step["epoch"] = rec.epoch
+            step["batch"] = rec.batch.tolist()
+        if rec.examples is not None:
+            step["example_losses"], step["example_grads"] = rec.examples
+        if rec.new_params is not None and rec.terms is not None:
+            step["update"] = {p: _explain(p, rec, setup) for p in names}
         out.append(step)
     return out
 
 
-def _explain(
-    name: str,
-    w: Any,
-    g: Any,
-    new: Any,
-    terms: Mapping[str, Any],
-    spec: Any,
-    hp: Mapping[str, Any],
-) -> dict[str, Any]:
+def _elem(x: Any, index: tuple[int, ...] | None) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, np.ndarray):
+        return float(x[index]) if x.ndim else float(x)
+    return float(x)
+
+
+def _explain(name: str, rec: TrainingStep, setup: Setup) -> dict[str, Any]:
+    """The update of one param as arithmetic (for a tensor, of its first element)."""
+    w, g = rec.params[name], rec.grads[name]
+    new, terms = rec.new_params[name], rec.terms[name]  # type: ignore[index]
     index: tuple[int, ...] | None = None
     label = name
     if isinstance(w, np.ndarray) and w.ndim:
@@ -410,11 +372,11 @@ def _explain(
     t = {k: _elem(v, index) for k, v in terms.items()}
     we, ge, ne = _elem(w, index), _elem(g, index), _elem(new, index)
     out: dict[str, Any] = {
-        "before": to_json(we),
-        "grad": to_json(ge),
-        "after": to_json(ne),
-        "terms": {k: (None if v is None else to_json(v)) for k, v in t.items()},
-        "lines": explain_update(spec, hp, label, we, ge, ne, t),
+        "before": encode(we),
+        "grad": encode(ge),
+        "after": encode(ne),
+        "terms": {k: encode(v) for k, v in t.items()},
+        "lines": explain_update(setup.spec, setup.optimizer.hp, label, we, ge, ne, t),
     }
     if index is not None:
         out["index"] = list(index)

@@ -80,3 +80,21 @@ def test_example_rows_turn_off_per_example_by_default(set_limit: Any) -> None:
     set_limit(max_example_rows=4)
     result = train(LINEAR, {"w": 0.0, "b": 0.0}, ["w", "b"], data=DATA, steps=1)
     assert len(result["trajectory"][0]["example_losses"]) == 4
+
+
+def test_train_stops_between_steps_when_the_budget_runs_out(set_limit: Any) -> None:
+    set_limit(request_budget_seconds=0.0)
+    result = train(LINEAR, {"w": 0.0, "b": 0.0}, ["w", "b"], data=DATA, steps=50)
+    assert (result["steps_run"], result["stopped"]) == (1, "budget")
+    assert any("compute budget" in w and "after 1 of 50" in w for w in result["warnings"])
+    assert isinstance(result["final_loss"], float)
+
+
+def test_train_stops_inside_a_step_when_the_budget_runs_out(set_limit: Any) -> None:
+    """A graph big enough for the engine to check the budget while it runs: no step is
+    finished, and the answer is still a (partial) training result, not an error."""
+    set_limit(request_budget_seconds=0.0)
+    long_sum = "loss = " + " + ".join(f"w*{k}" for k in range(1500))
+    result = train(long_sum, {"w": 1.0}, ["w"], steps=3)
+    assert (result["steps_run"], result["stopped"]) == (0, "budget")
+    assert result["final_params"] == {"w": 1.0}
