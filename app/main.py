@@ -17,7 +17,8 @@ from app.allocator import keep_freed_memory
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.metrics import add_metrics
-from app.middleware import BodyLimit, SecurityHeaders, content_security_policy
+from app.middleware import BodyLimit, SecurityHeaders, TrustedHosts, content_security_policy
+from app.public_url import allowed_hosts, configured_public_url
 from app.ratelimit import add_rate_limit
 from app.routes import exercises, export, graph, learn, meta, pages, share, train
 from app.validation import request_error
@@ -35,7 +36,7 @@ def create_app() -> FastAPI:
     keep_freed_memory()  # large JSON responses reuse mapped pages (app/allocator.py)
     app = FastAPI(title="chainrule", version=__version__,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
-    # Who may frame the app (CSP frame-ancestors) and call the API cross-origin (CORS):
+    # Who may frame the embed view (CSP frame-ancestors) and call the API cross-origin (CORS):
     # read here, not at import, so tests and embedders can build an app per setting.
     frame_ancestors = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
     cors_origins = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",")
@@ -50,12 +51,17 @@ def create_app() -> FastAPI:
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    # The app and the docs may be framed by this server only; the embeddable view by whoever
+    # CHAINRULE_FRAME_ANCESTORS names.
     app.add_middleware(SecurityHeaders, headers={
-        "Content-Security-Policy": content_security_policy(frame_ancestors),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
-    })
+    }, csp=content_security_policy(), policies={"/embed": content_security_policy(frame_ancestors)})
     app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes)
+    app.state.public_url = configured_public_url()
+    hosts = allowed_hosts(app.state.public_url)
+    if hosts is not None:
+        app.add_middleware(TrustedHosts, hosts=hosts)
     add_metrics(app)  # off unless CHAINRULE_METRICS=1; outermost, so it sees every refusal
     return app
 

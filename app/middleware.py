@@ -77,31 +77,45 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 
 class SecurityHeaders:
-    """Add the CSP and the other hardening headers to every HTTP response."""
+    """Add the CSP and the other hardening headers to every HTTP response.
 
-    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+    ``policies`` maps a path prefix to its own Content-Security-Policy (the embeddable view
+    may be framed by others, the docs run their own scripts); other paths get ``csp``.
+    """
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str], csp: str,
+                 policies: dict[str, str] | None = None) -> None:
         self.app = app
         self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        self.csp = csp.encode()
+        self.policies = [(prefix, policy.encode()) for prefix, policy in (policies or {}).items()]
+
+    def policy_for(self, path: str) -> bytes:
+        for prefix, policy in self.policies:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return policy
+        return self.csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        ours = [*self.headers, (b"content-security-policy", self.policy_for(scope["path"]))]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in present]
+                extra = [(k, v) for k, v in ours if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-def content_security_policy(frame_ancestors: str) -> str:
+def content_security_policy(frame_ancestors: str = "'self'", scripts: str = "'self'") -> str:
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self'",
+        f"script-src {scripts}",
         # KaTeX and D3 set element styles; styles cannot run code.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
@@ -115,3 +129,32 @@ def content_security_policy(frame_ancestors: str) -> str:
     ])
 
 
+class TrustedHosts:
+    """Refuse requests whose Host header is not one of ``hosts`` (400 ``bad_host``), so no
+    page or oEmbed answer is built from a forged Host. ``/api/health`` is exempt: probes
+    address a worker by its own IP."""
+
+    EXEMPT = ("/api/health",)
+
+    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or ()).get(b"host", b"").decode("latin-1").lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if host in self.hosts or name in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        body = orjson.dumps({"error": {
+            "code": "bad_host",
+            "message": f"this server does not answer for the host {host[:100]!r} "
+                       "(set CHAINRULE_ALLOWED_HOSTS)",
+            "params": {"host": host[:100], "limit": "CHAINRULE_ALLOWED_HOSTS"}}})
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -8,8 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.public_url import public_base, public_url_of
+
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals["public_base"] = public_base
+templates.env.globals["public_url_of"] = public_url_of
 
 router = APIRouter(tags=["pages"])
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Query, Request
 
 from app.errors import ChainruleError
+from app.public_url import public_base
 from app.schemas import ErrorResponse, OEmbedResponse
 
 router = APIRouter(tags=["share"])
@@ -45,7 +46,7 @@ def get_oembed(
     if format != "json":
         raise ChainruleError("not_implemented", f"oEmbed format {format!r} is not implemented; "
                              "use format=json", status=501)
-    base = str(request.base_url)  # scheme://host[:port]/root_path/
+    base = public_base(request)  # scheme://host[:port]/root_path/ (CHAINRULE_PUBLIC_URL if set)
     src = embed_src(url, base)
     if src is None:
         raise ChainruleError("not_found", f"not a link to this chainrule server ({base}): {url!r}",

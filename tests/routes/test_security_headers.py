@@ -43,7 +43,8 @@ def test_hardening_headers_on_every_response(client: TestClient, method: str, pa
     assert csp["script-src"] == ["'self'"]
     assert csp["default-src"] == ["'self'"]
     assert csp["object-src"] == ["'none'"]
-    assert csp["frame-ancestors"] == ["*"]  # default: embeddable everywhere
+    # only the embeddable view may be framed by other sites (issue 11 §7)
+    assert csp["frame-ancestors"] == (["*"] if path.startswith("/embed") else ["'self'"])
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
@@ -55,13 +56,51 @@ def test_headers_on_a_rejected_body(client: TestClient) -> None:
     assert "content-security-policy" in r.headers
 
 
-def test_frame_ancestors_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_frame_ancestors_is_configurable_for_the_embed_only(monkeypatch: pytest.MonkeyPatch) -> None:
     ancestors = "'self' https://lms.example.edu https://*.school.example"
     c = _app_with(monkeypatch, CHAINRULE_FRAME_ANCESTORS=ancestors)
-    for path in ("/", "/embed"):
-        csp = _csp(c.get(path).headers["content-security-policy"])
-        assert csp["frame-ancestors"] == ancestors.split()
-        assert csp["script-src"] == ["'self'"]
+    csp = _csp(c.get("/embed?e=x").headers["content-security-policy"])
+    assert csp["frame-ancestors"] == ancestors.split()
+    assert csp["script-src"] == ["'self'"]
+    for path in ("/", "/docs", "/api/health", "/embedded"):
+        assert _csp(c.get(path).headers["content-security-policy"])["frame-ancestors"] == ["'self'"]
+
+
+# ------------------------------------------------------------------ public URL, trusted hosts
+
+
+def test_oembed_uses_the_public_url_not_the_host_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = _app_with(monkeypatch, CHAINRULE_PUBLIC_URL="https://chainrule.example.edu/course/",
+                  CHAINRULE_ALLOWED_HOSTS="*")
+    page = c.get("/?e=x", headers={"Host": "evil.example"}).text
+    assert ('href="https://chainrule.example.edu/course/oembed?url='
+            'https%3A//chainrule.example.edu/course/%3Fe%3Dx&amp;format=json"') in page
+    assert "evil.example" not in page
+    body = c.get("/oembed", params={"url": "https://chainrule.example.edu/course/?e=x"},
+                 headers={"Host": "evil.example"}).json()
+    assert body["provider_url"] == "https://chainrule.example.edu/course/"
+    assert 'src="https://chainrule.example.edu/course/embed?e=x"' in body["html"]
+    forged = c.get("/oembed", params={"url": "http://evil.example/?e=x"}, headers={"Host": "evil.example"})
+    assert forged.status_code == 404
+
+
+def test_with_a_public_url_other_hosts_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHAINRULE_ALLOWED_HOSTS", raising=False)
+    c = _app_with(monkeypatch, CHAINRULE_PUBLIC_URL="https://chainrule.example.edu")
+    r = c.get("/", headers={"Host": "evil.example"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_host"
+    assert "CHAINRULE_ALLOWED_HOSTS" in r.json()["error"]["message"]
+    assert c.get("/", headers={"Host": "chainrule.example.edu"}).status_code == 200
+    assert c.get("/api/health", headers={"Host": "10.1.2.3:8000"}).status_code == 200  # probes
+    c = _app_with(monkeypatch, CHAINRULE_ALLOWED_HOSTS="a.example, b.example:8000")
+    assert c.get("/", headers={"Host": "b.example:8000"}).status_code == 200
+    assert c.get("/", headers={"Host": "c.example"}).status_code == 400
+
+
+def test_a_malformed_public_url_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINRULE_PUBLIC_URL", "chainrule.example.edu")
+    with pytest.raises(RuntimeError, match="CHAINRULE_PUBLIC_URL"):
+        create_app()
 
 
 def test_cors_preflight_from_another_origin_without_credentials(client: TestClient) -> None:
