@@ -20,7 +20,7 @@ from app.metrics import add_metrics
 from app.middleware import BodyLimit, SecurityHeaders, TrustedHosts, content_security_policy
 from app.public_url import allowed_hosts, configured_public_url
 from app.ratelimit import add_rate_limit
-from app.routes import exercises, export, graph, learn, meta, pages, share, train
+from app.routes import docs, exercises, export, graph, learn, meta, pages, share, train
 from app.validation import request_error
 from app.workload import HeavyWorkLimit
 
@@ -34,14 +34,14 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 def create_app() -> FastAPI:
     keep_freed_memory()  # large JSON responses reuse mapped pages (app/allocator.py)
-    app = FastAPI(title="chainrule", version=__version__,
+    app = FastAPI(title="chainrule", version=__version__, docs_url=None, redoc_url=None,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
     # Who may frame the embed view (CSP frame-ancestors) and call the API cross-origin (CORS):
     # read here, not at import, so tests and embedders can build an app per setting.
     frame_ancestors = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
     cors_origins = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",")
                     if o.strip()]
-    for module in (graph, train, meta, pages, share, export, exercises, learn):
+    for module in (graph, train, meta, pages, share, export, exercises, learn, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
