@@ -15,6 +15,7 @@ import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18
 import { createInspector } from "./inspector.js";
 import { layoutInWorker } from "./layout-client.js";
 import { createPanels } from "./panels.js";
+import { createProbePanel } from "./probe.js";
 import { createGraphView, nodeSize } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
@@ -133,7 +134,8 @@ const steps = createStepsPanel({
 });
 
 // Every panel around the graphs (panels.js): order matters for state(), later values win.
-const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card"))]);
+const probe = createProbePanel($("probe-card"), { analyse });
+const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {

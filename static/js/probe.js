@@ -1,0 +1,169 @@
+// The nudge probe: the chapter's "naive method" made tangible. Pick an input, nudge it by ε,
+// run the model again: the new loss, ΔL, ΔL/ε beside the backprop gradient. A panel
+// (panels.js): while a nudge is on, its state() puts x + ε into the request, so the graphs
+// show the nudged values. At a kink (relu or abs at 0) the slopes from the left and from the
+// right differ, and do not come together as ε shrinks: the probe says so.
+import { analyzeGraph } from "./api.js";
+import { el } from "./el.js";
+import { fmtNumber } from "./format.js";
+import { t } from "./i18n.js";
+import "./learn/strings.js";
+
+/** Slopes that stay this far apart when ε shrinks tenfold come from a kink, not a curve. */
+const KINK_KEEPS = 0.5;
+const DEBOUNCE_MS = 120;
+
+/** The sum of a scalar or nested-list value (a tensor output is differentiated as its sum). */
+function total(v) {
+  return Array.isArray(v) ? v.reduce((s, x) => s + total(x), 0) : Number(v);
+}
+
+/**
+ * One-sided slopes at ε and ε/10 from the losses at x, x ± ε and x ± ε/10.
+ * @returns {{right: number, left: number, kink: boolean}}
+ */
+export function slopes(l0, lp, lm, lp10, lm10, eps) {
+  const right = (lp - l0) / eps;
+  const left = (l0 - lm) / eps;
+  const gap = Math.abs(right - left);
+  const gap10 = Math.abs((lp10 - l0) / (eps / 10) - (l0 - lm10) / (eps / 10));
+  const kink = gap > 1e-6 * Math.max(1, Math.abs(right), Math.abs(left)) && gap10 > KINK_KEEPS * gap;
+  return { right, left, kink };
+}
+
+/**
+ * @param {HTMLElement|null} card  #probe-card (absent from /embed)
+ * @param {{analyse: () => Promise<object|null>}} host
+ */
+export function createProbePanel(card, host) {
+  if (!card) return null;
+  const $ = (id) => card.querySelector(`#${id}`);
+  const select = $("probe-input");
+  const slider = $("probe-eps");
+  const text = $("probe-eps-text");
+  const table = $("probe-table");
+  const verdict = $("probe-verdict");
+  let base = null; // {expression, output, data}: the last analysis without a nudge
+  let nudge = null; // {name, value}: what state() puts into the request
+  let result = null;
+  let timer = null;
+  let seq = 0;
+
+  const epsilon = () => {
+    const v = Number(text.value);
+    return Number.isFinite(v) && v !== 0 ? v : null;
+  };
+  const inputsOf = (data) => Object.fromEntries(data.nodes.filter((n) => n.op === "input").map((n) => [n.name, n.value]));
+  const scalarInputs = (data) => data.nodes.filter((n) => n.op === "input" && n.shape.length === 0).map((n) => n.name);
+
+  async function measure() {
+    const eps = epsilon();
+    const name = select.value;
+    if (!base || eps === null || !name) return;
+    const mine = ++seq;
+    const values = inputsOf(base.data);
+    const x = values[name];
+    nudge = { name, value: x + eps };
+    const at = (dx) => analyzeGraph({ expression: base.expression, values: { ...values, [name]: x + dx }, ...(base.output ? { output: base.output } : {}) });
+    const [rp, rm, rp10, rm10] = await Promise.all([eps, -eps, eps / 10, -eps / 10].map(at));
+    if (mine !== seq) return;
+    const failed = [rp, rm, rp10, rm10].find((r) => !r.ok);
+    if (failed) {
+      result = { error: failed.error.message };
+    } else {
+      const l0 = total(base.data.value);
+      const [lp, lm, lp10, lm10] = [rp, rm, rp10, rm10].map((r) => total(r.data.value));
+      result = { name, x, eps, l0, lp, grad: base.data.gradients[name], ...slopes(l0, lp, lm, lp10, lm10, eps) };
+    }
+    render();
+    host.analyse(); // the graphs show x + ε
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(measure, DEBOUNCE_MS);
+  }
+
+  function undo() {
+    seq++;
+    nudge = null;
+    result = null;
+    render();
+    host.analyse();
+  }
+
+  function row(key, label, value) {
+    return el("tr", { dataset: { row: key } }, el("th", { scope: "row" }, label), el("td", { class: "num" }, value));
+  }
+
+  function render() {
+    table.hidden = !result || !!result.error;
+    verdict.className = "probe-verdict";
+    if (!result) {
+      verdict.textContent = base && scalarInputs(base.data).length === 0 ? t("probe.none") : "";
+      return table.tBodies[0].replaceChildren();
+    }
+    if (result.error) {
+      verdict.textContent = result.error;
+      return;
+    }
+    const r = result;
+    const n = r.name;
+    table.tBodies[0].replaceChildren(...[
+      row("x", n, fmtNumber(r.x, 8)),
+      row("x-eps", `${n} + ε`, fmtNumber(r.x + r.eps, 10)),
+      row("loss", t("probe.lossAt", { at: n }), fmtNumber(r.l0, 10)),
+      row("new-loss", t("probe.lossAt", { at: `${n} + ε` }), fmtNumber(r.lp, 10)),
+      row("delta", "ΔL", fmtNumber(r.lp - r.l0, 8)),
+      row("slope", "ΔL/ε", fmtNumber(r.right, 8)),
+      row("grad", t("probe.backprop", { name: n }), fmtNumber(r.grad, 8)),
+      row("diff", "|ΔL/ε − backprop|", fmtNumber(Math.abs(r.right - r.grad), 3)),
+      r.kink ? row("left", t("probe.left"), fmtNumber(r.left, 8)) : null,
+      r.kink ? row("right", t("probe.right"), fmtNumber(r.right, 8)) : null,
+    ].filter(Boolean));
+    verdict.classList.toggle("kink", r.kink);
+    verdict.dataset.kink = String(r.kink);
+    verdict.textContent = r.kink
+      ? t("probe.kink", { left: fmtNumber(r.left, 6), right: fmtNumber(r.right, 6), grad: fmtNumber(r.grad, 6) })
+      : t("probe.agree", { diff: fmtNumber(Math.abs(r.right - r.grad), 3) });
+  }
+
+  slider.addEventListener("input", () => {
+    text.value = fmtNumber(10 ** Number(slider.value), 3);
+    schedule();
+  });
+  text.addEventListener("input", () => {
+    const eps = epsilon();
+    if (eps !== null && Math.abs(eps) <= 1) slider.value = String(Math.log10(Math.abs(eps)));
+    schedule();
+  });
+  select.addEventListener("change", schedule);
+  $("probe-off").addEventListener("click", undo);
+
+  return {
+    update(analysis) {
+      if (!analysis.data) return;
+      const changed = !base || base.expression !== analysis.expression;
+      if (nudge && !changed) {
+        // the nudged graph: the probe keeps its base, unless another input was edited meanwhile
+        const others = (data) => JSON.stringify({ ...inputsOf(data), [nudge.name]: null });
+        if (others(analysis.data) !== others(base.data)) undo();
+        return;
+      }
+      base = { expression: analysis.expression, output: analysis.data.output_name ?? null, data: analysis.data };
+      const names = scalarInputs(analysis.data);
+      const keep = names.includes(select.value) ? select.value : names[0];
+      select.replaceChildren(...names.map((name) => el("option", { value: name }, name)));
+      if (keep) select.value = keep;
+      if (changed && nudge) undo();
+      else if (changed || !result) render();
+      else schedule(); // new values (not ours): measure again at them
+    },
+    relabel() {
+      render();
+    },
+    state() {
+      return nudge ? { values: { [nudge.name]: nudge.value } } : {};
+    },
+  };
+}
