@@ -31,7 +31,8 @@ def test_probe_slope_agrees_with_backprop_on_a_smooth_graph(page: Page, console_
     page.locator("#probe-eps-text").fill("0.01")
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text("0.71")
     page.locator("#probe-eps-text").fill("1e-5")
-    expect(page.locator("#probe-verdict")).to_contain_text("agrees", timeout=10_000)
+    expect(page.locator("#probe-table tr[data-row='x-eps'] td")).to_have_text("0.70001", timeout=10_000)
+    expect(page.locator("#probe-verdict")).to_contain_text("agrees")
     truth = page.request.post("/api/graph", data={
         "expression": "h = tanh(w*x + b)\nloss = (h - y)**2 + sin(w)",
         "values": {"w": 0.7, "x": 1.5, "b": -0.2, "y": 0.3}}).json()
@@ -48,7 +49,8 @@ def test_probe_slope_agrees_with_backprop_on_a_smooth_graph(page: Page, console_
     # the slider sets ε on a log scale down to 1e-6
     page.locator("#probe-eps").fill("-6")
     expect(page.locator("#probe-eps-text")).to_have_value("1e-6")
-    expect(page.locator("#probe-verdict")).to_contain_text("agrees", timeout=10_000)
+    expect(page.locator("#probe-table tr[data-row='x-eps'] td")).to_have_text("0.700001", timeout=10_000)
+    expect(page.locator("#probe-verdict")).to_contain_text("agrees")
     assert abs(cell(page, "slope") - cell(page, "grad")) < 1e-4
     assert console_errors == []
 
