@@ -91,7 +91,7 @@ redis:
 
 ## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules
 lint: node_modules/.package-lock.json
-	$(BIN)/ruff check app tests bench setup.py
+	$(BIN)/ruff check app chainrule tests bench setup.py
 	$(BIN)/mypy
 	node_modules/.bin/eslint .
 

@@ -14,14 +14,23 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
-ENGINE = Path(__file__).parent / "app" / "engine"
+ROOT = Path(__file__).parent
+ENGINE = ROOT / "app" / "engine"
+#: The front end's folders, left where they are in the checkout and copied into the wheel as
+#: app/_frontend/<name> (app/assets.py finds them in either place).
+FRONTEND = ("static", "templates")
+BUNDLES = ROOT / "static" / "build"
 
 
 def _load_native() -> Any:
@@ -55,6 +64,58 @@ class OptionalBuildExt(build_ext):
             native.write_stamp(stamp_dir, ENGINE)
 
 
+def _bundle_inputs() -> list[Path]:
+    """What static/build/ is made from: the npm lock, the build script, our own modules."""
+    inputs = [ROOT / "package.json", ROOT / "package-lock.json", ROOT / "scripts" / "build-static.mjs"]
+    inputs += sorted((ROOT / "static" / "js").rglob("*.js"))
+    inputs += sorted((ROOT / "static" / "css").rglob("*.css"))
+    return [p for p in inputs if p.exists()]
+
+
+def build_frontend() -> None:
+    """Build static/build/ from the npm packages (``npm ci`` when node_modules is missing, then
+    scripts/build-static.mjs), unless it is already newer than everything it is made from: an
+    sdist carries it built, so a wheel built from the sdist needs no Node."""
+    marker = BUNDLES / ".built"
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if marker.exists():
+        built = marker.stat().st_mtime
+        stale = [p for p in _bundle_inputs() if p.stat().st_mtime > built]
+        if not stale:
+            return
+        if node is None:
+            print(f"chainrule: static/build/ is older than {stale[0].relative_to(ROOT)} but Node is "
+                  "not installed to rebuild it; packaging it as it is", file=sys.stderr)
+            return
+    if node is None or npm is None:
+        raise SystemExit("chainrule: building the front end (static/build/) needs Node.js >= 20 and "
+                         "npm; install them, or build from the sdist, which carries it built")
+    if not (ROOT / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
+    subprocess.run([node, str(ROOT / "scripts" / "build-static.mjs")], cwd=ROOT, check=True)
+
+
+class BuildPyWithFrontend(build_py):
+    """The Python packages, plus the built front end copied into the wheel as app/_frontend/."""
+
+    def run(self) -> None:
+        build_frontend()
+        super().run()
+        if self.editable_mode:  # an editable install serves the checkout's folders
+            return
+        for name in FRONTEND:
+            shutil.copytree(ROOT / name, Path(self.build_lib) / "app" / "_frontend" / name,
+                            dirs_exist_ok=True)
+
+
+class SdistWithFrontend(sdist):
+    """An sdist that carries static/build/ built (MANIFEST.in grafts static/ and templates/)."""
+
+    def run(self) -> None:
+        build_frontend()
+        super().run()
+
+
 def compiled_extensions() -> list[object]:
     if os.environ.get("CHAINRULE_PURE_PYTHON") == "1":
         return []
@@ -68,7 +129,13 @@ def compiled_extensions() -> list[object]:
     # environment, and numpy/pydantic types are opaque objects to compiled code anyway.
     options = ["--config-file=", "--ignore-missing-imports"]
     files = [f"app/engine/{name}.py" for name in native.COMPILED]
-    return list(mypycify(options + files, opt_level="3", group_name="app.engine._mypyc"))
+    try:
+        return list(mypycify(options + files, opt_level="3", group_name="app.engine._mypyc"))
+    except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile past
+        print(f"chainrule: mypyc could not translate the engine ({exc}); installing it as pure "
+              "Python (slower, same results)", file=sys.stderr)
+        return []
 
 
-setup(ext_modules=compiled_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=compiled_extensions(),
+      cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithFrontend, "sdist": SdistWithFrontend})

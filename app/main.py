@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.allocator import keep_freed_memory
+from app.assets import STATIC_DIR
 from app.config import LIMITS
 from app.errors import ChainruleError
 from app.metrics import add_metrics
@@ -23,9 +23,6 @@ from app.ratelimit import add_rate_limit
 from app.routes import docs, exercises, export, graph, learn, meta, pages, share, train
 from app.validation import request_error
 from app.workload import HeavyWorkLimit
-
-ROOT = Path(__file__).resolve().parent.parent
-STATIC_DIR = ROOT / "static"
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:

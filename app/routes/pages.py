@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.assets import TEMPLATES_DIR
 from app.public_url import public_base, public_url_of
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["public_base"] = public_base
 templates.env.globals["public_url_of"] = public_url_of

@@ -1,0 +1,17 @@
+"""chainrule: see the chain rule at work on a computational graph (the public Python name).
+
+::
+
+    import chainrule
+
+    result = chainrule.analyze("y = w*x + b; loss = abs(y_true - y)", {"x": 2, "y_true": 4, "w": 3, "b": 1})
+    result["gradients"]                       # {'w': 2.0, 'x': 3.0, 'b': 1.0, 'y_true': -1.0}
+    script = chainrule.to_pytorch("loss = (w*x - 1)**2", {"w": 0.5, "x": 2.0})
+
+The same functions as ``from app import ...`` (the package's internal name), which keeps working.
+"""
+
+from app import ChainruleError, __version__, analyze, train
+from app.export.pytorch import to_pytorch
+
+__all__ = ["ChainruleError", "__version__", "analyze", "to_pytorch", "train"]

@@ -1,0 +1,112 @@
+"""pip install gives a working app: the sdist and wheel carry the built front end, a wheel built
+from the sdist needs no Node, and the wheel installed into a fresh venv (no Node on PATH, no
+checkout on sys.path) serves the page, which draws the worked example in Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT = ("static/build/vendor.mjs", "static/build/dag.mjs", "static/build/lz.mjs",
+         "static/build/katex/katex.min.css", "static/js/main.js", "templates/index.html")
+
+
+def run(cmd: list[str], cwd: Path, path: str) -> None:
+    """Run with only ``path`` on PATH and nothing of the checkout on PYTHONPATH."""
+    env = {"HOME": os.environ.get("HOME", "/root"), "PATH": path, "CHAINRULE_PURE_PYTHON": "1",
+           "LANG": "C.UTF-8"}
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{' '.join(cmd)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(sdist, wheel): the sdist from the checkout, the wheel from the unpacked sdist with no
+    Node on PATH (only the build venv's bin/)."""
+    out = tmp_path_factory.mktemp("dist")
+    python = Path(sys.executable)
+    venv_bin = str(python.parent)
+    run([str(python), "-m", "build", "--sdist", "--no-isolation", "--skip-dependency-check",
+         "--outdir", str(out), str(ROOT)], ROOT, f"{venv_bin}:{os.environ.get('PATH', '')}")
+    (sdist,) = out.glob("chainrule-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        tar.extractall(out / "src", filter="data")
+    (src,) = (out / "src").iterdir()
+    run([str(python), "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check",
+         "--outdir", str(out), str(src)], src, venv_bin)
+    (wheel,) = out.glob("chainrule-*.whl")
+    return sdist, wheel
+
+
+def test_sdist_and_wheel_carry_the_built_front_end(dist: tuple[Path, Path]) -> None:
+    sdist, wheel = dist
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    assert set(BUILT) <= names
+    assert not any(n.startswith("node_modules/") for n in names)
+    with zipfile.ZipFile(wheel) as z:
+        files = set(z.namelist())
+    assert {f"app/_frontend/{f}" for f in BUILT} <= files
+    assert {"chainrule/__init__.py", "app/export/pytorch.py"} <= files
+    assert not any(f.endswith(".so") or f.endswith("_compiled.json") for f in files)  # pure build
+
+
+@pytest.fixture(scope="module")
+def wheel_server(dist: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``chainrule serve`` from the wheel installed in a fresh venv, with no Node on PATH."""
+    home = tmp_path_factory.mktemp("fresh")
+    venv = home / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    bin_dir = str(venv / "bin")
+    run([f"{bin_dir}/pip", "install", "--quiet", "--disable-pip-version-check", str(dist[1])], home, bin_dir)
+    where = subprocess.run([f"{bin_dir}/python", "-c", "import app, chainrule; print(app.__file__)"],
+                           cwd=home, env={"PATH": bin_dir}, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(venv)), where.stdout  # the installed copy, not the checkout
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([f"{bin_dir}/chainrule", "serve", "--port", str(port)], cwd=home,
+                              env={"PATH": bin_dir, "HOME": str(home)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"the installed chainrule did not start:\n{server.communicate()[0]!r}")
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.communicate(timeout=10)  # (reads and closes the pipe)
+
+
+def test_the_installed_wheel_draws_the_worked_example(wheel_server: str, page: Page,
+                                                      console_errors: list[str], artifacts: Path) -> None:
+    page.goto(wheel_server + "/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    loss = page.locator("#svg-forward g.node[data-label='loss'] text.main")
+    expect(loss).to_have_text("3")
+    expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("7")
+    expect(page.locator("#svg-backward g.node")).to_have_count(page.locator("#svg-forward g.node").count())
+    page.screenshot(path=str(artifacts / "wheel-app.png"))
+    for asset in ("/static/build/vendor.mjs", "/static/build/katex/katex.min.css"):
+        assert page.request.get(wheel_server + asset).ok
+    assert console_errors == []
