@@ -98,10 +98,15 @@ lint: node_modules/.package-lock.json
 pytest:
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q
 
+## dist: the sdist and wheel in dist/ (front end built in; engine compiled when a compiler is there)
+dist: setup
+	$(BIN)/pip install --quiet "build==1.6.1"
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 ## bench: the performance benchmarks against the peers (see bench/README.md)
 bench: setup-test
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/bench_engine.py
 
 clean:
-	rm -rf $(VENV) node_modules static/build artifacts build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/build artifacts build dist .pytest_cache .mypy_cache .ruff_cache
 	rm -f app/engine/*.so app/engine/_compiled.json
