@@ -11,7 +11,7 @@
 The same functions as ``from app import ...`` (the package's internal name), which keeps working.
 """
 
-from app import ChainruleError, __version__, analyze, train
+from app import ChainruleError, __version__, analyze, exercise, grade, train
 from app.export.pytorch import to_pytorch
 
-__all__ = ["ChainruleError", "__version__", "analyze", "to_pytorch", "train"]
+__all__ = ["ChainruleError", "__version__", "analyze", "exercise", "grade", "to_pytorch", "train"]

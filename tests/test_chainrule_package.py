@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import chainrule
 from app import analyze as app_analyze
+from app import exercise as app_exercise
+from app import grade as app_grade
 from app import train as app_train
 from app.export.pytorch import to_pytorch
 
 #: What a notebook user finds under ``chainrule.`` (the README's Python API lists the same).
-PUBLIC = {"analyze", "train", "to_pytorch", "ChainruleError", "__version__"}
+PUBLIC = {"analyze", "train", "exercise", "grade", "to_pytorch", "ChainruleError", "__version__"}
 
 
 def test_chainrule_reexports_the_python_api() -> None:
     assert set(chainrule.__all__) >= PUBLIC
     assert chainrule.analyze is app_analyze and chainrule.train is app_train
     assert chainrule.to_pytorch is to_pytorch
+    assert chainrule.exercise is app_exercise and chainrule.grade is app_grade
+
+
+def test_chainrule_sets_and_grades_an_exercise() -> None:
+    made = chainrule.exercise("y = w*x + b; loss = abs(y_true - y)", {"x": 2, "y_true": 4, "w": 3, "b": 1},
+                              ask=["grad"])
+    questions = made["exercise"]["questions"]
+    answers = {q["id"]: 0 for q in questions}
+    graded = chainrule.grade(made["exercise"], answers)
+    assert graded["total"] == len(questions) and graded["correct"] < graded["total"]
 
 
 def test_chainrule_analyzes_the_worked_example() -> None:

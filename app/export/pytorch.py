@@ -83,7 +83,8 @@ def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = 
     parts = [_header(expression), _forward_function(graph, names, shapes),
              _analysis_check(graph, names, analysis, resolved)]
     if training is not None:
-        parts.append(_training_check(expression, values, output, training, names, columns))
+        parts.append(_training_check(expression, values, output, training, names, columns,
+                                     scalar=not analysis["nodes"][graph.output]["shape"]))
     parts.append('print("chainrule and PyTorch agree")\n')
     return "\n\n".join(parts)
 
@@ -131,15 +132,15 @@ def _forward_function(graph: Graph, names: dict[int, str], shapes: list[tuple[in
             code[node.index] = Code(names[node.index], ATOM)
             continue
         written = _constant(node) if node.kind == CONST else _operation(node, shapes, code)
-        needs_variable = node.index in names or (node.kind != CONST and (
-            uses[node.index] > 1 or node.index == graph.output))
+        needs_variable = (node.index in names or node.index == graph.output
+                          or (node.kind != CONST and uses[node.index] > 1))
         if not needs_variable:
             code[node.index] = written
             continue
         if node.index not in names:
             temporaries += 1
             names[node.index] = _fresh(f"t{temporaries}", taken)
-        body.append(f"    {names[node.index]} = {written.text}")
+        body.append(f"    {names[node.index]} = {written.as_tensor()}")
         code[node.index] = Code(names[node.index], ATOM)
     returned = [(label, names[i]) for i, label in _checked_nodes(graph)
                 if graph.nodes[i].kind != INPUT or i == graph.output]
@@ -313,11 +314,22 @@ def _analysis_check(graph: Graph, names: dict[int, str], analysis: Mapping[str, 
     if analysis["nodes"][graph.output]["shape"]:
         lines.append(f"# The output is not a scalar: chainrule differentiates sum({out_label})")
         output += ".sum()"
-    lines.append(f"{output}.backward()")
+    if _reaches_inputs(graph, graph.output):
+        lines.append(f"{output}.backward()")
+    else:
+        lines.append("# The output does not depend on any input: no backward pass, every gradient is 0")
     for name, i in graph.inputs.items():
         lines.append(f"check({f'd {out_label}/d {name}'!r}, inputs[{names[i]!r}].grad, "
                      f"{literal(analysis['gradients'][name])})")
     return "\n".join(lines) + "\n"
+
+
+def _reaches_inputs(graph: Graph, index: int) -> bool:
+    """Whether any input flows into node ``index`` (else torch has no graph to go back along)."""
+    reaches = [False] * (index + 1)
+    for node in graph.nodes[: index + 1]:
+        reaches[node.index] = node.kind == INPUT or any(reaches[a] for a in node.args)
+    return reaches[index]
 
 
 # --------------------------------------------------------------------------- training
@@ -325,7 +337,7 @@ def _analysis_check(graph: Graph, names: dict[int, str], analysis: Mapping[str, 
 
 def _training_check(expression: str, values: Mapping[str, Any], output: str | None,
                     training: Mapping[str, Any], names: dict[int, str],
-                    columns: Mapping[str, np.ndarray]) -> str:
+                    columns: Mapping[str, np.ndarray], scalar: bool) -> str:
     keys = ("params", "data", "dataset", "optimizer", "steps", "seed", "batch_size")
     result = train(expression, values, output=output, explain=False, per_example=False,
                    **{k: training[k] for k in keys if k in training})
@@ -338,6 +350,7 @@ def _training_check(expression: str, values: Mapping[str, Any], output: str | No
                    **({"batch": s["batch"]} if "batch" in s else {})} for s in result["trajectory"]]
     stepped = len(trajectory) - (1 if result["stopped"] == "diverged" else 0)
     out_label = dict(_checked_nodes(graph))[graph.output]
+    total = "" if scalar else ".sum()"  # a tensor output is trained as its sum, as chainrule does
     lines = [
         f"# Training: {spec.torch} on {', '.join(params)}, {len(trajectory)} steps; each step's",
         "# loss, params (before the update) and gradients are chainrule's trajectory.",
@@ -355,16 +368,16 @@ def _training_check(expression: str, values: Mapping[str, Any], output: str | No
         "    optimizer.zero_grad()",
         "    batch = {c: column[step['batch']] for c, column in data.items()} if 'batch' in step else data",
         *[f"    check(f'step {{k}}: {p}', inputs[{var[p]!r}], step['params'][{p!r}])" for p in params],
-        f"    loss = forward(**inputs, **batch)[{out_label!r}]",
+        f"    loss = forward(**inputs, **batch)[{out_label!r}]{total}",
         "    check(f'step {k}: loss', loss, step['loss'])",
-        "    loss.backward()",
+        *(["    loss.backward()"] if _reaches_inputs(graph, graph.output) else []),
         *[f"    check(f'step {{k}}: grad of {p}', inputs[{var[p]!r}].grad, step['grads'][{p!r}])"
           for p in params],
         f"    if k < {stepped}:",
         "        optimizer.step()",
         *[f"check('final {p}', inputs[{var[p]!r}], {literal(result['final_params'][p])})" for p in params],
         "with torch.no_grad():",
-        f"    check('final loss', forward(**inputs, **data)[{out_label!r}], "
+        f"    check('final loss', forward(**inputs, **data)[{out_label!r}]{total}, "
         f"{literal(result['final_loss'])})",
     ]
     return "\n".join(lines) + "\n"

@@ -207,6 +207,9 @@ def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str |
                 setup.warnings.setdefault(f"diverged at step {k}: {why}")
                 return records, params, "diverged"
             new, terms = setup.optimizer.step(params, step.grads)
+            # numpy scalars (adaptive updates make them) back to floats: the engine's scalar
+            # path (compiled: typed float) takes Python floats only
+            new = {p: v if isinstance(v, np.ndarray) else float(v) for p, v in new.items()}
             step.new_params = new
             step.terms = terms if setup.explain else None
             params = new

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from app.engine.ops import OPS
@@ -16,6 +17,7 @@ from app.export.pytorch import to_pytorch
 from app.training.examples import TRAINING_EXAMPLES
 
 torch = pytest.importorskip("torch", reason="torch is a test dependency (the bench extra)")
+from tests.support.random_expr import random_case, reproduction  # noqa: E402  (imports torch)
 
 #: One expression per op (and per way of calling it): the guard below keeps it complete.
 OP_CASES: list[tuple[str, dict[str, Any]]] = [
@@ -105,3 +107,36 @@ def test_the_expression_in_the_docstring_cannot_end_it() -> None:
     script = to_pytorch('y = x # """ + print(1)\n', {"x": 1.0})
     run_script(script)
     assert 'print(1)\n\nRunning' in script and '\\"\\"\\"' in script
+
+
+RANDOM_PROGRAMS = 400  # random programs of the differential generator (~3 s)
+RANDOM_TRAININGS = 40
+
+
+def test_random_programs_pass_their_own_asserts() -> None:
+    failures = []
+    for seed in range(RANDOM_PROGRAMS):
+        case = random_case(np.random.default_rng(seed), seed=seed)
+        try:
+            run_script(to_pytorch(case.expression, case.values, case.output))
+        except Exception as exc:  # collected, so one run reports every failing program
+            failures.append(f"{reproduction(case)}\n{type(exc).__name__}: {str(exc)[:500]}")
+    assert not failures, f"{len(failures)} of {RANDOM_PROGRAMS} exported scripts fail:\n\n" + "\n\n".join(failures[:3])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_random_programs_train_along_the_same_trajectory(optimizer: str) -> None:
+    failures, trained = [], 0
+    for seed in range(10_000, 10_000 + RANDOM_TRAININGS):
+        case = random_case(np.random.default_rng(seed), seed=seed)
+        params = [n for n in case.inputs if n not in case.class_inputs]
+        if not params:
+            continue
+        trained += 1
+        setup = {"params": params, "optimizer": {"name": optimizer, "lr": 1e-3}, "steps": 3}
+        try:
+            run_script(to_pytorch(case.expression, case.values, case.output, training=setup))
+        except Exception as exc:
+            failures.append(f"{reproduction(case)}\n{type(exc).__name__}: {str(exc)[:500]}")
+    assert trained > RANDOM_TRAININGS // 2
+    assert not failures, f"{len(failures)} of {trained} exported trainings fail:\n\n" + "\n\n".join(failures[:3])

@@ -408,3 +408,13 @@ def test_mlp_full_batch_matches_torch_adam() -> None:
         opt.step()
     for k in tp:
         np.testing.assert_allclose(r["final_params"][k], tp[k].detach().numpy(), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "rmsprop", "adagrad"])
+def test_scalar_params_after_an_adaptive_update_still_take_abs(optimizer: str) -> None:
+    # These optimizers hand back numpy scalars; the engine's scalar path (abs's sign, and
+    # maximum/minimum compiled) failed on them with a TypeError (found by the PyTorch export).
+    r = train("loss = abs(w) + relu(-1.5 / abs(w)) + maximum(w, 0.1) + minimum(w, 0.3)", {"w": 0.2}, ["w"],
+              optimizer={"name": optimizer, "lr": 1e-3}, steps=3)
+    assert r["steps_run"] == 3 and r["trajectory"][1]["grads"]["w"] == pytest.approx(3.0)
+    assert all(type(step["params"]["w"]) is float for step in r["trajectory"])
