@@ -61,7 +61,7 @@ def test_sdist_and_wheel_carry_the_built_front_end(dist: tuple[Path, Path]) -> N
     with zipfile.ZipFile(wheel) as z:
         files = set(z.namelist())
     assert {f"app/_frontend/{f}" for f in BUILT} <= files
-    assert {"chainrule/__init__.py", "app/export/pytorch.py"} <= files
+    assert {"chainrule/__init__.py", "app/export/pytorch.py", "app/teaching/text/vi.json"} <= files
     assert not any(f.endswith(".so") or f.endswith("_compiled.json") for f in files)  # pure build
 
 
@@ -106,6 +106,10 @@ def test_the_installed_wheel_draws_the_worked_example(wheel_server: str, page: P
     expect(loss).to_have_text("3")
     expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("7")
     expect(page.locator("#svg-backward g.node")).to_have_count(page.locator("#svg-forward g.node").count())
+    # the teaching data files came along: diagnostics, exercises
+    r = page.request.post(wheel_server + "/api/exercise", data={"expression": "y = w*x", "values": {"w": 2, "x": 3},
+                                                                 "lang": "vi"})
+    assert r.ok, r.text()
     page.screenshot(path=str(artifacts / "wheel-app.png"))
     for asset in ("/static/build/vendor.mjs", "/static/build/katex/katex.min.css"):
         assert page.request.get(wheel_server + asset).ok
