@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.training.optimizers import OPTIMIZERS
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,7 @@ def test_post_surface_limits(client: TestClient) -> None:
 def test_get_datasets(client: TestClient) -> None:
     body = client.get("/api/datasets").json()
     assert [d["name"] for d in body["datasets"]] == ["linear", "sine", "moons", "xor", "spirals"]
-    assert [o["name"] for o in body["optimizers"]] == ["sgd", "adagrad", "rmsprop", "adam", "adamw"]
+    assert [o["name"] for o in body["optimizers"]] == list(OPTIMIZERS)
     assert body["examples"][0]["id"] == "worked"
     moons = client.get("/api/datasets/moons", params={"n": 30, "seed": 1}).json()
     assert len(moons["columns"]["X"]) == 30 and len(moons["columns"]["X"][0]) == 2
