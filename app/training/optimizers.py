@@ -486,6 +486,57 @@ class AdamW(Adam):
     decoupled = True
 
 
+@register
+class Adamax(Optimizer):
+    name = "adamax"
+    title = "Adamax"
+    torch = "torch.optim.Adamax"
+    hyper = (
+        _h("lr", 2e-3, "float", LR),
+        _h("betas", (0.9, 0.999), "betas", "decay rates of the running average of g and of the max of |g|"),
+        _h("eps", 1e-8, "float", EPS),
+        _h("weight_decay", 0.0, "float", WD),
+    )
+
+    def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
+        hp = self.hp
+        (b1, b2), eps = hp["betas"], hp["eps"]
+        if hp["weight_decay"] != 0:
+            g = g + hp["weight_decay"] * w
+        m_prev, u_prev = st.get("exp_avg", _zero(w)), st.get("exp_inf", _zero(w))
+        m = m_prev + (g - m_prev) * (1 - b1)  # torch: exp_avg.lerp_(grad, 1 - beta1)
+        u = np.maximum(u_prev * b2, np.abs(g) + eps)
+        st["exp_avg"], st["exp_inf"] = m, u
+        bc = 1 - b1**self.t
+        t: Terms = {"lr": hp["lr"], "g": g, "m_prev": m_prev, "m": m, "u_prev": u_prev, "u": u, "bc": bc}
+        return w - hp["lr"] / bc * (m / u), t
+
+    @classmethod
+    def formula(cls, hp: Mapping[str, Any]) -> list[str]:
+        return [
+            _grad_line(hp),
+            "m ← β₁·m + (1 − β₁)·g",
+            "u ← max(β₂·u, |g| + eps)",
+            "w ← w − lr / (1 − β₁ᵗ) · m / u",
+        ]
+
+    @classmethod
+    def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        (b1, b2), gd = hp["betas"], t["g"]  # gd: the grad after weight decay
+        lines = []
+        if hp["weight_decay"] != 0:
+            lines.append(f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(gd)}")
+        m = f"{_val(b1)}×{_num(t['m_prev'])} + {_val(1 - b1)}×{_num(gd)}"
+        u = f"{_val(b2)}×{_num(t['u_prev'])}"
+        lines += [
+            f"m ← β₁·m + (1−β₁)·g = {m} = {_val(t['m'])}",
+            f"u ← max(β₂·u, |g| + ε) = max({u}, {_val(abs(gd))} + {_val(hp['eps'])}) = {_val(t['u'])}",
+            f"{n} ← {n} − lr/(1−β₁ᵗ)·m/u = {_val(w)} − {_num(t['lr'])}/{_num(t['bc'])}×{_num(t['m'])}"
+            f"/{_num(t['u'])} = {_val(new)}",
+        ]
+        return lines
+
+
 DEFAULT_OPTIMIZER = "sgd"
 
 

@@ -211,9 +211,27 @@ CASES = [
     ("adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "amsgrad": True}),
     ("adamw", {}),
     ("adamw", {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True, "eps": 1e-6}),
+    ("adamax", {}),
+    ("adamax", {"lr": 0.05, "betas": (0.8, 0.95), "eps": 1e-6, "weight_decay": 0.1}),
 ]
 
+def ref_adamax(w, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """Kingma & Ba (2015), Algorithm 2, with torch's eps inside the max."""
+    b1, b2 = betas
+    m = np.zeros_like(w)
+    u = np.zeros_like(w)
+    out = []
+    for t, g in enumerate(grads, start=1):
+        g = g + weight_decay * w
+        m = b1 * m + (1 - b1) * g
+        u = np.maximum(b2 * u, np.abs(g) + eps)
+        w = w - (lr / (1 - b1**t)) * m / u
+        out.append(w)
+    return out
+
+
 REFS = {
+    "adamax": ref_adamax,
     "sgd": ref_sgd,
     "adagrad": ref_adagrad,
     "rmsprop": ref_rmsprop,
@@ -315,6 +333,18 @@ def test_explain_prints_the_update_arithmetic() -> None:
 
     lines = explain_update(spec, opt.hp, "w", 3.0, 2.0, new["w"], terms["w"])
     assert lines == ["w ← w − lr·grad = 3 − 0.1×2 = 2.8"]
+
+
+def test_adamax_explains_each_number_of_its_first_step() -> None:
+    spec, opt = make_optimizer({"name": "adamax", "lr": 0.01})
+    new, terms = opt.step({"w": 3.0}, {"w": 2.0})
+    # m = 0.1*2 = 0.2; u = max(0, 2 + 1e-8); w = 3 - 0.01/0.1 * 0.2/2 = 2.99
+    assert new["w"] == pytest.approx(2.99)
+    assert spec.explain("w", opt.hp, 3.0, 2.0, new["w"], terms["w"]) == [
+        "m ← β₁·m + (1−β₁)·g = 0.9×0 + 0.1×2 = 0.2",
+        "u ← max(β₂·u, |g| + ε) = max(0.999×0, 2 + 1e−08) = 2",
+        "w ← w − lr/(1−β₁ᵗ)·m/u = 3 − 0.01/0.1×0.2/2 = 2.99",
+    ]
 
 
 def test_every_optimizer_lists_a_formula_and_its_hyper_parameters() -> None:
