@@ -49,6 +49,9 @@ class Limits:
     request_budget_seconds: float = 5.0  # CHAINRULE_REQUEST_BUDGET_SECONDS: compute per request
     max_response_numbers: int = 2_000_000  # CHAINRULE_MAX_RESPONSE_NUMBERS: numbers in an analysis
     max_full_tensor_elements: int = 10_000  # CHAINRULE_MAX_FULL_TENSOR_ELEMENTS: "auto" summarizes more
+    max_link_chars: int = 2_000_000  # CHAINRULE_MAX_LINK_CHARS: a shared link's state, decompressed (page)
+    max_link_list_entries: int = 1_000  # CHAINRULE_MAX_LINK_LIST_ENTRIES: any list in a link's state (page)
+    max_compare_runs: int = 8  # CHAINRULE_MAX_COMPARE_RUNS: optimizers compared (page; one /api/train each)
     max_picture_pixels: int = 16_000_000  # CHAINRULE_MAX_PICTURE_PIXELS: one exported PNG (3 bytes each)
     max_concurrent_work: int = 2  # CHAINRULE_MAX_CONCURRENT_WORK: POST /api/* running at once, per process
     max_queued_work: int = 16  # CHAINRULE_MAX_QUEUED_WORK: POST /api/* waiting for a slot; more: 503

@@ -13,6 +13,7 @@ import { gradLogRange, isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { createInspector } from "./inspector.js";
+import { createLinkNotice } from "./link-notice.js";
 import { layoutInWorker } from "./layout-client.js";
 import { createPanels } from "./panels.js";
 import { createProbePanel } from "./probe.js";
@@ -20,7 +21,7 @@ import { createGraphView, nodeSize } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createStepsPanel } from "./steps.js";
-import { createStore, parse, serialize } from "./state.js";
+import { createStore, parseLink, serialize } from "./state.js";
 import { createNodeTable } from "./table.js";
 import { createTrainingPanel } from "./training/panel.js";
 import { createValuesPanel } from "./values.js";
@@ -30,7 +31,8 @@ const $ = (id) => document.getElementById(id);
 const EMBED = document.body.classList.contains("embed");
 const STORAGE = { lang: "chainrule.lang", theme: "chainrule.theme" };
 
-const store = createStore(parse(location.search));
+const link = parseLink(location.search);
+const store = createStore(link.state);
 let functions = new Set();
 let examples = [];
 let model = null;
@@ -135,7 +137,7 @@ const steps = createStepsPanel({
 
 // Every panel around the graphs (panels.js): order matters for state(), later values win.
 const probe = createProbePanel($("probe-card"), { analyse });
-const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe]);
+const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, createLinkNotice(link.problems)]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {

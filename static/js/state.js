@@ -5,7 +5,8 @@
 // becomes one `z=` parameter holding it lz-string-compressed. Serialization is generic over
 // PROPERTIES: a new property only needs a codec (below), and every codec can produce a
 // non-default `sample` so the URL round-trip test covers new properties by itself.
-import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from "../build/lz.mjs";
+import { compressToEncodedURIComponent } from "../build/lz.mjs";
+import { decompressBounded, TooLarge } from "./lz-bounded.js";
 import { META } from "./meta.js";
 
 /**
@@ -113,19 +114,51 @@ export function serialize(state, { compress = true } = {}) {
 }
 
 /**
+ * What a link may hold, from the server's limits (GET /api/meta): a link is someone else's
+ * text, so it must not make this page decompress gigabytes, start hundreds of trainings or
+ * send what the server would refuse anyway. Missing limits (server unreachable) allow nothing.
+ */
+export const LINK_LIMITS = {
+  /** characters of the query, once decompressed */
+  chars: META.limits.max_link_chars ?? 0,
+  /** entries of any list or object in the state (collapsed groups, params, values, ...) */
+  entries: META.limits.max_link_list_entries ?? 0,
+  /** optimizers compared side by side: each one is a training run */
+  compare: META.limits.max_compare_runs ?? 0,
+  /** characters of the expression (what POST /api/graph accepts) */
+  expression: META.limits.max_expression_chars ?? 0,
+};
+
+/**
  * Parse a query string into the properties it sets; invalid entries are ignored. A `z=`
  * parameter is decompressed first; plain parameters beside it win.
  * @param {string} search  with or without the leading "?"
  * @returns {Record<string, any>} only the properties present and valid
  */
 export function parse(search) {
+  return parseLink(search).state;
+}
+
+/**
+ * `parse`, bounded by LINK_LIMITS, with what was refused or cut: a link larger than the limit
+ * opens nothing (`{code: "too_large", limit}`), a list past its cap keeps its first entries
+ * (`{code: "truncated", name, count, limit}`), a longer expression than the server accepts is
+ * dropped (`{code: "expression_too_long", count, limit}`).
+ * @param {string} search
+ * @returns {{state: Record<string, any>, problems: {code: string, [k: string]: any}[]}}
+ */
+export function parseLink(search) {
+  const problems = [];
+  const tooLarge = { state: {}, problems: [{ code: "too_large", limit: LINK_LIMITS.chars }] };
+  if (search.length > LINK_LIMITS.chars) return tooLarge;
   const given = new URLSearchParams(search);
   const params = new URLSearchParams();
   const packed = given.get(COMPRESSED_KEY);
   if (packed) {
     try {
-      for (const [k, v] of new URLSearchParams(decompressFromEncodedURIComponent(packed) ?? "")) params.set(k, v);
-    } catch {
+      for (const [k, v] of new URLSearchParams(decompressBounded(packed, LINK_LIMITS.chars) ?? "")) params.set(k, v);
+    } catch (err) {
+      if (err instanceof TooLarge) return tooLarge;
       // a damaged compressed link loses its state, not the page
     }
   }
@@ -135,12 +168,33 @@ export function parse(search) {
     if (!params.has(p.key)) continue;
     try {
       const v = p.decode(params.get(p.key));
-      if (v !== undefined) out[p.name] = v;
+      if (v !== undefined) out[p.name] = capped(p.name, v, problems);
     } catch {
       // a damaged link loses that property, not the page
     }
   }
-  return out;
+  if (typeof out.expression === "string" && out.expression.length > LINK_LIMITS.expression) {
+    problems.push({ code: "expression_too_long", count: out.expression.length, limit: LINK_LIMITS.expression });
+    delete out.expression;
+  }
+  return { state: out, problems };
+}
+
+/** `value` with its lists and objects cut to their caps (each cut reported in `problems`). */
+function capped(name, value, problems) {
+  const limit = name === "compare" ? LINK_LIMITS.compare : LINK_LIMITS.entries;
+  if (Array.isArray(value)) {
+    if (value.length <= limit) return value;
+    problems.push({ code: "truncated", name, count: value.length, limit });
+    return value.slice(0, limit);
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value);
+    if (entries.length <= limit) return value;
+    problems.push({ code: "truncated", name, count: entries.length, limit });
+    return Object.fromEntries(entries.slice(0, limit));
+  }
+  return value;
 }
 
 /**

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,89 @@ def test_a_million_element_tensor_arrives_summarized(page: Page, console_errors:
     assert "object" not in (row.locator("td.grad").text_content() or "")
     page.screenshot(path=str(artifacts / "hardening-million-summarized.png"), full_page=True)
     assert console_errors == []
+
+
+def _link(page: Page, state_js: str) -> str:
+    """A link the page itself makes (state.js serialize) for the state the JS expression builds."""
+    return page.evaluate(
+        f"""async () => {{
+            const S = await import('/static/js/state.js');
+            const state = {{...S.defaults(), ...({state_js})}};
+            return '/?' + S.serialize(state);
+        }}"""
+    )
+
+
+def test_a_2000_optimizer_compare_link_starts_a_handful_of_trainings(
+        page: Page, console_errors: list[str], artifacts: Path) -> None:
+    open_app(page)
+    limit = page.evaluate("async () => (await import('/static/js/state.js')).LINK_LIMITS.compare")
+    link = _link(page, """{expression: 'y = w*x + b\\nloss = (y - 7)**2', values: {x: '2', w: '1', b: '0'},
+        trainParams: ['w', 'b'], trainStep: 3, trainSteps: 10000,
+        compare: Array.from({length: 2000}, (_, i) => ({name: 'sgd', lr: 0.001 * (i + 1)}))}""")
+    assert "z=" in link
+    trains: list[dict] = []
+    page.on("request", lambda r: trains.append(r.post_data_json) if r.url.endswith("/api/train") else None)
+    page.goto(link)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    page.wait_for_timeout(2_000)  # anything the restore would start has started
+    assert 1 <= len(trains) <= limit + 1, len(trains)
+    # the restore replays the steps up to the link's position (3), not the link's 10,000
+    assert all(body["steps"] <= 4 for body in trains), [body["steps"] for body in trains]
+    expect(page.locator("#train-position")).to_have_value("3")
+    notice = page.locator("#link-notice p[data-code='truncated']")
+    expect(notice).to_contain_text("2000")
+    expect(notice).to_contain_text(str(limit))
+    assert page.evaluate("window.chainrule.store.get().compare.length") == limit
+    expect(page.locator("#train-compare li")).to_have_count(limit)
+    expect(page.locator("#train-compare-add")).to_be_disabled()
+    page.locator("#lang").select_option("vi")
+    expect(notice).to_contain_text("chỉ giữ lại")
+    page.screenshot(path=str(artifacts / "hardening-compare-link.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_a_decompression_bomb_is_refused_with_a_message(page: Page, console_errors: list[str],
+                                                       artifacts: Path) -> None:
+    open_app(page)
+    limit = page.evaluate("async () => (await import('/static/js/state.js')).LINK_LIMITS.chars")
+    packed = page.evaluate(
+        """async (n) => {
+            const {compressToEncodedURIComponent} = await import('/static/build/lz.mjs');
+            return compressToEncodedURIComponent('e=' + 'a'.repeat(n));
+        }""", limit + 1_000)
+    assert len(packed) < 20_000  # a small link ...
+    start = time.perf_counter()
+    page.goto("/?z=" + packed)  # ... that would decompress past the limit
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    assert time.perf_counter() - start < 5.0
+    expect(page.locator("#link-notice p[data-code='too_large']")).to_contain_text(f"{limit}")
+    assert "aaaa" not in page.locator("#source").input_value()  # nothing of it was opened
+    page.screenshot(path=str(artifacts / "hardening-bomb-link.png"))
+    assert console_errors == []
+
+
+def test_bounded_decompression_matches_lz_string(page: Page) -> None:
+    open_app(page)
+    mismatches = page.evaluate(
+        """async () => {
+            const lz = await import('/static/build/lz.mjs');
+            const {decompressBounded, TooLarge} = await import('/static/js/lz-bounded.js');
+            const bad = [];
+            let seed = 7;
+            const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+            for (let k = 0; k < 300; k++) {
+                const n = Math.floor(rnd() * 3000);
+                const alphabet = k % 3 === 0 ? 'ab' : 'y = w*x + b\\nloss=ü€\\ud835\\udc65(1,2)&%';
+                let s = '';
+                for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+                const packed = lz.compressToEncodedURIComponent(s);
+                if (decompressBounded(packed, 1e9) !== lz.decompressFromEncodedURIComponent(packed)) bad.push(k);
+                if (s.length > 10) {
+                    try { decompressBounded(packed, s.length - 1); bad.push('no limit ' + k); }
+                    catch (e) { if (!(e instanceof TooLarge)) bad.push('error ' + k); }
+                }
+            }
+            return bad;
+        }""")
+    assert mismatches == []

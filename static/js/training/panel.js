@@ -7,6 +7,7 @@ import { fmtNumber, fmtValue } from "../format.js";
 import { el } from "../el.js";
 import { t } from "../i18n.js";
 import { META } from "../meta.js";
+import { LINK_LIMITS } from "../state.js";
 import { renderBatch } from "./batch.js";
 import { createLossChart } from "./charts.js";
 import { parseCsv } from "./csv.js";
@@ -93,12 +94,18 @@ export function createTrainingPanel(root, host) {
 
   const optimizers = () => [store.get().optimizer, ...store.get().compare];
   const keyOf = (su) => JSON.stringify([su, optimizers()]);
+  let runsUpTo = Infinity; // the runs hold this many steps at most (a link's restore: fewer)
+  const currentKey = (upTo) => {
+    const su = setup();
+    su.steps = Math.min(su.steps, upTo);
+    return keyOf(su);
+  };
 
   // ---------------------------------------------------------------- runs
 
   function invalidate() {
     if (!runs) return;
-    if (keyOf(setup()) === runsKey) return;
+    if (currentKey(runsUpTo) === runsKey) return;
     stop();
     runs = null;
     runsKey = null;
@@ -108,10 +115,15 @@ export function createTrainingPanel(root, host) {
     host.refresh();
   }
 
-  /** Fetch every optimizer's trajectory for the current setup (once per setup). */
-  function ensureRuns() {
+  /**
+   * Fetch every optimizer's trajectory for the current setup (once per setup); `upTo` asks
+   * for fewer steps than the setup's (a link's restore replays only the steps it shows).
+   */
+  function ensureRuns(upTo = Infinity) {
     const su = setup();
+    su.steps = Math.min(su.steps, upTo);
     const key = keyOf(su);
+    if (runs && runsKey === currentKey(runsUpTo) && runsUpTo >= upTo) return Promise.resolve(true);
     if (runs && runsKey === key) return Promise.resolve(true);
     if (busy && busy.key === key) return busy.promise;
     const promise = (async () => {
@@ -120,11 +132,12 @@ export function createTrainingPanel(root, host) {
       if (store.get().trainData === "csv" && !su.data) return fail(t("train.csvInvalid"));
       setStatus(t("train.running"));
       const results = await Promise.all(optimizers().map((opt) => trainModel(trainRequest(su, opt))));
-      if (keyOf(setup()) !== key) return false;
+      if (currentKey(upTo) !== key) return false;
       const bad = results.find((r) => !r.ok);
       if (bad) return fail(bad.error.message);
       runs = results.map((r, i) => ({ optimizer: optimizers()[i], result: r.data }));
       runsKey = key;
+      runsUpTo = upTo;
       setStatus(results.flatMap((r) => r.data.warnings ?? []).join(" "));
       loadSurface(su);
       return true;
@@ -178,8 +191,8 @@ export function createTrainingPanel(root, host) {
 
   const position = () => store.get().trainStep;
 
-  async function go(k) {
-    if (!(await ensureRuns())) return stop();
+  async function go(k, upTo = Infinity) {
+    if (!(await ensureRuns(upTo))) return stop();
     const n = lastPosition(runs[0]);
     const next = Math.max(0, Math.min(k, n));
     store.set({ trainStep: next });
@@ -284,6 +297,10 @@ export function createTrainingPanel(root, host) {
       ),
     );
     $("train-compare-help").hidden = cmp.length > 0;
+    // every compared optimizer is one more training run: at most LINK_LIMITS.compare of them
+    const full = cmp.length >= LINK_LIMITS.compare;
+    $("train-compare-add").disabled = full;
+    $("train-compare-add").title = full ? t("train.compareFull", { limit: LINK_LIMITS.compare }) : "";
   }
 
   function renderExamplesMenu() {
@@ -514,6 +531,7 @@ export function createTrainingPanel(root, host) {
     });
     $("train-log").addEventListener("change", () => render());
     $("train-compare-add").addEventListener("click", () => {
+      if (store.get().compare.length >= LINK_LIMITS.compare) return;
       store.set({ compare: [...store.get().compare, { ...store.get().optimizer }] });
     });
     store.subscribe((_s, changed) => {
@@ -549,10 +567,11 @@ export function createTrainingPanel(root, host) {
       names = list;
       if (changed) renderParams();
       if (!restored) {
-        // a link that opens at a training step: train, then show that step
+        // a link that opens at a training step: replay the steps up to it, once (never the
+        // link's whole run: a link is someone else's text, and each run costs the server)
         restored = true;
         const k = store.get().trainStep;
-        if (k >= 0 && setup().params.length) ensureRuns().then((ok) => ok && go(k));
+        if (k >= 0 && setup().params.length) go(k, k + 1);
       }
     },
     /**
