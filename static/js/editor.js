@@ -11,7 +11,9 @@ export const DEBOUNCE_MS = 450;
 /** The editor grows with its text up to this many lines, then scrolls. */
 export const MAX_ROWS = 18;
 
-const TOKEN = /(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(#[^\n]*)|(==|!=|<=|>=|\*\*)|(\S)|(\n)/g;
+// Names as the server's parser reads them (Python's `[^\W\d]\w*`): any letter, `_` or
+// non-decimal number first, then letters, numbers, `_`; so `lösung` and `ŷ` are one name each.
+const TOKEN = /(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([\p{L}\p{Nl}\p{No}_][\p{L}\p{N}_]*)|(#[^\n]*)|(==|!=|<=|>=|\*\*)|(\S)|(\n)/gu;
 
 /**
  * Names an expression reads before (or without) assigning them, in order of appearance.

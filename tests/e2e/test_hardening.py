@@ -124,3 +124,21 @@ def test_bounded_decompression_matches_lz_string(page: Page) -> None:
             return bad;
         }""")
     assert mismatches == []
+
+
+def test_unicode_names_are_one_input_each(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    names = page.evaluate(
+        """async () => {
+            const {freeNames} = await import('/static/js/editor.js');
+            return [freeNames('lösung = w*x + 1'), freeNames('y = ŷ * 2 + x_1² + θ0')];
+        }""")
+    assert names == [["w", "x"], ["ŷ", "x_1²", "θ0"]]
+    page.locator("#source").fill("y = ŷ * 2")
+    page.locator("#btn-analyze").click()
+    row = page.locator(".value-row[data-name='ŷ'] input")
+    expect(row).to_have_count(1)
+    row.fill("3")
+    row.press("Enter")
+    expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("6")
+    assert [e for e in console_errors if "400 (Bad Request)" not in e] == []
