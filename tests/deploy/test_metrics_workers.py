@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,22 @@ def test_serve_makes_and_removes_a_shared_directory(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("CHAINRULE_METRICS", "0")
     monkeypatch.delenv(MULTIPROC_ENV)
     assert prepare_multiprocess_dir(4) is None
+
+
+def test_busy_refusals_are_counted(tmp_path: Path) -> None:
+    """One computation at a time and none waiting: of several concurrent trainings some are
+    refused 503 busy, and /metrics counts exactly those."""
+    env = {"CHAINRULE_METRICS": "1", "CHAINRULE_MAX_CONCURRENT_WORK": "1", "CHAINRULE_MAX_QUEUED_WORK": "0",
+           "CHAINRULE_RATE_LIMIT": ""}
+    slow = {"expression": "loss = mean((w*x + b - y)**2)", "values": {"w": 0.3, "b": 0.0},
+            "params": ["w", "b"], "data": {"x": list(range(50)), "y": list(range(50))},
+            "optimizer": {"name": "sgd", "lr": 1e-4}, "steps": 2000}
+    with chainrule_server(tmp_path, env) as base, ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: request(base, "/api/train", slow)[0], range(6)))
+        assert set(statuses) <= {200, 503} and 200 in statuses
+        busy = statuses.count(503)
+        assert busy >= 1, statuses
+        scrape = samples(request(base, "/metrics")[2].decode())
+    assert value(scrape, "chainrule_limit_refusals_total", endpoint="/api/train", code="busy") == busy
+    assert value(scrape, "chainrule_http_requests_total", method="POST", endpoint="/api/train",
+                 status="503") == busy
