@@ -207,16 +207,23 @@ class _Seen:
 def prepare_multiprocess_dir(workers: int) -> Path | None:
     """Before several workers start with metrics on: give them one fresh directory to share.
 
-    An operator's own PROMETHEUS_MULTIPROC_DIR is emptied (values left by an earlier run
-    would be summed in); otherwise a temporary one is made, returned so the caller can
+    An operator's own PROMETHEUS_MULTIPROC_DIR (used whatever the number of workers) is
+    made if missing and emptied (values left by an earlier run would be summed in);
+    otherwise, with several workers, a temporary one is made, returned so the caller can
     remove it when the server stops.
     """
-    if workers <= 1 or not metrics_enabled():
+    if not metrics_enabled():
         return None
     given = os.environ.get(MULTIPROC_ENV)
-    if given:
+    if given is not None and not given.strip():
+        # prometheus-client takes a set-but-empty variable for the current directory.
+        del os.environ[MULTIPROC_ENV]
+    elif given:
+        Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
             stale.unlink()
+        return None
+    if workers <= 1:
         return None
     made = Path(tempfile.mkdtemp(prefix="chainrule-metrics-"))
     os.environ[MULTIPROC_ENV] = str(made)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from app.metrics import MULTIPROC_ENV
 from bench.load_test import free_port, stop_server  # the load test's own start and stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,8 @@ def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: P
         if proc.poll() is not None:
             pytest.fail(f"{what} exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
         if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not answer within {START_TIMEOUT:g} s")
+            pytest.fail(f"{what} did not answer within {START_TIMEOUT:g} s: "
+                        f"{log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.05)
 
 
@@ -81,7 +83,8 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
     ``wrapper`` is a command that runs it (e.g. in a mount namespace)."""
     port = free_port()
     log = tmp / f"chainrule-{port}.log"
-    full_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **env}
+    inherited = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}  # only if a test sets it
+    full_env = {**inherited, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **env}
     base = f"http://{HOST}:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(

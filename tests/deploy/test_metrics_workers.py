@@ -50,18 +50,23 @@ def test_every_scrape_sums_all_workers(tmp_path: Path) -> None:
             assert value(scrape, "chainrule_analysis_nodes_count") == sent
 
 
-def test_serve_makes_and_removes_a_shared_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_makes_and_removes_a_shared_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CHAINRULE_METRICS", "1")
-    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    monkeypatch.setenv(MULTIPROC_ENV, "")  # restored to what it was after the test
     assert prepare_multiprocess_dir(1) is None  # one worker: one process, nothing to share
+    assert MULTIPROC_ENV not in os.environ  # empty would mean "the current directory"
     made = prepare_multiprocess_dir(2)
     assert made is not None and made.is_dir()
     assert os.environ[MULTIPROC_ENV] == str(made)
     remove_multiprocess_dir(made)
     assert not made.exists()
+    # An operator's directory is used as given, made if missing, never removed.
+    given = tmp_path / "not-there-yet"
+    monkeypatch.setenv(MULTIPROC_ENV, str(given))
+    assert prepare_multiprocess_dir(1) is None and given.is_dir()
     monkeypatch.setenv("CHAINRULE_METRICS", "0")
     monkeypatch.delenv(MULTIPROC_ENV)
-    assert prepare_multiprocess_dir(4) is None
+    assert prepare_multiprocess_dir(4) is None and MULTIPROC_ENV not in os.environ
 
 
 def test_busy_refusals_are_counted(tmp_path: Path) -> None:

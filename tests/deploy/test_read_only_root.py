@@ -31,7 +31,7 @@ def test_serves_with_a_read_only_root_and_a_tmpfs_at_tmp(tmp_path: Path) -> None
     if unshare is None:
         pytest.fail("unshare (util-linux) is missing")
     wrapper = [unshare, "--mount", "--propagation", "private", "sh", "-c", READ_ONLY_ROOT, str(PROBE)]
-    env = {"CHAINRULE_METRICS": "1", "PROMETHEUS_MULTIPROC_DIR": "", "CHAINRULE_RATE_LIMIT": ""}
+    env = {"CHAINRULE_METRICS": "1", "CHAINRULE_RATE_LIMIT": ""}
     try:
         with chainrule_server(tmp_path, env, workers=2, wrapper=wrapper) as base:
             assert request(base, "/")[0] == 200
