@@ -16,6 +16,7 @@ import { createInspector } from "./inspector.js";
 import { createLinkNotice } from "./link-notice.js";
 import { layoutInWorker } from "./layout-client.js";
 import { createPanels } from "./panels.js";
+import { createPracticePanel } from "./practice.js";
 import { createProbePanel } from "./probe.js";
 import { createGraphView, nodeSize } from "./render.js";
 import { initShare } from "./share.js";
@@ -137,7 +138,10 @@ const steps = createStepsPanel({
 
 // Every panel around the graphs (panels.js): order matters for state(), later values win.
 const probe = createProbePanel($("probe-card"), { analyse });
-const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, createLinkNotice(link.problems)]);
+const practice = createPracticePanel($("practice"), {
+  store, svg: $("svg-backward"), values: () => panels.state().values, redraw: () => drawViews(), showBackward: () => setView("backward"),
+});
+const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, practice, createLinkNotice(link.problems)]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {
@@ -320,9 +324,10 @@ function displayState() {
 
 function drawViews() {
   if (!model || !vis || !layout || layout.x.length !== vis.nodes.length) return;
-  const display = displayState();
+  const display = practice ? practice.display(displayState()) : displayState();
   views.forward.update(vis, layout, display);
   views.backward.update(vis, layout, display);
+  practice?.decorate();
 }
 
 function toggleCollapse(id) {

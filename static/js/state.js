@@ -73,6 +73,11 @@ export const PROPERTIES = [
   { name: "trainSteps", key: "ts", default: 10, ...int },
   { name: "trainStep", key: "tk", default: -1, ...int },
   { name: "compare", key: "cmp", default: [], ...json },
+  // practice mode (static/js/practice.js): on, which kinds of blanks, how many, drawn with which seed
+  { name: "practice", key: "practice", default: false, ...bool },
+  { name: "practiceAsk", key: "pask", default: ["local", "grad"], ...list },
+  { name: "practiceCount", key: "pcount", default: 0, ...int },
+  { name: "practiceSeed", key: "pseed", default: 0, ...int },
 ];
 
 /** Properties that are page preferences (also remembered in localStorage), not the graph. */
