@@ -50,15 +50,9 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-# The same tokens for a text with no line continuation, its comments blanked (code_of):
-# blanks can start no token, so findall's own search skips them instead of a skip group
-# tried before every token (~10% faster).
-_TOKEN_PLAIN = re.compile(
-    r"[^\W\d]\w*|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\*\*|[^ \t\r\f]")
 # The first character no token can hold (a quote, a bracket, '%', ...), comments skipped:
 # reported before any syntax error, as it is what the user must change first.
 _FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
-_STRAY_PLAIN = re.compile(r"[^\w \t\r\f\n.+\-*/@(),=;]")  # the same, in code_of's text
 #: The two ops the grammar writes without a call or an infix symbol (GET /api/meta shows them
 #: so): ``-x`` and ``x.T``. Binary operators are the op table's (``ops.OPERATORS``).
 NEGATION: Final = "neg"
@@ -166,45 +160,22 @@ class Source:
                               params=params)
 
 
-_COMMENT = re.compile(r"#[^\n]*")
+def first_stray(text: str) -> re.Match[str] | None:
+    """Where the first character outside every token is (its group 1), if anywhere."""
+    return _FIRST_STRAY.match(text)
 
 
-def _blank(comment: re.Match[str]) -> str:
-    return " " * len(comment.group())
-
-
-def code_of(text: str) -> str | None:
-    """``text`` with every comment blanked (so offsets stay put), which the fast patterns
-    read; None if it has a line continuation, which only the full patterns handle."""
-    code = _COMMENT.sub(_blank, text) if "#" in text else text
-    return None if "\\" in code else code
-
-
-def first_stray(text: str, code: str | None) -> re.Match[str] | None:
-    """Where the first character outside every token is (its group 1), if anywhere;
-    ``code`` is ``code_of(text)``."""
-    if code is None:
-        return _FIRST_STRAY.match(text)
-    found = _STRAY_PLAIN.search(code)
-    return None if found is None else _FIRST_STRAY.match(text, found.start())
-
-
-def tokenize(text: str, code: str | None) -> tuple[list[str], list[int] | None]:
+def tokenize(text: str) -> tuple[list[str], list[int] | None]:
     """The tokens, ending with END; newlines inside brackets are dropped (as Python does).
-    ``code`` is ``code_of(text)``.
 
     Also the indices of the kept tokens among all of ``findall``'s when some were dropped.
     """
-    if code is None:
-        code = text
-        tokens = _TOKEN.findall(text)
-    else:
-        tokens = _TOKEN_PLAIN.findall(code)
-        tokens.append(END)  # what _TOKEN's \Z gives
+    tokens = _TOKEN.findall(text)
     tokens.append(END)  # one token of lookahead past the end, whatever the parser peeks at
     if NEWLINE not in tokens or all(line.count("(") == line.count(")")
-                                    for line in code.split("\n")):
-        # Every line balanced: no newline is inside brackets.
+                                    for line in text.split("\n")):
+        # Every line balanced (comments included, which at worst sends a text the long way):
+        # no newline is inside brackets.
         return tokens, None
     kept: list[int] = []
     depth = 0
@@ -227,12 +198,11 @@ def parse(text: str, builder: Builder) -> Source:
             f"the expression has {len(text)} characters; the limit is "
             f"{LIMITS.max_expression_chars} (set {env_name('max_expression_chars')})",
         )
-    code = code_of(text)
-    stray = first_stray(text, code)
+    stray = first_stray(text)
     if stray is not None:
         char = stray.group(1)
         raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1))
-    source = Source(text, *tokenize(text, code))
+    source = Source(text, *tokenize(text))
     parser = _Parser(source, builder)
     try:
         parser.program()
