@@ -2,9 +2,9 @@
 
 A tensor model's response is megabytes of JSON (14.6 MB for the benchmark's MLP). glibc
 serves allocations that large with fresh ``mmap`` pages and hands them back on ``free``, so
-every such response pays a page fault per 4 KB page it writes: 5,300 faults and ~10 ms of
-a 22 ms serialization, measured. Raising glibc's mmap threshold to its maximum (32 MB) and
-keeping up to ``CHAINRULE_KEEP_FREED_MEMORY_MB`` of freed memory in the heap lets the next
+every such response pays a page fault per 4 KB page it writes (about half of its
+serialization time: bench/README.md, "Speed tricks"). Raising glibc's mmap threshold to its
+maximum (32 MB) and keeping up to ``CHAINRULE_KEEP_FREED_MEMORY_MB`` of freed memory in the heap lets the next
 response reuse pages already mapped. The cost is that much resident memory per worker.
 
 Only server processes call this (``create_app``); importing the engine changes nothing.

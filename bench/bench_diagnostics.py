@@ -33,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
 
-from app.engine import ENGINE_KIND, cached_program
+from app.engine import ENGINE_KIND
 from app.engine import analyze as engine_analyze
 from app.engine.values import resolve_values
+from app.programs import cached_program
 from app.teaching.analysis import analyze
 from app.teaching.diagnostics import diagnose
 from bench import workloads

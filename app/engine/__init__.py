@@ -6,8 +6,8 @@ from app.engine.native import engine_kind
 ENGINE_KIND = engine_kind()
 
 from app.engine.analysis import analyze  # noqa: E402
-from app.engine.autodiff import Program, Run, cached_program, compile_program  # noqa: E402
+from app.engine.autodiff import Program, Run, compile_program  # noqa: E402
 from app.engine.values import resolve_values  # noqa: E402
 
-__all__ = ["ENGINE_KIND", "Program", "Run", "analyze", "cached_program", "compile_program",
+__all__ = ["ENGINE_KIND", "Program", "Run", "analyze", "compile_program",
            "resolve_values"]

@@ -10,11 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.config import LIMITS, env_name
-from app.engine.autodiff import Program, Run, cached_program, input_warnings
+from app.engine.autodiff import Program, Run, compile_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import SUMMARY_MIN_ELEMENTS, ArrayFragments, Summarizing, encode
+from app.engine.formulas import fill, words_for
 from app.engine.graph import Graph, Node
-from app.engine.ops import fill, words_for
+from app.engine.programs import ProgramCache
 from app.engine.response_size import response_numbers
 from app.engine.values import resolve_values
 from app.errors import ChainruleError
@@ -27,23 +28,27 @@ Extension = Callable[[Program, Run, str], dict[str, Any]]
 
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, arrays: str = "list",
-            extend: Extension | None = None, max_numbers: int | None = None) -> dict[str, Any]:
+            extend: Extension | None = None, max_numbers: int | None = None,
+            programs: ProgramCache | None = None) -> dict[str, Any]:
     """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
 
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
     serialized once; ``orjson.dumps`` the result. ``detail``: ``"full"``, ``"summary"``
     (tensors of 16+ elements summarized) or ``"auto"`` (tensors of more than
     ``max_full_tensor_elements`` summarized). ``max_numbers`` bounds the numbers the result
-    may hold (``limit_exceeded`` beyond it), counted before encoding.
+    may hold (``limit_exceeded`` beyond it), counted before encoding. ``programs``: where
+    compiled programs are kept between calls (default: compile every time).
     """
     # CPython's cyclic collector is paused while an analysis allocates: it creates a few
     # containers per node and no reference cycles, so the collector finds nothing, but its
-    # full passes walk the whole growing heap (a third of the time at 50,000 nodes).
+    # full passes walk the whole growing heap (on big graphs a large share of the time:
+    # bench/README.md, "Speed tricks").
     # Reference counting still frees everything; the collector resumes (if it was on) at the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        program = cached_program(expression, output)
+        program = (compile_program(expression, output) if programs is None
+                   else programs.get(expression, output))
         resolved = resolve_values(values, program.input_names)
         run = program.run(resolved)
         if run.non_finite_inputs:

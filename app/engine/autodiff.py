@@ -13,8 +13,6 @@ inf/NaN results are reported as warnings rather than errors.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -412,40 +410,3 @@ def _finite(v: Any) -> bool:
 def compile_program(expression: str, output: str | None = None) -> Program:
     """Parse and build ``expression`` into a reusable :class:`Program`."""
     return Program(build_graph(expression, output))
-
-
-CACHE_ENTRIES: Final = 128  # compiled programs kept for reuse
-CACHE_MAX_NODES: Final = 2_000  # larger programs are not kept: memory, and their compile is a small share
-SEEN_ENTRIES: Final = 1_024  # texts seen once, remembered by hash until they come back
-_cache: OrderedDict[tuple[str, str | None, Any], Program] = OrderedDict()
-_seen_once: OrderedDict[int, None] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def cached_program(expression: str, output: str | None = None) -> Program:
-    """:func:`compile_program`, remembering recent small programs: the page re-sends the same
-    text with new values on every edit of a value and every training step.
-
-    A program is kept from the second time its text is seen (nginx's ``proxy_cache_min_uses
-    2``): one-off texts, such as an auto-grader's, neither push the page's programs out nor
-    stay alive long enough for the cyclic collector to keep walking them.
-    """
-    key = (expression, output, LIMITS)  # a program is only valid under the limits it passed
-    with _cache_lock:
-        program = _cache.get(key)
-        if program is not None:
-            _cache.move_to_end(key)
-            return program
-        fingerprint = hash(key)
-        admit = _seen_once.pop(fingerprint, False) is None
-        if not admit:
-            _seen_once[fingerprint] = None
-            if len(_seen_once) > SEEN_ENTRIES:
-                _seen_once.popitem(last=False)
-    program = compile_program(expression, output)
-    if admit and program.node_count <= CACHE_MAX_NODES:
-        with _cache_lock:
-            _cache[key] = program
-            while len(_cache) > CACHE_ENTRIES:
-                _cache.popitem(last=False)
-    return program

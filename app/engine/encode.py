@@ -2,7 +2,8 @@
 
 Three renderings of a tensor: ``"list"`` (nested Python lists: what the Python API returns),
 ``"numpy"`` (the array itself, C-contiguous, for orjson's native numpy serializer on the HTTP
-path: ~10x faster than building lists), and ``"summary"`` (shape and statistics).
+path: much faster than building lists, bench/README.md), and ``"summary"`` (shape and
+statistics).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from app.config import LIMITS, env_name
-from app.engine.ops import Op, fill, parenthesized, words_for
+from app.engine.formulas import fill, parenthesized, words_for
+from app.engine.ops import Op
 from app.engine.parser import NO_KWARGS, Source, parse
 from app.errors import ChainruleError, did_you_mean, suggestions
 
@@ -26,8 +27,8 @@ class Node:
     """One vertex: an input, a constant, or an operation applied to earlier nodes.
 
     A plain class with its own ``__init__``, not a dataclass: compiled by mypyc, this is a C
-    constructor, while a dataclass's generated ``__init__`` would run as Python (3.3k
-    instructions per node, a quarter of building a graph)."""
+    constructor, while a dataclass's generated ``__init__`` would run as Python (what that
+    costs per node: bench/README.md, "Speed tricks")."""
 
     __slots__ = (
         "args",

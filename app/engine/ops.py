@@ -5,10 +5,14 @@ Every operation is registered once, here, with:
 - for elementwise ops, one local derivative per argument ``local(m, ans, *args)`` (the
   vector-Jacobian product is then ``unbroadcast(g * local)``), otherwise one VJP per
   argument ``vjp(g, ans, *args, **kw)`` (numpy arrays in, gradient of the argument's shape out);
-- the forward formula and the local-derivative formula as text.
+- the forward formula and the local-derivative formula as text (the template language
+  is documented in :mod:`app.engine.formulas`).
 
-``m`` is a math namespace: :data:`SCALAR` (Python floats and :mod:`math`, ~20x faster than
-numpy on 0-d values) or :data:`ARRAY` (numpy). Elementwise ops are written once against
+Registration reads like a sentence, one helper per kind of op: :func:`elementwise`
+(``local=``, one function per argument) and :func:`tensor_op` (``vjp=``).
+
+``m`` is a math namespace: :data:`SCALAR` (Python floats and :mod:`math`, much faster than
+numpy on 0-d values; bench/README.md) or :data:`ARRAY` (numpy). Elementwise ops are written once against
 that namespace so the scalar fast path and the tensor path cannot disagree.
 
 The parser, the evaluator, the backward pass, ``GET /api/ops`` and the front-end legend all
@@ -18,17 +22,15 @@ read this table; nothing else switches on op names.
 from __future__ import annotations
 
 import math
-import re
-import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, Final
 
 import numpy as np
 
 from app.config import LIMITS, env_name
+from app.engine.formulas import Pieces, compile_template, fill_formula
 
 
 class OpError(Exception):
@@ -146,33 +148,33 @@ def check_elements(shape: tuple[int, ...]) -> None:
 # --------------------------------------------------------------------------- the table
 
 
+NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
+Fn = Callable[..., Any]
+
+
 @dataclass(frozen=True)
 class Op:
     """One operation: forward, derivative (local or VJP) per argument, and its formulas."""
 
     name: str
     arity: int
-    forward: Callable[..., Any]
-    formula: str
+    forward: Fn
+    formula: str  # templates: see app.engine.formulas
     local_formulas: tuple[str, ...]
     description: str
-    local: tuple[Callable[..., Any], ...] | None = None
-    vjp: tuple[Callable[..., Any], ...] | None = None
-    symbol: str | None = None
-    callable: bool = True
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    differentiable: tuple[bool, ...] | None = None
-    # The formulas split into pieces: text, or the position of a word in (labels...,
-    # operands..., output label), so that writing one out is a join (graph.fill): the
-    # per-node work of labelling a graph, where str.format's parsing of its template was
-    # most of the cost.
+    local: tuple[Fn, ...] | None = None  # elementwise: d(result)/d(argument k), per k
+    vjp: tuple[Fn, ...] | None = None  # otherwise: the vector-Jacobian product, per argument
+    symbol: str | None = None  # the infix operator (+ - * / ** @), if any
+    callable: bool = True  # whether the text may call it by name
+    kwargs: Mapping[str, Any] = field(default_factory=lambda: NO_KWARGS)  # keyword args, defaults
+    # The templates compiled once (app.engine.formulas): labelling a graph fills them per node.
     formula_pieces: Pieces = field(init=False, repr=False, compare=False)
     local_formula_pieces: tuple[Pieces, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "formula_pieces", _pieces(self.formula, self.arity))
+        object.__setattr__(self, "formula_pieces", compile_template(self.formula, self.arity))
         object.__setattr__(self, "local_formula_pieces",
-                           tuple(_pieces(f, self.arity) for f in self.local_formulas))
+                           tuple(compile_template(f, self.arity) for f in self.local_formulas))
 
     @property
     def elementwise(self) -> bool:
@@ -186,7 +188,7 @@ class Op:
             "symbol": self.symbol,
             "arity": self.arity,
             "callable": self.callable,
-            "keyword_args": self.kwargs,
+            "keyword_args": dict(self.kwargs),
             "elementwise": self.elementwise,
             "formula": fill_formula(self.formula, args),
             "local_formulas": [fill_formula(f, args) for f in self.local_formulas],
@@ -198,110 +200,55 @@ OPS: dict[str, Op] = {}
 OPERATORS: dict[str, Op] = {}  # binary operator symbol -> op
 
 
-def register(op: Op) -> Op:
+def _register(op: Op) -> Op:
     assert op.name not in OPS, op.name
-    assert (op.local is None) != (op.vjp is None), op.name
-    n = len(op.local if op.local is not None else op.vjp or ())
-    assert n == op.arity == len(op.local_formulas), op.name
+    assert len(op.local or op.vjp or ()) == op.arity == len(op.local_formulas), op.name
     OPS[op.name] = op
     if op.symbol and op.arity == 2:
         OPERATORS[op.symbol] = op
     return op
 
 
-_ATOMIC = re.compile(r"[\w.#]+").fullmatch
+def elementwise(name: str, *, forward: Fn, local: tuple[Fn, ...], formula: str,
+                local_formulas: tuple[str, ...], description: str, symbol: str | None = None,
+                callable: bool = True) -> Op:
+    """Register an elementwise op: ``forward(m, *args)`` and ``local[k](m, ans, *args)``, the
+    derivative of the result by argument k, both written against a math namespace ``m``."""
+    return _register(Op(name=name, arity=len(local), forward=forward, formula=formula,
+                        local_formulas=local_formulas, description=description, local=local,
+                        symbol=symbol, callable=callable))
 
 
-def parenthesized(label: str) -> str:
-    """A label as an operand: in parentheses unless it is a plain name or number."""
-    if " " in label:  # a binary operation's formula: skip the pattern
-        return f"({label})"
-    return label if _ATOMIC(label) and label[0] != "-" else f"({label})"
-
-
-@cache
-def _positional(template: str, arity: int) -> str:
-    """The template with {pK} and {out} turned into positions after the labels, so filling
-    it is one str.format call: labels, then parenthesized labels, then the output's label."""
-    for k in range(arity):
-        template = template.replace(f"{{p{k}}}", f"{{{arity + k}}}")
-    return template.replace("{out}", f"{{{2 * arity}}}")
-
-
-Pieces = tuple[str | int, ...]
-
-
-def _pieces(template: str, arity: int) -> Pieces:
-    """``"{p0} * {p1}"`` -> ``(2, " * ", 3)`` for arity 2 (see Op.formula_pieces)."""
-    out: list[str | int] = []
-    for text, field_name, _, _ in string.Formatter().parse(_positional(template, arity)):
-        if text:
-            out.append(text)
-        if field_name is not None:
-            out.append(int(field_name))
-    return tuple(out)
-
-
-def words_for(args: tuple[int, ...], labels: list[str], operands: list[str], out: str) -> list[str]:
-    """What a formula's pieces refer to: the arguments' labels, then the same as operands
-    (parenthesized where needed), then the output's label."""
-    words = [labels[a] for a in args]
-    for a in args:
-        words.append(operands[a])
-    words.append(out)
-    return words
-
-
-def fill(pieces: Pieces, words: list[str]) -> str:
-    """A formula from its pieces (Op.formula_pieces): text as it is, numbers as words."""
-    if len(pieces) == 1:
-        piece = pieces[0]
-        return piece if isinstance(piece, str) else words[piece]
-    return "".join([piece if isinstance(piece, str) else words[piece] for piece in pieces])
-
-
-def fill_formula(template: str, labels: list[str], out: str = "") -> str:
-    """Write a formula over argument labels: {0} is a label, {p0} the same label
-    parenthesized unless atomic, {out} the result's label."""
-    return fill(_pieces(template, len(labels)), [*labels, *map(parenthesized, labels), out])
-
-
-def elementwise(
-    name: str,
-    forward: Callable[..., Any],
-    locals_: tuple[Callable[..., Any], ...],
-    formula: str,
-    local_formulas: tuple[str, ...],
-    description: str,
-    symbol: str | None = None,
-    callable: bool = True,
-) -> Op:
-    return register(
-        Op(
-            name=name,
-            arity=len(locals_),
-            forward=forward,
-            formula=formula,
-            local_formulas=local_formulas,
-            description=description,
-            local=locals_,
-            symbol=symbol,
-            callable=callable,
-        )
-    )
+def tensor_op(name: str, *, forward: Fn, vjp: tuple[Fn, ...], formula: str,
+              local_formulas: tuple[str, ...], description: str, symbol: str | None = None,
+              kwargs: Mapping[str, Any] = NO_KWARGS) -> Op:
+    """Register a whole-tensor op: ``forward(m, *args, **kwargs)`` and ``vjp[k](g, ans,
+    *args, **kwargs)``, the gradient of argument k given the result's gradient ``g``."""
+    return _register(Op(name=name, arity=len(vjp), forward=forward, formula=formula,
+                        local_formulas=local_formulas, description=description, vjp=vjp,
+                        symbol=symbol, kwargs=MappingProxyType(dict(kwargs))))
 
 
 # Elementwise arithmetic (operators). Kept as their own primitives, not derived
 # (a - b is not a + (-b)) so that the graph a student sees matches what they typed.
-elementwise("add", lambda m, a, b: a + b, (lambda m, y, a, b: 1.0, lambda m, y, a, b: 1.0),
-            "{p0} + {p1}", ("1", "1"), "sum", symbol="+", callable=False)
-elementwise("sub", lambda m, a, b: a - b, (lambda m, y, a, b: 1.0, lambda m, y, a, b: -1.0),
-            "{p0} - {p1}", ("1", "-1"), "difference", symbol="-", callable=False)
-elementwise("mul", lambda m, a, b: a * b, (lambda m, y, a, b: b, lambda m, y, a, b: a),
-            "{p0} * {p1}", ("{1}", "{0}"), "product", symbol="*", callable=False)
-elementwise("div", lambda m, a, b: a / b,
-            (lambda m, y, a, b: 1.0 / b, lambda m, y, a, b: -a / (b * b)),
-            "{p0} / {p1}", ("1/{p1}", "-{p0}/{p1}^2"), "quotient", symbol="/", callable=False)
+elementwise("add", forward=lambda m, a, b: a + b,
+            local=(lambda m, y, a, b: 1.0, lambda m, y, a, b: 1.0),
+            formula="{p0} + {p1}", local_formulas=("1", "1"), description="sum",
+            symbol="+", callable=False)
+elementwise("sub", forward=lambda m, a, b: a - b,
+            local=(lambda m, y, a, b: 1.0, lambda m, y, a, b: -1.0),
+            formula="{p0} - {p1}", local_formulas=("1", "-1"), description="difference",
+            symbol="-", callable=False)
+elementwise("mul", forward=lambda m, a, b: a * b,
+            local=(lambda m, y, a, b: b, lambda m, y, a, b: a),
+            formula="{p0} * {p1}", local_formulas=("{1}", "{0}"), description="product",
+            symbol="*", callable=False)
+elementwise("div", forward=lambda m, a, b: a / b,
+            local=(lambda m, y, a, b: 1.0 / b, lambda m, y, a, b: -a / (b * b)),
+            formula="{p0} / {p1}", local_formulas=("1/{p1}", "-{p0}/{p1}^2"),
+            description="quotient", symbol="/", callable=False)
+
+
 def _pow_local_base(m: Any, y: Any, a: Any, b: Any) -> Any:
     # torch: b * a**(b-1), defined as 0 where b == 0 (so 0**0 has slope 0, not NaN)
     return m.where(b == 0, 0.0 * a, b * m.pow(a, b - 1.0))
@@ -312,33 +259,36 @@ def _pow_local_exponent(m: Any, y: Any, a: Any, b: Any) -> Any:
     return m.where((a == 0) & (b >= 0), 0.0 * y, y * m.log(m.where(a == 0, 1.0, a)))
 
 
-elementwise("pow", lambda m, a, b: m.pow(a, b), (_pow_local_base, _pow_local_exponent),
-            "{p0}^{p1}", ("{p1}·{p0}^({p1} - 1)", "{p0}^{p1}·ln({p0})"), "power", symbol="**",
-            callable=False)
-elementwise("neg", lambda m, a: -a, (lambda m, y, a: -1.0,), "-{p0}", ("-1",), "negation",
-            callable=False)
+elementwise("pow", forward=lambda m, a, b: m.pow(a, b),
+            local=(_pow_local_base, _pow_local_exponent),
+            formula="{p0}^{p1}", local_formulas=("{p1}·{p0}^({p1} - 1)", "{p0}^{p1}·ln({p0})"),
+            description="power", symbol="**", callable=False)
+elementwise("neg", forward=lambda m, a: -a, local=(lambda m, y, a: -1.0,),
+            formula="-{p0}", local_formulas=("-1",), description="negation", callable=False)
 
 # Elementwise functions. PyTorch's conventions at kinks: d|x|/dx = 0 and d relu/dx = 0 at 0.
-elementwise("relu", lambda m, x: m.maximum(x, 0.0), (lambda m, y, x: m.step(x),),
-            "relu({0})", ("[{0} > 0]",), "rectified linear unit max(x, 0)")
-elementwise("sigmoid", lambda m, x: m.sigmoid(x), (lambda m, y, x: y * (1.0 - y),),
-            "sigmoid({0})", ("sigmoid({0})·(1 - sigmoid({0}))",), "logistic 1/(1+e^-x)")
-elementwise("tanh", lambda m, x: m.tanh(x), (lambda m, y, x: 1.0 - y * y,),
-            "tanh({0})", ("1 - tanh({0})^2",), "hyperbolic tangent")
-elementwise("exp", lambda m, x: m.exp(x), (lambda m, y, x: y,),
-            "exp({0})", ("exp({0})",), "exponential")
-elementwise("log", lambda m, x: m.log(x), (lambda m, y, x: 1.0 / x,),
-            "log({0})", ("1/{p0}",), "natural logarithm")
-elementwise("sqrt", lambda m, x: m.sqrt(x), (lambda m, y, x: 0.5 / y,),
-            "sqrt({0})", ("1/(2·sqrt({0}))",), "square root")
-elementwise("abs", lambda m, x: m.abs(x), (lambda m, y, x: m.sign(x),),
-            "abs({0})", ("sign({0})",), "absolute value")
-elementwise("sin", lambda m, x: m.sin(x), (lambda m, y, x: m.cos(x),),
-            "sin({0})", ("cos({0})",), "sine")
-elementwise("cos", lambda m, x: m.cos(x), (lambda m, y, x: -m.sin(x),),
-            "cos({0})", ("-sin({0})",), "cosine")
-elementwise("square", lambda m, x: x * x, (lambda m, y, x: 2.0 * x,),
-            "{p0}^2", ("2·{p0}",), "square")
+elementwise("relu", forward=lambda m, x: m.maximum(x, 0.0), local=(lambda m, y, x: m.step(x),),
+            formula="relu({0})", local_formulas=("[{0} > 0]",),
+            description="rectified linear unit max(x, 0)")
+elementwise("sigmoid", forward=lambda m, x: m.sigmoid(x), local=(lambda m, y, x: y * (1.0 - y),),
+            formula="sigmoid({0})", local_formulas=("sigmoid({0})·(1 - sigmoid({0}))",),
+            description="logistic 1/(1+e^-x)")
+elementwise("tanh", forward=lambda m, x: m.tanh(x), local=(lambda m, y, x: 1.0 - y * y,),
+            formula="tanh({0})", local_formulas=("1 - tanh({0})^2",), description="hyperbolic tangent")
+elementwise("exp", forward=lambda m, x: m.exp(x), local=(lambda m, y, x: y,),
+            formula="exp({0})", local_formulas=("exp({0})",), description="exponential")
+elementwise("log", forward=lambda m, x: m.log(x), local=(lambda m, y, x: 1.0 / x,),
+            formula="log({0})", local_formulas=("1/{p0}",), description="natural logarithm")
+elementwise("sqrt", forward=lambda m, x: m.sqrt(x), local=(lambda m, y, x: 0.5 / y,),
+            formula="sqrt({0})", local_formulas=("1/(2·sqrt({0}))",), description="square root")
+elementwise("abs", forward=lambda m, x: m.abs(x), local=(lambda m, y, x: m.sign(x),),
+            formula="abs({0})", local_formulas=("sign({0})",), description="absolute value")
+elementwise("sin", forward=lambda m, x: m.sin(x), local=(lambda m, y, x: m.cos(x),),
+            formula="sin({0})", local_formulas=("cos({0})",), description="sine")
+elementwise("cos", forward=lambda m, x: m.cos(x), local=(lambda m, y, x: -m.sin(x),),
+            formula="cos({0})", local_formulas=("-sin({0})",), description="cosine")
+elementwise("square", forward=lambda m, x: x * x, local=(lambda m, y, x: 2.0 * x,),
+            formula="{p0}^2", local_formulas=("2·{p0}",), description="square")
 
 
 def _tie_local(m: Any, a: Any, b: Any, wins: Any) -> Any:
@@ -346,16 +296,18 @@ def _tie_local(m: Any, a: Any, b: Any, wins: Any) -> Any:
     return m.where(wins, 1.0, m.where(a == b, 0.5, 0.0))
 
 
-elementwise("maximum", lambda m, a, b: m.maximum(a, b),
-            (lambda m, y, a, b: _tie_local(m, a, b, a > b),
-             lambda m, y, a, b: _tie_local(m, b, a, b > a)),
-            "maximum({0}, {1})", ("[{0} > {1}] (½ at a tie)", "[{1} > {0}] (½ at a tie)"),
-            "elementwise maximum")
-elementwise("minimum", lambda m, a, b: m.minimum(a, b),
-            (lambda m, y, a, b: _tie_local(m, a, b, a < b),
-             lambda m, y, a, b: _tie_local(m, b, a, b < a)),
-            "minimum({0}, {1})", ("[{0} < {1}] (½ at a tie)", "[{1} < {0}] (½ at a tie)"),
-            "elementwise minimum")
+elementwise("maximum", forward=lambda m, a, b: m.maximum(a, b),
+            local=(lambda m, y, a, b: _tie_local(m, a, b, a > b),
+                   lambda m, y, a, b: _tie_local(m, b, a, b > a)),
+            formula="maximum({0}, {1})",
+            local_formulas=("[{0} > {1}] (½ at a tie)", "[{1} > {0}] (½ at a tie)"),
+            description="elementwise maximum")
+elementwise("minimum", forward=lambda m, a, b: m.minimum(a, b),
+            local=(lambda m, y, a, b: _tie_local(m, a, b, a < b),
+                   lambda m, y, a, b: _tie_local(m, b, a, b < a)),
+            formula="minimum({0}, {1})",
+            local_formulas=("[{0} < {1}] (½ at a tie)", "[{1} < {0}] (½ at a tie)"),
+            description="elementwise minimum")
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -403,11 +355,12 @@ def _matmul_vjp_b(g: Any, y: Any, a: Any, b: Any) -> Any:
     return unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(np.shape(b))
 
 
-for _name, _fwd, _desc in (("matmul", _matmul, "matrix product (@)"),
-                           ("dot", _dot, "dot product of vectors or matrices")):
-    register(Op(_name, 2, _fwd, "{p0} @ {p1}" if _name == "matmul" else "dot({0}, {1})",
-                ("{p1}^T", "{p0}^T"), _desc, vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                symbol="@" if _name == "matmul" else None))
+tensor_op("matmul", forward=_matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+          formula="{p0} @ {p1}", local_formulas=("{p1}^T", "{p0}^T"),
+          description="matrix product (@)", symbol="@")
+tensor_op("dot", forward=_dot, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+          formula="dot({0}, {1})", local_formulas=("{p1}^T", "{p0}^T"),
+          description="dot product of vectors or matrices")
 
 
 def _transpose(m: Any, x: Any, axes: Any = None) -> Any:
@@ -416,15 +369,16 @@ def _transpose(m: Any, x: Any, axes: Any = None) -> Any:
     return np.transpose(x, axes)
 
 
-register(Op("transpose", 1, _transpose, "{p0}^T", ("transpose back",), "transpose (x.T)",
-            vjp=(lambda g, y, x, axes=None: np.transpose(g, None if axes is None
-                                                         else tuple(np.argsort(axes))),),
-            kwargs={"axes": None}))
+tensor_op("transpose", forward=_transpose,
+          vjp=(lambda g, y, x, axes=None: np.transpose(g, None if axes is None
+                                                       else tuple(np.argsort(axes))),),
+          formula="{p0}^T", local_formulas=("transpose back",), description="transpose (x.T)",
+          kwargs={"axes": None})
 
 
 # --------------------------------------------------------------------------- reductions
 
-_REDUCE_KW = {"axis": None, "keepdims": False}
+_REDUCE_KW: Final[Mapping[str, Any]] = MappingProxyType({"axis": None, "keepdims": False})
 
 
 def _count(x: Any, axis: Any) -> int:
@@ -449,18 +403,22 @@ def _extreme_vjp(g: Any, y: Any, x: Any, axis: Any = None, keepdims: bool = Fals
     return hits / counts * _expand(g, shape, axis, keepdims)
 
 
-register(Op("sum", 1, _reduce(np.sum), "sum({0})", ("1 (broadcast back)",), "sum of elements",
-            vjp=(lambda g, y, x, axis=None, keepdims=False:
-                 np.array(_expand(g, np.shape(x), axis, keepdims)),),
-            kwargs=_REDUCE_KW))
-register(Op("mean", 1, _reduce(np.mean), "mean({0})", ("1/N (broadcast back)",), "mean of elements",
-            vjp=(lambda g, y, x, axis=None, keepdims=False:
-                 _expand(g, np.shape(x), axis, keepdims) / _count(x, axis),),
-            kwargs=_REDUCE_KW))
-register(Op("max", 1, _reduce(np.max), "max({0})", ("[x = max] (split at ties)",),
-            "largest element", vjp=(_extreme_vjp,), kwargs=_REDUCE_KW))
-register(Op("min", 1, _reduce(np.min), "min({0})", ("[x = min] (split at ties)",),
-            "smallest element", vjp=(_extreme_vjp,), kwargs=_REDUCE_KW))
+tensor_op("sum", forward=_reduce(np.sum),
+          vjp=(lambda g, y, x, axis=None, keepdims=False:
+               np.array(_expand(g, np.shape(x), axis, keepdims)),),
+          formula="sum({0})", local_formulas=("1 (broadcast back)",),
+          description="sum of elements", kwargs=_REDUCE_KW)
+tensor_op("mean", forward=_reduce(np.mean),
+          vjp=(lambda g, y, x, axis=None, keepdims=False:
+               _expand(g, np.shape(x), axis, keepdims) / _count(x, axis),),
+          formula="mean({0})", local_formulas=("1/N (broadcast back)",),
+          description="mean of elements", kwargs=_REDUCE_KW)
+tensor_op("max", forward=_reduce(np.max), vjp=(_extreme_vjp,),
+          formula="max({0})", local_formulas=("[x = max] (split at ties)",),
+          description="largest element", kwargs=_REDUCE_KW)
+tensor_op("min", forward=_reduce(np.min), vjp=(_extreme_vjp,),
+          formula="min({0})", local_formulas=("[x = min] (split at ties)",),
+          description="smallest element", kwargs=_REDUCE_KW)
 
 
 def _logsumexp(m: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -483,22 +441,23 @@ def _log_softmax(m: Any, x: Any, axis: Any = -1) -> Any:
     return x - _logsumexp(m, x, axis=axis, keepdims=True)
 
 
-register(Op("logsumexp", 1, _logsumexp, "logsumexp({0})", ("softmax({0})",),
-            "log of the sum of exponentials (stable)",
-            vjp=(lambda g, y, x, axis=None, keepdims=False:
-                 _expand(g, np.shape(x), axis, keepdims)
-                 * np.exp(x - _expand(y, np.shape(x), axis, keepdims)),),
-            kwargs=_REDUCE_KW))
-register(Op("softmax", 1, _softmax, "softmax({0})", ("diag(s) - s·s^T",),
-            "normalised exponentials along an axis (default the last)",
-            vjp=(lambda g, y, x, axis=-1:
-                 y * (g - np.sum(g * y, axis=_axes(axis, np.ndim(x)), keepdims=True)),),
-            kwargs={"axis": -1}))
-register(Op("log_softmax", 1, _log_softmax, "log_softmax({0})", ("I - softmax({0})",),
-            "log of softmax along an axis (default the last)",
-            vjp=(lambda g, y, x, axis=-1:
-                 g - np.exp(y) * np.sum(g, axis=_axes(axis, np.ndim(x)), keepdims=True),),
-            kwargs={"axis": -1}))
+tensor_op("logsumexp", forward=_logsumexp,
+          vjp=(lambda g, y, x, axis=None, keepdims=False:
+               _expand(g, np.shape(x), axis, keepdims)
+               * np.exp(x - _expand(y, np.shape(x), axis, keepdims)),),
+          formula="logsumexp({0})", local_formulas=("softmax({0})",),
+          description="log of the sum of exponentials (stable)", kwargs=_REDUCE_KW)
+tensor_op("softmax", forward=_softmax,
+          vjp=(lambda g, y, x, axis=-1:
+               y * (g - np.sum(g * y, axis=_axes(axis, np.ndim(x)), keepdims=True)),),
+          formula="softmax({0})", local_formulas=("diag(s) - s·s^T",),
+          description="normalised exponentials along an axis (default the last)",
+          kwargs={"axis": -1})
+tensor_op("log_softmax", forward=_log_softmax,
+          vjp=(lambda g, y, x, axis=-1:
+               g - np.exp(y) * np.sum(g, axis=_axes(axis, np.ndim(x)), keepdims=True),),
+          formula="log_softmax({0})", local_formulas=("I - softmax({0})",),
+          description="log of softmax along an axis (default the last)", kwargs={"axis": -1})
 
 
 # --------------------------------------------------------------------------- losses
@@ -517,8 +476,9 @@ def _mse_vjp(sign: float) -> Callable[..., Any]:
     return vjp
 
 
-register(Op("mse", 2, _mse, "mse({0}, {1})", ("2·({p0} - {p1})/N", "-2·({p0} - {p1})/N"),
-            "mean squared error mean((pred - target)^2)", vjp=(_mse_vjp(1.0), _mse_vjp(-1.0))))
+tensor_op("mse", forward=_mse, vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)),
+          formula="mse({0}, {1})", local_formulas=("2·({p0} - {p1})/N", "-2·({p0} - {p1})/N"),
+          description="mean squared error mean((pred - target)^2)")
 
 
 def _ce_parts(logits: Any, target: Any) -> tuple[Any, Any, int]:
@@ -582,10 +542,11 @@ def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
     return -g * logp / n
 
 
-register(Op("cross_entropy", 2, _cross_entropy, "cross_entropy({0}, {1})",
-            ("(softmax({0}) - {1})/N", "-log_softmax({0})/N (0 for class indices)"),
-            "mean softmax cross-entropy; target: class indices or probabilities",
-            vjp=(_ce_vjp_logits, _ce_vjp_target)))
+tensor_op("cross_entropy", forward=_cross_entropy, vjp=(_ce_vjp_logits, _ce_vjp_target),
+          formula="cross_entropy({0}, {1})",
+          local_formulas=("(softmax({0}) - {1})/N", "-log_softmax({0})/N (0 for class indices)"),
+          description="mean softmax cross-entropy; target: class indices or probabilities")
 
 
-__all__ = ["ARRAY", "OPERATORS", "OPS", "SCALAR", "Op", "OpError", "fill_formula", "unbroadcast"]
+__all__ = ["ARRAY", "OPERATORS", "OPS", "SCALAR", "Op", "OpError", "elementwise", "tensor_op",
+           "unbroadcast"]

@@ -13,8 +13,9 @@ A whitelist grammar, a strict subset of Python's expression syntax::
 
 Nothing is evaluated: the parser only calls the builder (``name``, ``number``, ``apply``,
 ``assign``). It is hand-written rather than built on ``ast.parse`` because ``ast.parse``
-raises RecursionError on flat sums of ~5,000 terms (a 10,000-term fan-in must work) and
-costs ~33 µs per statement, more than the whole evaluation of a scalar graph. Anything
+raises RecursionError on flat sums of a few thousand terms (a 10,000-term fan-in must
+work) and costs more per statement than the whole evaluation of a scalar graph
+(bench/README.md, "Speed tricks"). Anything
 outside the grammar is a ``syntax_error`` with line and column; flat sums and long
 statement lists are loops, so only real nesting recurses, and that is capped by
 ``max_depth``.
@@ -65,7 +66,7 @@ _DIGITS: Final = frozenset("0123456789")
 _NAME_START: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the common case
 _RESERVED: Final = frozenset(keyword.kwlist)
 
-_UNSUPPORTED_CHARS = {
+_UNSUPPORTED_CHARS: Final[Mapping[str, str]] = MappingProxyType({
     "'": "string literals are not allowed",
     '"': "string literals are not allowed",
     "[": "list literals and indexing are not allowed in expressions; give tensors in values",
@@ -81,8 +82,8 @@ _UNSUPPORTED_CHARS = {
     "^": "'^' is not a power operator here; use '**'",
     "~": "bitwise operators are not supported",
     ":": "slices, lambdas and annotations are not supported",
-}
-_LITERALS: Final = {"None": None, "True": True, "False": False}
+})
+_LITERALS: Final[Mapping[str, Any]] = MappingProxyType({"None": None, "True": True, "False": False})
 NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
 
 

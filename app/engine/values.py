@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from itertools import chain
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -19,7 +20,8 @@ from app.config import LIMITS, env_name
 from app.errors import ChainruleError, bad_value, did_you_mean, suggestions
 from app.validation import pydantic_error
 
-NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NON_FINITE: Mapping[str, float] = MappingProxyType(
+    {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf})
 #: Integers beyond this lose digits as float64: refused rather than silently rounded.
 MAX_EXACT_INTEGER = 2**53
 #: numpy's own limit on dimensions: deeper nesting cannot be a tensor.
@@ -41,12 +43,12 @@ class Initializer(BaseModel):
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
-INITIALIZERS = {
+INITIALIZERS: Mapping[str, Any] = MappingProxyType({
     "normal": lambda rng, shape, scale: rng.normal(0.0, scale, shape),
     "uniform": lambda rng, shape, scale: rng.uniform(-scale, scale, shape),
     "zeros": lambda rng, shape, scale: np.zeros(shape),
     "ones": lambda rng, shape, scale: np.ones(shape),
-}
+})
 
 
 def resolve_values(raw: Mapping[str, Any], names: Iterable[str],

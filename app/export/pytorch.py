@@ -25,6 +25,7 @@ import numpy as np
 from app import engine
 from app.engine.graph import CONST, INPUT, Graph, Node
 from app.errors import ChainruleError
+from app.programs import cached_program
 from app.training.inputs import load_data
 from app.training.optimizers import OPTIMIZERS
 from app.training.train import train
@@ -70,7 +71,7 @@ def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = 
     values and gradients; with ``training`` (the keyword arguments of :func:`train`:
     ``params``, ``data``/``dataset``, ``optimizer``, ``steps``, ``seed``, ``batch_size``), it
     also runs ``torch.optim`` and asserts the trajectory."""
-    program = engine.cached_program(expression, output)
+    program = cached_program(expression, output)
     graph = program.graph
     columns: dict[str, np.ndarray] = {}
     if training is not None:
@@ -341,7 +342,7 @@ def _training_check(expression: str, values: Mapping[str, Any], output: str | No
     keys = ("params", "data", "dataset", "optimizer", "steps", "seed", "batch_size")
     result = train(expression, values, output=output, explain=False, per_example=False,
                    **{k: training[k] for k in keys if k in training})
-    graph = engine.cached_program(expression, output).graph
+    graph = cached_program(expression, output).graph
     var = {name: names[i] for name, i in graph.inputs.items()}
     params = list(result["final_params"])
     spec = OPTIMIZERS[result["optimizer"]["name"]]

@@ -12,12 +12,12 @@ from fastapi import Path as PathParam
 from starlette.responses import Response
 
 from app.config import LIMITS
-from app.engine import cached_program
 from app.engine.budget import compute_budget
 from app.export.dot import to_dot
 from app.export.latex import to_latex
 from app.export.picture import to_png, to_svg
 from app.export.pytorch import to_pytorch
+from app.programs import cached_program
 from app.responses import StrictJSONRoute
 from app.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
 from app.teaching.analysis import analyze

@@ -9,6 +9,7 @@ from typing import Any
 from app.engine.analysis import analyze as analyze_graph
 from app.engine.autodiff import Program, Run
 from app.errors import bad_value
+from app.programs import PROGRAMS
 from app.teaching.diagnostics import LANGUAGES, diagnose
 from app.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
@@ -35,4 +36,4 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
         return extra
 
     return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach,
-                         max_numbers=max_numbers)
+                         max_numbers=max_numbers, programs=PROGRAMS)

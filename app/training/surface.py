@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from app import engine as _engine
 from app.config import LIMITS, env_name
 from app.engine.budget import check_budget, compute_budget
 from app.engine.encode import encode
 from app.errors import ChainruleError, limit_error
+from app.programs import cached_program
 from app.training.inputs import split_inputs
 
 DEFAULT_RESOLUTION = 51
@@ -52,7 +52,7 @@ def surface(
         raise ChainruleError("bad_value", "resolution must be an integer >= 2")
     if resolution > LIMITS.max_grid:
         raise limit_error("resolution", LIMITS.max_grid, "CHAINRULE_MAX_GRID", resolution)
-    program = _engine.cached_program(expression, output)
+    program = cached_program(expression, output)
     names = list(params)
     unknown = [p for p in names if p not in program.input_names]
     if unknown:

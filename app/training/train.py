@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from app import engine as _engine
 from app.config import LIMITS, env_name
 from app.engine import Program
 from app.engine.budget import BudgetExceeded, budget_spent, compute_budget
 from app.engine.encode import encode
 from app.errors import ChainruleError, bad_value, limit_error
+from app.programs import cached_program
 from app.training.batching import batches, check_batch_size
 from app.training.inputs import check_param_names, split_inputs
 from app.training.optimizers import Optimizer, explain_update, make_optimizer
@@ -138,7 +138,7 @@ def prepare(
                         allowed=["no_zero_grad"])
     steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
     seed = _check_int("seed", seed, 0)
-    program = _engine.cached_program(expression, output)
+    program = cached_program(expression, output)
     param_names = check_param_names(params, program)
     warnings: dict[str, None] = {}
     ignored: list[str] = []

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections import OrderedDict
 
 import numpy as np
 import pytest
 
 from app import ChainruleError, analyze
-from app.engine import autodiff
-from app.engine.autodiff import cached_program, compile_program
+from app.engine import programs as programs_module
+from app.engine.autodiff import compile_program
+from app.engine.programs import ProgramCache
 
 
 def test_100k_node_chain_without_recursion_error() -> None:
@@ -153,31 +155,63 @@ def _unique_text(tag: str) -> str:
 
 
 def test_a_text_is_cached_from_its_second_use() -> None:
+    cache = ProgramCache()
     text = _unique_text("twice")
-    first, second, third = (cached_program(text) for _ in range(3))
+    first, second, third = (cache.get(text) for _ in range(3))
     assert first is not second, "a text seen once is not kept"
     assert second is third, "from the second use on, the compiled program is reused"
-    assert cached_program(text, output="y") is not third, "the output is part of the key"
+    assert cache.get(text, output="y") is not third, "the output is part of the key"
 
 
 def test_one_off_texts_do_not_push_cached_programs_out() -> None:
+    cache = ProgramCache(entries=8, seen_entries=16)
     kept = _unique_text("kept")
-    cached_program(kept)
-    program = cached_program(kept)
-    for k in range(autodiff.CACHE_ENTRIES * 2):
-        cached_program(_unique_text(f"one-off {k}"))
-    assert cached_program(kept) is program
+    cache.get(kept)
+    program = cache.get(kept)
+    for k in range(cache.entries * 4):
+        cache.get(_unique_text(f"one-off {k}"))
+    assert cache.get(kept) is program
+
+
+def test_least_recently_used_programs_leave_first() -> None:
+    cache = ProgramCache(entries=2)
+    a, b, c = (_unique_text(t) for t in "abc")
+    for text in (a, a, b, b):
+        cache.get(text)
+    program_a = cache.get(a)  # a is now the most recently used
+    cache.get(c)
+    cache.get(c)  # c comes in, b (least recently used) goes
+    assert cache.get(a) is program_a
+    assert [key[0] for key in cache._programs] == [c, a]  # b, least recently used, went
 
 
 def test_large_programs_are_never_cached() -> None:
-    text = " + ".join(f"x{k}" for k in range(autodiff.CACHE_MAX_NODES)) + "  # large"
-    programs = [cached_program(text) for _ in range(3)]
+    cache = ProgramCache(max_nodes=100)
+    text = " + ".join(f"x{k}" for k in range(100)) + "  # large"
+    programs = [cache.get(text) for _ in range(3)]
     assert programs[1] is not programs[2]
 
 
 def test_a_cached_program_is_not_reused_under_other_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ProgramCache()
     text = _unique_text("limits")
-    cached_program(text)
-    program = cached_program(text)
-    monkeypatch.setattr(autodiff, "LIMITS", dataclasses.replace(autodiff.LIMITS, max_nodes=50))
-    assert cached_program(text) is not program
+    cache.get(text)
+    program = cache.get(text)
+    monkeypatch.setattr(programs_module, "LIMITS", dataclasses.replace(programs_module.LIMITS, max_nodes=50))
+    assert cache.get(text) is not program
+
+
+def test_the_engine_keeps_no_state_between_calls() -> None:
+    """No module of app/engine holds a mutable cache: every module-level dict, list or set
+    is a registry filled at import (the op table) and never written after."""
+    import importlib
+    import pkgutil
+
+    import app.engine
+    from app.engine.ops import OPERATORS, OPS
+    registries = {id(OPS), id(OPERATORS)}
+    for info in pkgutil.iter_modules(app.engine.__path__):
+        module = importlib.import_module(f"app.engine.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, dict | list | set | OrderedDict) and not name.startswith("__"):
+                assert id(value) in registries, f"app.engine.{info.name}.{name} is module-level mutable state"
