@@ -526,6 +526,7 @@ class LessonView(BaseModel):
     page: Literal["embed", "app"] = Field(description="the graph view (/embed) or the whole app (/)")
     state: dict[str, Any] = Field(description="the page state by property name (static/js/state.js)")
     panels: list[str] | None = Field(None, description="embed panels, when not the default")
+    focus: str | None = Field(None, description="the id of the element to bring into view")
 
 
 class LessonStep(BaseModel):

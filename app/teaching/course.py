@@ -6,7 +6,8 @@ language (each step's live view and the numbers the text states, the "try it" ex
 ``NN-slug.en.json`` and ``NN-slug.vi.json`` the words (title, summary, each step's
 paragraphs, the "try it" instruction). ``NN`` orders the path; ``slug`` is the lesson's id
 and URL (``/learn/slug``). A view is a chainrule page (``embed`` or ``app``) and its state,
-by the page's property names (static/js/state.js), so any shared link can become a step.
+by the page's property names (static/js/state.js), so any shared link can become a step;
+``focus`` optionally names the element of that page to bring into view (``probe-card``).
 """
 
 from __future__ import annotations

@@ -42,6 +42,12 @@ def test_walk_every_lesson_in_both_languages(page: Page, console_errors: list[st
                 frame = frame_ready(page, step["view"]["state"]["expression"])
                 if item["id"] == "naive-nudge" and k <= 3:  # the story, on the live graph
                     assert node_main(frame, "loss") == ["0.5", "0.6", "0.4"][k - 1]
+                if item["id"] == "naive-nudge" and k == 4:  # and again with the nudge probe
+                    frame.locator("#probe-input").select_option("w")
+                    for eps, loss in (("0.05", "0.6"), ("-0.05", "0.4")):
+                        frame.locator("#probe-eps-text").fill(eps)
+                        expect(frame.locator("#probe-table tr[data-row='new-loss'] td")).to_have_text(loss)
+                        expect(frame.locator("#probe-table tr[data-row='slope'] td")).to_have_text("2")
                 if item["id"] == "computational-graph" and k == len(data["steps"]):
                     assert "1 × 1 × 2 = 2" in page.locator("#learn-body").text_content()
                     assert node_main(frame, "w").endswith("2")

@@ -163,6 +163,8 @@ function showView(view) {
   if (frame.dataset.href === href) return;
   frame.dataset.href = href;
   frame.dataset.page = view.page;
+  // what to bring into view in the frame: the step's `focus`, else a training run's loss curve
+  frame.dataset.focus = view.focus ?? (view.page === "app" && view.state.trainParams ? "train-loss-chart" : "");
   // replace(), not a new src: the frame's pages stay out of the history, so Back goes to the
   // previous step rather than to the frame's previous page
   if (frame.contentWindow && frame.getAttribute("src")) frame.contentWindow.location.replace(href);
@@ -177,14 +179,13 @@ function setLinks(view) {
   if (view) open.href = viewHref({ ...view, page: "app" }, page.lang);
 }
 
-// The app page in the frame: bring the training panel into view when the step trains.
+// Once the frame's page is ready, bring the part the step is about into view.
 $("learn-frame").addEventListener("load", () => {
   const frame = $("learn-frame");
-  if (frame.dataset.page !== "app") return;
   const doc = frame.contentDocument;
-  const panel = doc?.getElementById("train-step") ?? doc?.getElementById("training");
-  const wait = () => (doc.body.dataset.ready === "true" ? panel?.scrollIntoView({ block: "start" }) : setTimeout(wait, 100));
-  if (panel) wait();
+  const target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
+  const wait = () => (doc.body.dataset.ready === "true" ? target.scrollIntoView({ block: "center" }) : setTimeout(wait, 100));
+  if (target) wait();
 });
 
 $("lang").addEventListener("change", () => {
