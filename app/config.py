@@ -54,6 +54,7 @@ class Limits:
     max_compare_runs: int = 8  # CHAINRULE_MAX_COMPARE_RUNS: optimizers compared (page; one /api/train each)
     max_picture_pixels: int = 16_000_000  # CHAINRULE_MAX_PICTURE_PIXELS: one exported PNG (3 bytes each)
     max_concurrent_work: int = 2  # CHAINRULE_MAX_CONCURRENT_WORK: POST /api/* running at once, per process
+    work_quantum_seconds: float = 0.05  # CHAINRULE_WORK_QUANTUM_SECONDS: compute before handing the turn on
     max_queued_work: int = 16  # CHAINRULE_MAX_QUEUED_WORK: POST /api/* waiting for a slot; more: 503
 
     @classmethod

@@ -44,7 +44,8 @@ def create_app() -> FastAPI:
     _add_error_handlers(app)
     # Innermost: a request takes a compute slot only once the rate limit has let it through.
     app.add_middleware(HeavyWorkLimit, slots=LIMITS.max_concurrent_work,
-                       queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds)
+                       queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds,
+                       quantum=LIMITS.work_quantum_seconds)
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])

@@ -69,3 +69,28 @@ def test_the_docker_image_starts_with_a_rate_limit() -> None:
     from limits import parse_many
 
     assert parse_many(rate)
+
+
+def test_a_small_request_does_not_wait_for_the_trainings_ahead_of_it(tmp_path: Path) -> None:
+    env = {"CHAINRULE_MAX_CONCURRENT_WORK": "1", "CHAINRULE_MAX_QUEUED_WORK": "8",
+           "CHAINRULE_REQUEST_BUDGET_SECONDS": "2"}
+    worked = {"expression": "y = w*x + b\nloss = abs(y_true - y)",
+              "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
+    with chainrule_server(tmp_path, env) as base:
+        assert request(base, "/api/graph", worked)[0] == 200  # warm
+        threads = [threading.Thread(target=request, args=(base, "/api/train", HEAVY_TRAIN))
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # the trainings hold and queue for the one slot
+        small: list[float] = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            status, _, body = request(base, "/api/graph", worked)
+            small.append(time.perf_counter() - t0)
+            assert status == 200 and json.loads(body)["value"] == 3.0
+        for t in threads:
+            t.join(timeout=60)
+    # four trainings of 2 s of compute each are ahead (first come, first served: ~8 s for the
+    # first analysis); taking turns, every analysis waits a few quanta
+    assert max(small) < 1.5, small
