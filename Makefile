@@ -63,7 +63,9 @@ frontend: static/build/.built
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-static/build/.built: node_modules/.package-lock.json scripts/build-static.mjs
+# (our own modules and styles too: the standalone page bundles them)
+static/build/.built: node_modules/.package-lock.json scripts/build-static.mjs \
+                     $(wildcard static/js/*.js static/js/*/*.js static/css/*.css)
 	node scripts/build-static.mjs
 	touch $@
 

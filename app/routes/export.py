@@ -17,14 +17,16 @@ from app.export.dot import to_dot
 from app.export.latex import to_latex
 from app.export.picture import to_png, to_svg
 from app.export.pytorch import to_pytorch
+from app.export.standalone import to_html
 from app.programs import cached_program
 from app.responses import StrictJSONRoute
+from app.routes.meta import get_meta, list_ops
 from app.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
 from app.teaching.analysis import analyze
 
 router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
-ExportFormat = Literal["json", "dot", "latex", "svg", "png"]
+ExportFormat = Literal["json", "dot", "latex", "svg", "png", "html"]
 
 
 def _json(analysis: dict[str, Any], request: ExportRequest) -> bytes:
@@ -47,6 +49,10 @@ def _png(analysis: dict[str, Any], request: ExportRequest) -> bytes:
     return to_png(analysis, request.direction)
 
 
+def _html(analysis: dict[str, Any], request: ExportRequest) -> bytes:
+    return to_html(analysis, request.expression, get_meta(), list_ops(), request.lang).encode()
+
+
 #: format -> (renderer, media type, file extension)
 FORMATS: dict[str, tuple[Callable[[dict[str, Any], ExportRequest], bytes], str, str]] = {
     "json": (_json, "application/json", "json"),
@@ -54,6 +60,7 @@ FORMATS: dict[str, tuple[Callable[[dict[str, Any], ExportRequest], bytes], str, 
     "latex": (_latex, "application/x-latex; charset=utf-8", "tex"),
     "svg": (_svg, "image/svg+xml", "svg"),
     "png": (_png, "image/png", "png"),
+    "html": (_html, "text/html; charset=utf-8", "html"),
 }
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -65,6 +72,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/x-latex": {"schema": {"type": "string"}},
             "image/svg+xml": {"schema": {"type": "string"}},
             "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "text/html": {"schema": {"type": "string"}},
         },
     },
     400: {"model": ErrorResponse},
@@ -92,9 +100,10 @@ def export_pytorch(request: PytorchExportRequest) -> Response:
 
 
 @router.post("/export/{format}", response_class=Response, responses=RESPONSES)
-def export_graph(format: Annotated[ExportFormat, PathParam(description="json, dot, latex, svg or png")],
+def export_graph(format: Annotated[ExportFormat, PathParam(description="json, dot, latex, svg, png or html")],
                  request: ExportRequest) -> Response:
-    """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT or LaTeX."""
+    """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT, LaTeX, a
+    picture, or a standalone HTML page (the graphs with step-through, no server needed)."""
     render, media_type, extension = FORMATS[format]
     values = plain_values(request.values)
     with compute_budget(LIMITS.request_budget_seconds):

@@ -8,7 +8,7 @@
 import { exportFile } from "./api.js";
 import { edgeGeometry, parallelOffsets, svgPath } from "./edges.js";
 import { gradLogRange, gradMagnitude } from "./format.js";
-import { t } from "./i18n.js";
+import { getLanguage, t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
 import { createGraphView, DETAIL_MAX_NODES, localLabel, nodeSize } from "./render.js";
 
@@ -369,7 +369,9 @@ export function initExport({ graph, requestBody }) {
         download(blob, name);
         return say(t("export.done", { name }));
       }
-      const r = await exportFile(format, { ...requestBody(), ...(format === "dot" ? { direction } : {}) });
+      // the standalone page speaks the page's language
+      const extra = format === "dot" ? { direction } : format === "html" ? { lang: getLanguage() } : {};
+      const r = await exportFile(format, { ...requestBody(), ...extra });
       if (!r.ok) return say(t("export.failed", { message: r.error.message }));
       download(r.blob, r.filename);
       say(t("export.done", { name: r.filename }));

@@ -3,13 +3,14 @@
 // Every handler: change state, then render from state.
 import { analyzeGraph, fetchExamples, fetchOps } from "./api.js";
 import { createCheckPanel } from "./check.js";
+import { displayState } from "./display.js";
 import { createEditor, freeNames } from "./editor.js";
 import { valueField } from "./errors.js";
 import { el } from "./el.js";
 import { initEmbed } from "./embed.js";
 import { backwardSteps, setOps } from "./explain.js";
 import { initExport } from "./export.js";
-import { gradLogRange, isTensor } from "./format.js";
+import { isTensor } from "./format.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { createInspector } from "./inspector.js";
@@ -297,34 +298,10 @@ const READABLE_SCALE = 11 / 13;
 
 // ------------------------------------------------------------------ drawing
 
-/** What the step-through reveals, mapped onto visible (possibly collapsed) nodes. */
-function displayState() {
-  const st = stepper.get();
-  const own = (id) => vis.owner.get(id) ?? id;
-  const revealed = new Set([...stepper.revealed()].map(own));
-  const currentReal = stepper.current();
-  const current = currentReal ? own(currentReal) : null;
-  const hot = new Set();
-  if (currentReal) {
-    for (const e of vis.edges) {
-      if (st.mode === "forward" && e.edge.target === currentReal) hot.add(e.id);
-      if (st.mode === "backward" && e.edge.source === currentReal) hot.add(e.id);
-    }
-  }
-  return {
-    values: st.mode === "forward" ? revealed : null,
-    grads: st.mode === "forward" ? new Set() : st.mode === "backward" ? revealed : null,
-    current,
-    hotEdges: hot,
-    // local gradients are computed by the backward pass: none on the edges before it
-    locals: st.mode !== "forward",
-    ...gradLogRange(model.nodes.values()),
-  };
-}
-
 function drawViews() {
   if (!model || !vis || !layout || layout.x.length !== vis.nodes.length) return;
-  const display = practice ? practice.display(displayState()) : displayState();
+  const shown = displayState(stepper, vis, model);
+  const display = practice ? practice.display(shown) : shown;
   views.forward.update(vis, layout, display);
   views.backward.update(vis, layout, display);
   practice?.decorate();

@@ -186,3 +186,16 @@ def test_pytorch_export_downloads_a_script_that_passes_with_torch(page: Page, co
     expect(page.locator('[data-export="pytorch"]')).to_have_text("Mã PyTorch tự kiểm tra kết quả · .py")
     page.locator("#lang").select_option("en")
     assert console_errors == []
+
+
+def test_standalone_html_export_from_the_menu(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    name, data = export(page, "html")
+    assert name == "chainrule-loss.html"
+    html = data.decode()
+    assert '<html lang="en"' in html and "default-src 'none'" in html
+    page.locator("#lang").select_option("vi")
+    name, data = export(page, "html")
+    assert '<html lang="vi"' in data.decode()
+    page.locator("#lang").select_option("en")
+    assert console_errors == []

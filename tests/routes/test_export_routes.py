@@ -290,3 +290,31 @@ def test_export_pytorch_rejects_bad_input_with_a_4xx(client, body, code) -> None
     r = client.post("/api/export/pytorch", json=body)
     assert 400 <= r.status_code < 500
     assert r.json()["error"]["code"] == code
+
+
+def test_export_html_is_one_self_contained_page(client) -> None:
+    r = client.post("/api/export/html", json={"expression": "y = w*x + b; loss = abs(y_true - y)",
+                                              "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}, "lang": "vi"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-disposition"] == 'attachment; filename="chainrule-loss.html"'
+    html = r.text
+    assert "default-src 'none'" in html and '<html lang="vi"' in html
+    assert not re.search(r"""(src|href)=["']?(https?:|//|/static)""", html)  # nothing to fetch
+    assert re.search(r"@font-face\{[^}]*url\(data:font/woff2;base64,", html)  # the fonts inlined
+    data = re.search(r'<script type="application/json" id="chainrule-data">(.*?)</script>', html, re.S)
+    assert data is not None and '"gradients":{"w":2.0' in data.group(1)
+
+
+def test_export_html_keeps_user_text_out_of_the_markup(client) -> None:
+    expression = "y = x  # </script><img src=x onerror=alert(1)>"
+    r = client.post("/api/export/html", json={"expression": expression, "values": {"x": 1}})
+    assert r.status_code == 200
+    page, _, bundle = r.text.partition('<script type="module">')
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert page.count("</script>") == 2 and bundle.count("</script>") == 1  # none from the text
+
+
+def test_export_html_rejects_bad_input_with_a_4xx(client) -> None:
+    r = client.post("/api/export/html", json={"expression": "y = (", "values": {}})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "syntax_error"
