@@ -22,7 +22,8 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = ("static/build/vendor.mjs", "static/build/dag.mjs", "static/build/lz.mjs",
-         "static/build/katex/katex.min.css", "static/js/main.js", "templates/index.html")
+         "static/build/katex/katex.min.css", "static/build/standalone.js", "static/build/standalone.css",
+         "static/js/main.js", "templates/index.html", "templates/standalone.html")
 
 
 def run(cmd: list[str], cwd: Path, path: str) -> None:
@@ -110,6 +111,8 @@ def test_the_installed_wheel_draws_the_worked_example(wheel_server: str, page: P
     r = page.request.post(wheel_server + "/api/exercise", data={"expression": "y = w*x", "values": {"w": 2, "x": 3},
                                                                  "lang": "vi"})
     assert r.ok, r.text()
+    r = page.request.post(wheel_server + "/api/export/html", data={"expression": "y = w*x", "values": {"w": 2, "x": 3}})
+    assert r.ok and b"default-src 'none'" in r.body()
     page.screenshot(path=str(artifacts / "wheel-app.png"))
     for asset in ("/static/build/vendor.mjs", "/static/build/katex/katex.min.css"):
         assert page.request.get(wheel_server + asset).ok
