@@ -55,5 +55,6 @@ def to_html(analysis: dict[str, Any], expression: str, meta: dict[str, Any], ops
     first_line = expression.strip().splitlines()[0] if expression.strip() else ""
     title = first_line if len(first_line) <= TITLE_CHARS else first_line[: TITLE_CHARS - 1] + "…"
     return _environment().get_template("standalone.html").render(
-        lang=lang, title=title, expression=expression, version=__version__, css=css, script=script,
+        standalone=True, lang=lang, title=title, expression=expression, version=__version__,
+        css=css, script=script,
         meta_json=inline_json(meta), data_json=inline_json({"analysis": analysis, "ops": ops, "lang": lang}))
