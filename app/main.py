@@ -49,12 +49,14 @@ def create_app() -> FastAPI:
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
-    # The app and the docs may be framed by this server only; the embeddable view by whoever
+    # The app and the docs may be framed by this server only; the embeddable view and the
+    # Learn mode (its lessons embed as /learn/<lesson>?embed=1) by whoever
     # CHAINRULE_FRAME_ANCESTORS names.
     app.add_middleware(SecurityHeaders, headers={
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "strict-origin-when-cross-origin",
-    }, csp=content_security_policy(), policies={"/embed": content_security_policy(frame_ancestors)})
+    }, csp=content_security_policy(), policies={"/embed": content_security_policy(frame_ancestors),
+                "/learn": content_security_policy(frame_ancestors)})
     app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes)
     app.state.public_url = configured_public_url()
     hosts = allowed_hosts(app.state.public_url)

@@ -4,6 +4,11 @@ first, progress remembered, and the lesson links (step, language, embed)."""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -103,3 +108,47 @@ def test_lesson_links_restore_step_language_and_embed(page: Page, console_errors
     page.goto("/learn")
     expect(page.locator(".learn-index li")).to_have_count(9)
     assert console_errors == []
+
+
+@contextmanager
+def course_site(live_server: str) -> Iterator[str]:
+    """Another origin (a second server on another loopback port) whose page frames a lesson
+    given in its query: ``/?lesson=momentum``."""
+
+    class Course(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            lesson = self.path.partition("lesson=")[2] or "momentum"
+            body = (f'<!doctype html><title>course</title><iframe id="course" width="1300" height="900" '
+                    f'src="{live_server}/learn/{lesson}?embed=1&lang=en"></iframe>').encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Course)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_lesson_embedded_by_another_site(page: Page, live_server: str) -> None:
+    """A course page on another origin frames a lesson: graph steps show live; an app step
+    (training), which only this server may frame, becomes a link that opens it."""
+    with course_site(live_server) as course:
+        page.goto(f"{course}/?lesson=momentum")
+        lesson = page.frame_locator("#course")
+        expect(lesson.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        expect(lesson.locator("#learn-blocked")).to_be_visible()
+        expect(lesson.locator("#learn-blocked-link")).to_have_attribute("href", re.compile(r"^/\?e="))
+        expect(lesson.locator("#learn-frame")).to_be_hidden()
+        page.goto(f"{course}/?lesson=chain-rule")
+        view = page.frame_locator("#course").frame_locator("#learn-frame")
+        expect(view.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        expect(view.locator("#source")).to_have_value("x1 = 2*x + 1\ny = x1**2")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.main import create_app
 from app.teaching.course import LESSON_DIR, check_lesson, course, lesson, lesson_index
 
 ORDER = ["training-loop", "naive-nudge", "gradient", "gradient-descent", "minibatch-sgd", "momentum",
@@ -113,3 +114,17 @@ def test_a_broken_lesson_file_is_refused(broken: dict[str, Any], says: str) -> N
     check_lesson(good)
     with pytest.raises(ValueError, match="steps of text"):
         check_lesson({**good, "texts": {"en": {**texts["en"], "steps": []}}})
+
+
+def test_lessons_may_be_framed_like_the_embed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def frame_ancestors(client: TestClient, path: str) -> str:
+        csp = client.get(path).headers["content-security-policy"]
+        return next(part.split(None, 1)[1] for part in csp.split("; ") if part.startswith("frame-ancestors"))
+
+    with TestClient(create_app()) as c:
+        assert frame_ancestors(c, "/learn/naive-nudge?embed=1") == "*"
+        assert frame_ancestors(c, "/learn") == "*"
+        assert frame_ancestors(c, "/") == "'self'"
+    monkeypatch.setenv("CHAINRULE_FRAME_ANCESTORS", "https://lms.example.edu")
+    with TestClient(create_app()) as c:
+        assert frame_ancestors(c, "/learn/gradient") == "https://lms.example.edu"

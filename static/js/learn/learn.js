@@ -165,10 +165,22 @@ function showView(view) {
   frame.dataset.page = view.page;
   // what to bring into view in the frame: the step's `focus`, else a training run's loss curve
   frame.dataset.focus = view.focus ?? (view.page === "app" && view.state.trainParams ? "train-loss-chart" : "");
+  // The app may only be framed by this server: inside a course page's frame, an app step
+  // (training) becomes a link that opens it, rather than a frame the browser refuses.
+  const blocked = view.page === "app" && framedElsewhere();
+  frame.hidden = blocked;
+  $("learn-blocked").hidden = !blocked;
+  $("learn-blocked-link").href = href;
+  if (blocked) return;
   // replace(), not a new src: the frame's pages stay out of the history, so Back goes to the
   // previous step rather than to the frame's previous page
   if (frame.contentWindow && frame.getAttribute("src")) frame.contentWindow.location.replace(href);
   else frame.src = href;
+}
+
+/** Whether a page of another site frames this one (then the app cannot be framed inside). */
+function framedElsewhere() {
+  return [...(location.ancestorOrigins ?? [])].some((origin) => origin !== location.origin);
 }
 
 function setLinks(view) {
