@@ -25,6 +25,9 @@ SEVERITY: Final = {"nonfinite_origin": "error", "exploding": "error", "vanishing
 LANGUAGES: Final = ("en", "vi")
 
 VANISHING_RATIO: Final = 1e-6  # an input's |grad| below this times the largest input |grad|
+# ... but above this: below it a gradient is rounding noise around 0 (a sum that cancels, such
+# as a shift of all logits under cross-entropy: torch gets 0 where numpy's order gets 1e-15)
+ROUNDING_RATIO: Final = 1e-13
 EXPLODING_GRAD: Final = 1e6  # an input's |grad| above this
 SATURATED_LOCAL: Final = 0.01  # a sigmoid/tanh local gradient below this
 SMALLEST_LOCALS_NAMED: Final = 3  # edges a vanishing message names
@@ -170,7 +173,7 @@ def _input_gradients(program: Program, run: Run) -> list[tuple[int, str, dict[st
         size = sizes[name]
         if size - size != 0.0:
             continue
-        if 0.0 < size < VANISHING_RATIO * largest:
+        if ROUNDING_RATIO * largest < size < VANISHING_RATIO * largest:
             out.append((i, "vanishing", {"label": name, "grad": _number(size),
                                          "largest": _number(largest),
                                          "edges": _smallest_locals_downstream(program, run, i)}))
