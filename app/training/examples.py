@@ -70,14 +70,14 @@ TRAINING_EXAMPLES: list[dict[str, Any]] = [
     },
     {
         "id": "large-lr-exploding",
-        "title": "Learning rate 10: exploding gradients",
-        "description": "Each step overshoots the minimum by a factor of about 180: by step 2 the "
-        "gradient of w is over a million, and the run diverges.",
+        "title": "A learning rate too large for the curvature: exploding gradients",
+        "description": "loss = (3w − 300)²: with lr 0.2 each step overshoots the minimum and lands "
+        "2.6 times farther away; at step 7 the gradient passes a million, then the run diverges.",
         "expression": "loss = (3*w - 300)**2",
         "values": {"w": 0.0},
         "params": ["w"],
-        "optimizer": {"name": "sgd", "lr": 10.0},
-        "steps": 10,
+        "optimizer": {"name": "sgd", "lr": 0.2},
+        "steps": 20,
         "shows": {"kind": "exploding", "nodes": ["w"]},
     },
     {

@@ -11,6 +11,7 @@ import { initEmbed } from "./embed.js";
 import { backwardSteps, setOps } from "./explain.js";
 import { initExport } from "./export.js";
 import { isTensor } from "./format.js";
+import { createHealthPanel } from "./health.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { createInspector } from "./inspector.js";
@@ -115,6 +116,8 @@ const training = $("training")
   ? createTrainingPanel($("training"), { store, startValues: () => valuesPanel.values(), loadExpression: (ex) => loadExample(ex), refresh: () => analyse() })
   : null;
 const inspector = createInspector($("inspector"));
+// Gradient health and the mistakes card (health.js): badges are added after each drawing.
+const health = createHealthPanel({ card: $("health-card"), mistakeCard: $("mistake-card") }, { focus: focusNode });
 const check = createCheckPanel($("check-card"), { analyse, button: $("btn-check") });
 let valuesTimer = null;
 store.subscribe((_s, changed) => {
@@ -142,7 +145,7 @@ const probe = createProbePanel($("probe-card"), { analyse });
 const practice = createPracticePanel($("practice"), {
   store, svg: $("svg-backward"), values: () => panels.state().values, redraw: () => drawViews(), showBackward: () => setView("backward"),
 });
-const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, practice, createLinkNotice(link.problems)]);
+const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, practice, createLinkNotice(link.problems), health]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {
@@ -156,17 +159,47 @@ function revealCurrent() {
 const views = {
   forward: createGraphView($("svg-forward"), {
     direction: "forward",
-    onSelect: (id) => inspector.show(id),
+    onSelect: (id) => selectNode(id),
     onToggle: (id) => toggleCollapse(id),
     onZoom: (tr) => views.backward.setTransform(tr),
   }),
   backward: createGraphView($("svg-backward"), {
     direction: "backward",
-    onSelect: (id) => inspector.show(id),
+    onSelect: (id) => selectNode(id),
     onToggle: (id) => toggleCollapse(id),
     onZoom: (tr) => views.forward.setTransform(tr),
   }),
 };
+
+/** A node's details, with its health flags. */
+function selectNode(id) {
+  inspector.show(id);
+  health.annotateInspector();
+}
+
+/** Point at a node: its details, and the graph panned to it (a flag in the Health list, Play stopped). */
+function focusNode(id) {
+  selectNode(id);
+  drawViews();
+  if (!vis || !layout || layout.x.length !== vis.nodes.length) return;
+  const shown = vis.owner.get(id) ?? id;
+  const i = vis.nodes.findIndex((vn) => vn.id === shown);
+  if (i >= 0) views[visibleView()].reveal(layout.x[i], layout.y[i]);
+}
+
+/** During training Play, a step whose graph raises a new health flag stops Play there. */
+function stopPlayOnNewFlag(trainStep) {
+  const fresh = health.fresh();
+  if (!training?.playing() || !fresh.length) return;
+  training.pause(trainStep);
+  const flag = fresh[0];
+  const note = $("health-stopped");
+  if (note) {
+    note.hidden = false;
+    note.textContent = t("health.stopped", { step: trainStep, kind: t(`health.kind.${flag.kind}`), label: model.nodes.get(flag.node)?.label ?? flag.node });
+  }
+  health.point(flag.node);
+}
 
 // ------------------------------------------------------------------ analysis
 
@@ -193,8 +226,9 @@ async function analyse(opts = {}) {
   inflight?.abort();
   inflight = new AbortController();
   setStatus(t("status.analyzing"));
-  const body = { expression: s.expression, values: panels.state().values };
+  const body = { expression: s.expression, values: panels.state().values, lang: getLanguage() };
   if (s.output) body.output = s.output;
+  if (s.mistake) body.mistake = s.mistake;
   if (opts.check) body.check = true;
   const r = await analyzeGraph(body, inflight.signal);
   if (seq !== analysisSeq || r.aborted) return null;
@@ -218,6 +252,7 @@ async function analyse(opts = {}) {
     collapsedFor = s.expression;
   }
   panels.update({ expression: s.expression, names, data: r.data, model, error: null });
+  stopPlayOnNewFlag(s.trainStep);
   const st = store.get();
   stepper.load(model.order, backwardSteps(model), { mode: st.mode, step: st.step });
   await relayout();
@@ -305,6 +340,8 @@ function drawViews() {
   views.forward.update(vis, layout, display);
   views.backward.update(vis, layout, display);
   practice?.decorate();
+  health.decorate($("svg-forward"), "forward", display);
+  health.decorate($("svg-backward"), "backward", { current: stepper.get().mode === "backward" ? stepper.current() : null });
 }
 
 function toggleCollapse(id) {
@@ -339,6 +376,7 @@ function changeLanguage(lang) {
   panels.relabel(lang);
   drawViews();
   setStatus(statusText());
+  if (model) analyse(); // the health messages come from the server in the page's language
   const select = $("lang");
   if (select) select.value = lang;
 }
@@ -369,6 +407,23 @@ const valueTexts = (values) =>
       typeof v === "number" ? String(v) : JSON.stringify(v).replace(/,(?=\S)/g, ", ").replace(/":/g, '": '),
     ]),
   );
+
+/** Turn a classic backprop bug on or off; on a graph that uses no value twice, open the
+ * example where it shows (b = x + x; c = b + b). */
+function setMistake(mistake) {
+  store.set({ mistake });
+  const example = examples.find((ex) => ex.id === "mistakes");
+  if (mistake && !sharesAValue() && example) loadExample(example);
+  else analyse();
+}
+
+/** Does the current graph use some value more than once (where the mistakes show)? */
+function sharesAValue() {
+  if (!model) return false;
+  const uses = new Map();
+  for (const e of model.edges ?? []) uses.set(e.source, (uses.get(e.source) ?? 0) + 1);
+  return [...uses.values()].some((n) => n > 1);
+}
 
 function loadExample(ex) {
   stepper.reset();
@@ -420,6 +475,11 @@ function wire() {
     store.set({ expression: editor.value });
     analyse();
   });
+  $("shade-edges")?.addEventListener("change", (event) => {
+    health.setShade(event.target.value);
+    drawViews();
+  });
+  $("mistake")?.addEventListener("change", (event) => setMistake(event.target.value));
   $("examples")?.addEventListener("change", (event) => {
     const ex = examples[Number(event.target.value)];
     if (event.target.value !== "" && ex) loadExample(ex);
@@ -493,6 +553,7 @@ async function start() {
     },
   });
   setView(store.get().view);
+  if ($("mistake")) $("mistake").value = store.get().mistake;
   steps.render(stepper.get());
   const [ops, exs] = await Promise.all([fetchOps(), fetchExamples(), training?.ready]);
   if (ops.ok) {

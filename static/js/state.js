@@ -63,6 +63,7 @@ export const PROPERTIES = [
   { name: "collapsed", key: "c", default: [], ...list },
   { name: "lang", key: "lang", default: "", ...oneOf("", "en", "vi") },
   { name: "theme", key: "theme", default: "", ...oneOf("", "light", "dark") },
+  { name: "mistake", key: "mk", default: "", ...oneOf("", "overwrite", "early_visit") },
   // training panel (issue 4): params, optimizer {name, hyper...}, data, batch, steps, position
   { name: "trainParams", key: "tp", default: [], ...list },
   { name: "optimizer", key: "opt", default: { name: "sgd" }, ...json },

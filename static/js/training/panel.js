@@ -556,6 +556,13 @@ export function createTrainingPanel(root, host) {
   return {
     /** Resolves once the optimizers, datasets and the chosen data are loaded. */
     ready,
+    /** Is Play running? (main.js stops it on a step whose graph raises a new health flag) */
+    playing: () => Boolean(playTimer),
+    /** Stop Play, back at step `k` if Play has already moved past it. */
+    pause(k) {
+      stop();
+      if (k >= 0 && k !== position()) go(k);
+    },
     /** Names whose values come from the chosen training data (not from the values panel). */
     dataNames,
     /**
