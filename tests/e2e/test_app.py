@@ -315,6 +315,7 @@ def test_big_graph_collapses_by_default_and_draws_on_canvas(
     assert page.locator("#node-table tbody tr").count() == 1003
     # clicking a box on the canvas opens the inspector
     page.locator("#btn-fit").click()
+    page.locator("#svg-forward").scroll_into_view_if_needed()  # the click above may scroll the page
     hit = page.evaluate("""() => {
         const {layout} = window.chainrule;
         const svg = document.getElementById('svg-forward');
