@@ -98,10 +98,12 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
             stop_server(proc)
 
 
-def request(base: str, path: str, body: object | None = None) -> tuple[int, dict[str, str], bytes]:
+def request(base: str, path: str, body: object | None = None, headers: Mapping[str, str] | None = None
+            ) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request (POST with a JSON body, else GET): status, headers, body; never raises on 4xx."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(base + path, data=data,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()

@@ -143,3 +143,20 @@ def test_every_chainrule_setting_named_is_a_real_one() -> None:
     for name in env:
         if name.startswith("CHAINRULE_"):
             assert name in limits or f"`{name}`" in readme, name
+
+
+def test_trusting_forwarded_for_comes_with_a_network_policy() -> None:
+    """FORWARDED_ALLOW_IPS="*" is safe only if nothing but the ingress (and Prometheus) can
+    reach the pods: a NetworkPolicy must select the web pods and admit only named namespaces."""
+    env = {e["name"]: e["value"] for e in web_container()["env"]}
+    if env.get("FORWARDED_ALLOW_IPS") != "*":
+        return
+    pod_labels = find("Deployment", "chainrule")["spec"]["template"]["metadata"]["labels"]
+    policies = [r for r in resources() if r["kind"] == "NetworkPolicy"
+                and r["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()]
+    assert policies, "no NetworkPolicy selects the web pods"
+    for policy in policies:
+        assert "Ingress" in policy["spec"]["policyTypes"]
+        for rule in policy["spec"]["ingress"]:
+            assert rule["from"] and all("namespaceSelector" in peer or "podSelector" in peer
+                                        for peer in rule["from"])
