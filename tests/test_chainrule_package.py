@@ -10,7 +10,8 @@ from app import train as app_train
 from app.export.pytorch import to_pytorch
 
 #: What a notebook user finds under ``chainrule.`` (the README's Python API lists the same).
-PUBLIC = {"analyze", "train", "exercise", "grade", "to_pytorch", "ChainruleError", "__version__"}
+PUBLIC = {"analyze", "train", "exercise", "grade", "to_pytorch", "to_html", "show", "ChainruleWidget",
+          "ChainruleError", "__version__"}
 
 
 def test_chainrule_reexports_the_python_api() -> None:

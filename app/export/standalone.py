@@ -9,6 +9,7 @@ or sent by e-mail.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,7 @@ from markupsafe import Markup
 
 from app import __version__
 from app.assets import STATIC_DIR, TEMPLATES_DIR
+from app.engine.analysis import analyze
 
 BUNDLE = STATIC_DIR / "build" / "standalone.js"
 STYLES = STATIC_DIR / "build" / "standalone.css"
@@ -47,10 +49,24 @@ def inline_json(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c"))
 
 
-def to_html(analysis: dict[str, Any], expression: str, meta: dict[str, Any], ops: list[dict[str, Any]],
-            lang: str = "en") -> str:
-    """The standalone page of ``analysis`` (the dict ``analyze`` returns, tensors as lists);
-    ``meta`` and ``ops`` are what GET /api/meta and GET /api/ops answer."""
+def graph_markup() -> str:
+    """The graph panels and step-through controls (templates/_graphs.html) on their own: our
+    markup, with no user text in it (the notebook widget's front end draws into it)."""
+    return _environment().get_template("_graphs.html").render(standalone=True)
+
+
+def to_html(expression: str, values: Mapping[str, Any], output: str | None = None, lang: str = "en") -> str:
+    """The standalone page of ``expression`` at ``values`` (``chainrule.to_html``)."""
+    return render_page(analyze(expression, values, output), expression, lang)
+
+
+def render_page(analysis: dict[str, Any], expression: str, lang: str = "en") -> str:
+    """The standalone page of ``analysis`` (the dict ``analyze`` returns, tensors as lists),
+    with the registries of GET /api/meta and the ops of GET /api/ops for its step texts."""
+    # (the registries as the API serves them: one source, read where they are assembled)
+    from app.routes.meta import get_meta, list_ops
+
+    meta, ops = get_meta(), list_ops()
     script, css = _assets()
     first_line = expression.strip().splitlines()[0] if expression.strip() else ""
     title = first_line if len(first_line) <= TITLE_CHARS else first_line[: TITLE_CHARS - 1] + "…"

@@ -17,10 +17,9 @@ from app.export.dot import to_dot
 from app.export.latex import to_latex
 from app.export.picture import to_png, to_svg
 from app.export.pytorch import to_pytorch
-from app.export.standalone import to_html
+from app.export.standalone import render_page
 from app.programs import cached_program
 from app.responses import StrictJSONRoute
-from app.routes.meta import get_meta, list_ops
 from app.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
 from app.teaching.analysis import analyze
 
@@ -50,7 +49,7 @@ def _png(analysis: dict[str, Any], request: ExportRequest) -> bytes:
 
 
 def _html(analysis: dict[str, Any], request: ExportRequest) -> bytes:
-    return to_html(analysis, request.expression, get_meta(), list_ops(), request.lang).encode()
+    return render_page(analysis, request.expression, request.lang).encode()
 
 
 #: format -> (renderer, media type, file extension)

@@ -16,7 +16,8 @@ import { createStepsPanel } from "./steps.js";
 /**
  * Draw `analysis` (a POST /api/graph response) in the page's graph panels.
  * @param {{analysis: object, ops?: object[], lang?: string}} data  ops: GET /api/ops (step texts)
- * @param {{onStep?: (s: import("./stepper.js").StepState, nodeId: string|null) => void}} [hooks]
+ * @param {{onStep?: (s: import("./stepper.js").StepState, nodeId: string|null) => void,
+ *          keys?: EventTarget}} [hooks]  keys: where ← → step (default the document)
  * @returns {{stepper: ReturnType<typeof createStepper>, model: object}}
  */
 export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
@@ -31,9 +32,9 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
 
   const inspector = createInspector($("inspector"));
   const stepper = createStepper((s) => {
+    hooks.onStep?.(s, stepper.current());
     steps.render(s);
     draw();
-    hooks.onStep?.(s, stepper.current());
   });
   const steps = createStepsPanel({ stepper, onMode: (mode) => setView(mode) });
   const view = (direction, other) =>
@@ -94,9 +95,9 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
   });
   on("tab-forward", () => setView("forward"));
   on("tab-backward", () => setView("backward"));
-  document.addEventListener("keydown", (event) => {
+  (hooks.keys ?? document).addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest?.("input, textarea, select")) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     if (event.key === "ArrowRight") stepper.next();
     else if (event.key === "ArrowLeft") stepper.prev();
     else return;

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = ("static/build/vendor.mjs", "static/build/dag.mjs", "static/build/lz.mjs",
          "static/build/katex/katex.min.css", "static/build/standalone.js", "static/build/standalone.css",
+         "static/build/widget.js", "static/build/widget.css",
          "static/js/main.js", "templates/index.html", "templates/standalone.html")
 
 

@@ -1,0 +1,85 @@
+"""The notebook widget's front end in Chromium: its ES module (the bundle the kernel sends)
+mounted in a page with a fake model that implements the anywidget model interface. It draws
+the same graphs as the app and writes the step-through back to the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import chainrule
+
+pytestmark = pytest.mark.e2e
+
+WORKED = {"x": 2, "y_true": 4, "w": 3, "b": 1}
+EXPRESSION = "y = w*x + b\nloss = abs(y_true - y)"
+
+# The anywidget model interface (get/set/save_changes/on/off) over a plain object; the
+# widget's module is imported from a blob URL, as a notebook front end loads it.
+MOUNT = """async ([esm, css, state]) => {
+  const listeners = {};
+  const model = {
+    state, saved: 0,
+    get: (k) => model.state[k],
+    set: (k, v) => { model.state[k] = v; (listeners[`change:${k}`] ?? []).forEach((f) => f()); },
+    save_changes: () => { model.saved += 1; },
+    on: (e, f) => { (listeners[e] ??= []).push(f); },
+    off: (e, f) => { listeners[e] = (listeners[e] ?? []).filter((g) => g !== f); },
+    send: () => {},
+  };
+  window.model = model;
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const url = URL.createObjectURL(new Blob([esm], { type: "text/javascript" }));
+  const widget = (await import(url)).default;
+  await widget.render({ model, el });
+}"""
+
+
+def node_texts(page: Page, view: str) -> dict[str, str]:
+    return page.evaluate(
+        """(view) => Object.fromEntries([...document.querySelectorAll(`#svg-${view} g.node`)]
+             .map((g) => [g.dataset.label, g.querySelector('text.main').textContent]))""", view)
+
+
+def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
+        page: Page, console_errors: list[str], artifacts: Path) -> None:
+    # the app's own drawing of the worked example, to compare with
+    page.goto("/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    app = {view: node_texts(page, view) for view in ("forward", "backward")}
+
+    w = chainrule.show(EXPRESSION, **WORKED)
+    state = {"analysis": w.analysis, "ops": w.ops, "lang": w.lang, "markup": w.markup, "step": w.step}
+    page.goto("about:blank")  # (away from the app and its Content-Security-Policy)
+    page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
+    page.evaluate(MOUNT, [w._esm, w._css, state])
+    widget = page.locator(".chainrule-widget")
+    expect(widget).to_have_attribute("data-ready", "true")
+    for view in ("forward", "backward"):
+        assert node_texts(page, view) == app[view]
+    assert app["forward"]["loss"] == "3" and app["backward"]["w"] == "grad = 2"
+
+    # step-through from the keyboard while the widget has the focus; Python's `step` follows
+    widget.focus()
+    page.locator("#btn-forward").click()
+    assert page.evaluate("window.model.get('step')")["mode"] == "forward"
+    page.keyboard.press("ArrowRight")
+    step = page.evaluate("window.model.get('step')")
+    assert step["mode"] == "forward" and step["step"] == 1
+    assert step["node"] == w.analysis["forward_order"][1]
+    page.locator("#btn-backward").click()
+    expect(page.locator("#explain")).to_have_attribute("data-mode", "backward")
+    assert page.evaluate("window.model.get('step')")["mode"] == "backward"
+    page.screenshot(path=str(artifacts / "widget.png"))
+
+    # Python trains in the kernel: a new analysis redraws the graphs
+    w.train(["w", "b"], optimizer={"name": "sgd", "lr": 0.1}, steps=5)
+    page.evaluate("(a) => window.model.set('analysis', a)", w.analysis)
+    expect(page.locator("#svg-forward g.node[data-label='loss'] text.main")).to_have_text("0.5")
+    assert console_errors == []
