@@ -2,6 +2,9 @@
 // synchronous fallback where module workers are unavailable.
 import { layoutGraph } from "./layout.js";
 
+/** Graphs up to this many nodes are laid out on the main thread (no worker round trip). */
+export const MAIN_THREAD_MAX_NODES = 60;
+
 let worker = null;
 let nextId = 1;
 const pending = new Map();
@@ -43,6 +46,11 @@ function getWorker() {
  * @returns {Promise<ReturnType<typeof layoutGraph>>}
  */
 export function layoutInWorker(graph, options = {}) {
+  if (graph.nodes.length <= MAIN_THREAD_MAX_NODES) {
+    // small graphs: done in a few ms here, sooner than a worker can start; start it meanwhile
+    setTimeout(getWorker, 0);
+    return Promise.resolve(layoutGraph(graph, options));
+  }
   const w = getWorker();
   if (!w) return Promise.resolve(layoutGraph(graph, options));
   const id = nextId++;

@@ -32,6 +32,34 @@ export function nodeSize(vn) {
 
 const clip = (s, n = LABEL_MAX) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
+/** Positions and edge curves per (visible graph, layout): both views and every step share them. */
+const geometries = new WeakMap();
+
+/**
+ * Node boxes by id and edge curves by id for a laid-out visible graph, computed once.
+ * @param {import("./graphmodel.js").VisNode[]|any} vis
+ * @param {any} layout
+ */
+function geometry(vis, layout) {
+  const cached = geometries.get(layout);
+  if (cached && cached.vis === vis) return cached;
+  const pos = new Map();
+  vis.nodes.forEach((vn, i) => {
+    const s = nodeSize(vn);
+    pos.set(vn.id, { x: layout.x[i], y: layout.y[i], w: s.width, h: s.height });
+  });
+  const vertical = layout.direction === "BT";
+  const offsets = parallelOffsets(vis.edges);
+  const edgeGeom = new Map();
+  layout.edges.forEach((le, i) => {
+    const ve = vis.edges[i];
+    edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical, offsets.get(ve.id)));
+  });
+  const out = { vis, pos, edgeGeom };
+  geometries.set(layout, out);
+  return out;
+}
+
 /**
  * The local gradient as an edge label: a number for scalars, the formula otherwise.
  * @param {import("./graphmodel.js").ApiEdge} e
@@ -133,20 +161,10 @@ export function createGraphView(svgEl, options) {
     size = [svgEl.clientWidth, svgEl.clientHeight];
     canvasMode = !detail;
     svgEl.classList.toggle("big", canvasMode);
-    const pos = new Map();
-    vis.nodes.forEach((vn, i) => {
-      const s = nodeSize(vn);
-      pos.set(vn.id, { x: layout.x[i], y: layout.y[i], w: s.width, h: s.height });
-    });
     bounds = { width: layout.width, height: layout.height };
     const backward = direction === "backward";
-    const edgeGeom = new Map();
     vertical = layout.direction === "BT";
-    const offsets = parallelOffsets(vis.edges);
-    layout.edges.forEach((le, i) => {
-      const ve = vis.edges[i];
-      edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical, offsets.get(ve.id)));
-    });
+    const { pos, edgeGeom } = geometry(vis, layout);
 
     if (canvasMode) {
       gEdges.selectAll("*").remove();
