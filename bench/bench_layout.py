@@ -174,19 +174,28 @@ def first_graph_ms(browser: Any, url: str) -> float:
     return float(ms)
 
 
+def wait_until(page: Any, predicate: str, timeout_s: float = 120.0) -> None:
+    """Poll a JS expression (page.wait_for_function evaluates strings, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(predicate)
+        time.sleep(0.05)
+
+
 def expand_ms(page: Any, expression: str, values: dict[str, float], runs: int) -> tuple[int, list[float]]:
     """Load an expression into the app (it opens collapsed), then time Expand all."""
     texts = {k: str(v) for k, v in values.items()}
     page.evaluate("(v) => window.chainrule.store.set({values: v, collapsed: []})", texts)
     page.locator("#source").fill(expression)
     page.locator("#source").press("Control+Enter")
-    page.wait_for_function("window.chainrule.model && window.chainrule.model.nodes.size > 1000"
-                           " && document.body.dataset.ready === 'true'", timeout=120_000)
+    wait_until(page, "!!window.chainrule.model && window.chainrule.model.nodes.size > 1000"
+                     " && window.chainrule.vis.nodes.length < window.chainrule.model.nodes.size")
     n = page.evaluate("window.chainrule.model.nodes.size")
     times = []
     for _ in range(runs):
         page.locator("#btn-collapse-all").click()
-        page.wait_for_function("window.chainrule.vis.nodes.length < window.chainrule.model.nodes.size")
+        wait_until(page, "window.chainrule.vis.nodes.length < window.chainrule.model.nodes.size")
         page.wait_for_timeout(300)
         times.append(page.evaluate(EXPAND_JS, n))
     return n, times
