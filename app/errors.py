@@ -68,6 +68,10 @@ REASONS = {
     "too_long": "a list with too many entries (params: max)",
     "bad_dimension": "a shape dimension below 1",
     "unsupported_type": "a value of a type chainrule does not take",
+    "unknown_name": "names that are not inputs of the expression (params: names, known, suggestions)",
+    "duplicate": "a name listed twice (params: names)",
+    "conflict": "two settings that exclude each other (params: other)",
+    "length_mismatch": "data columns of different lengths (params: lengths)",
     "invalid": "anything else (the message says what)",
 }
 

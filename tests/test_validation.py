@@ -133,3 +133,26 @@ def test_python_api_rejects_values_that_are_not_a_mapping() -> None:
         analyze("y = x", [1])  # type: ignore[arg-type]
     assert caught.value.code == "bad_value"
     assert caught.value.params == {"field": "values", "reason": "not_an_object"}
+
+
+TRAIN = {"expression": "loss = mean((w*x - y)**2)", "values": {"w": 1}, "params": ["w"],
+         "data": {"x": [1, 2], "y": [1, 2]}}
+
+
+@pytest.mark.parametrize(("change", "field", "reason", "extra"), [
+    ({"params": ["W"]}, "params", "unknown_name", {"names": ["W"], "suggestions": {"W": "w"}}),
+    ({"params": ["w", "w"]}, "params", "duplicate", {"names": ["w"]}),
+    ({"optimizer": {"name": "sgd", "lr": -1}}, "optimizer.lr", "out_of_range", {"min": 0.0}),
+    ({"optimizer": {"name": "adam", "betas": [0.9, 1.5]}}, "optimizer.betas", "out_of_range", {"index": 1}),
+    ({"data": {"x": [1, 2], "y": [1]}}, "data", "length_mismatch", {"lengths": {"x": 2, "y": 1}}),
+    ({"data": {"x": ["a", 2], "y": [1, 2]}}, "data.x", "non_numeric", {}),
+    ({"data": {"x": [1, 2], "y": [1, 2], "w": [1, 1]}}, "data.w", "conflict", {"other": "param"}),
+])
+def test_training_errors_carry_their_parameters(client: TestClient, change: dict[str, Any], field: str,
+                                                reason: str, extra: dict[str, Any]) -> None:
+    error = error_of(client, {**TRAIN, **change}, "/api/train")
+    assert error["code"] == "bad_value", error
+    params = error["params"]
+    assert params["field"] == field and params["reason"] == reason, error
+    assert reason in REASONS
+    assert {k: params[k] for k in extra} == extra, error

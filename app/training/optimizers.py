@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from app.errors import ChainruleError
+from app.errors import ChainruleError, did_you_mean, suggestions
 
 Value = Any  # float | np.ndarray
 Terms = dict[str, Value]
@@ -52,9 +52,11 @@ class HyperParam:
     def check(self, optimizer: str, value: Any) -> Any:
         """Return ``value`` normalised to this kind, or raise ``bad_value``."""
         where = f"optimizer {optimizer!r}: {self.name}"
+        field = {"field": f"optimizer.{self.name}", "optimizer": optimizer}
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ChainruleError("bad_value", f"{where} must be true or false, got {value!r}")
+                raise ChainruleError("bad_value", f"{where} must be true or false, got {value!r}",
+                                     params={**field, "reason": "not_a_boolean"})
             return value
         if self.kind == "betas":
             if (
@@ -62,21 +64,28 @@ class HyperParam:
                 or len(value) != 2
                 or not all(_is_number(b) for b in value)
             ):
-                raise ChainruleError("bad_value", f"{where} must be two numbers, got {value!r}")
+                raise ChainruleError("bad_value", f"{where} must be two numbers, got {value!r}",
+                                     params={**field, "reason": "not_a_list"})
             betas = (float(value[0]), float(value[1]))
             for i, b in enumerate(betas):
                 if not 0.0 <= b < 1.0:
-                    raise ChainruleError("bad_value", f"{where}[{i}] must be in [0, 1), got {b!r}")
+                    raise ChainruleError("bad_value", f"{where}[{i}] must be in [0, 1), got {b!r}",
+                                         params={**field, "reason": "out_of_range", "index": i,
+                                                 "min": 0, "below": 1, "got": b})
             return betas
         if not _is_number(value):
-            raise ChainruleError("bad_value", f"{where} must be a number, got {value!r}")
+            raise ChainruleError("bad_value", f"{where} must be a number, got {value!r}",
+                                 params={**field, "reason": "not_a_number"})
         x = float(value)
         if not math.isfinite(x):
-            raise ChainruleError("bad_value", f"{where} must be finite, got {value!r}")
+            raise ChainruleError("bad_value", f"{where} must be finite, got {value!r}",
+                                 params={**field, "reason": "not_a_number"})
         if self.minimum is not None and x < self.minimum:
-            raise ChainruleError("bad_value", f"{where} must be >= {self.minimum:g}, got {x:g}")
+            raise ChainruleError("bad_value", f"{where} must be >= {self.minimum:g}, got {x:g}",
+                                 params={**field, "reason": "out_of_range", "min": self.minimum, "got": x})
         if self.below is not None and x >= self.below:
-            raise ChainruleError("bad_value", f"{where} must be < {self.below:g}, got {x:g}")
+            raise ChainruleError("bad_value", f"{where} must be < {self.below:g}, got {x:g}",
+                                 params={**field, "reason": "out_of_range", "below": self.below, "got": x})
         return x
 
 
@@ -557,6 +566,7 @@ def make_optimizer(
         raise ChainruleError(
             "bad_value",
             f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}",
+            params={"field": "optimizer.name", "reason": "not_allowed", "allowed": list(OPTIMIZERS)},
         )
     spec = OPTIMIZERS[name.lower()]
     if config.get("maximize", False) is not False:
@@ -568,10 +578,14 @@ def make_optimizer(
         ignored.extend(unknown)
         config = {k: v for k, v in config.items() if k in spec.defaults}
     elif unknown:
+        known = list(spec.defaults)
+        close = suggestions(unknown[0], known, 1)
         raise ChainruleError(
             "bad_value",
             f"optimizer {spec.name!r} has no hyper-parameter {', '.join(map(repr, unknown))}; "
-            f"it takes {', '.join(spec.defaults)}",
+            f"it takes {', '.join(known)}{did_you_mean(close)}",
+            params={"field": "optimizer", "reason": "unknown_key", "key": unknown[0], "known": known,
+                    "suggestions": close},
         )
     hp = dict(spec.defaults)
     for h in spec.hyper:
