@@ -11,6 +11,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "expression": "y = w*x + b\nloss = abs(y_true - y)",
         "values": {"x": 2, "y_true": 4, "w": 3, "b": 1},
         "description": "y = 7, loss = 3; d loss/d w = 2 and d loss/d b = 1.",
+        "optimizer": {"name": "sgd", "lr": 0.1},  # its own learning rate (torch's is 0.001)
     },
     {
         "id": "shared",
@@ -18,6 +19,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "expression": "y = x*x + x",
         "values": {"x": 3},
         "description": "x is used on three paths: d y/d x = 2x + 1 = 7 sums them.",
+        "optimizer": {"name": "sgd", "lr": 0.1},  # its own learning rate (torch's is 0.001)
     },
     {
         "id": "dense",
@@ -29,6 +31,7 @@ EXAMPLES: list[dict[str, Any]] = [
             "b": [0.1, -0.1, 0.2, 0.0],
         },
         "description": "A tensor layer: the local Jacobian of @ is W^T, of relu a 0/1 mask.",
+        "optimizer": {"name": "sgd", "lr": 0.1},  # its own learning rate (torch's is 0.001)
     },
     {
         "id": "mlp",
@@ -44,6 +47,7 @@ EXAMPLES: list[dict[str, Any]] = [
             "labels": [0, 1, 1, 0],
         },
         "description": "Gradient of the mean cross-entropy: (softmax - one_hot) / N at the logits.",
+        "optimizer": {"name": "sgd", "lr": 0.5},  # its own learning rate (torch's is 0.001)
     },
     {
         "id": "logistic",
@@ -57,6 +61,7 @@ EXAMPLES: list[dict[str, Any]] = [
             "b": 0.0,
         },
         "description": "Binary cross-entropy of a sigmoid: its gradient at the logit is p - y.",
+        "optimizer": {"name": "sgd", "lr": 0.5},  # its own learning rate (torch's is 0.001)
     },
     {
         "id": "local-minimum",
@@ -64,6 +69,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "expression": "loss = w**4 - 3*w**2 + w + 2*sin(3*w)",
         "values": {"w": 2.0},
         "description": "From w = 2, plain SGD stops in a local minimum; momentum rolls past it.",
+        "optimizer": {"name": "sgd", "lr": 0.01},  # its own learning rate (torch's is 0.001)
     },
     # Gradient health (issue 14): each shows one diagnostics kind on the nodes in "shows".
     {

@@ -392,6 +392,9 @@ class Example(BaseModel):
     output: str | None = None
     description: str = ""
     shows: ExampleShows | None = None
+    optimizer: dict[str, Any] | None = Field(
+        None, description="what training this example starts with: {name, hyper-parameters}, its own "
+        "learning rate (omitted ones take torch's defaults)")
 
 
 class Health(BaseModel):

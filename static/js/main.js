@@ -428,10 +428,18 @@ function sharesAValue() {
   return [...uses.values()].some((n) => n > 1);
 }
 
+/** An example's state: its expression and values, and (when it carries one) the optimizer and learning rate it trains with. */
+const exampleState = (ex) => ({
+  expression: ex.expression,
+  values: valueTexts(ex.values),
+  output: ex.output ?? "",
+  ...(ex.optimizer ? { optimizer: ex.optimizer } : {}),
+});
+
 function loadExample(ex) {
   stepper.reset();
   inspector.hide();
-  store.set({ expression: ex.expression, values: valueTexts(ex.values), output: ex.output ?? "", collapsed: [] });
+  store.set({ ...exampleState(ex), collapsed: [] });
   collapsedFor = null;
   editor.value = ex.expression;
   check?.hide();
@@ -570,7 +578,9 @@ async function start() {
   const s = store.get();
   if (!s.expression && examples.length) {
     // First visit: the worked example, already analysed.
-    store.set({ expression: examples[0].expression, values: valueTexts(examples[0].values), output: examples[0].output ?? "" });
+    // (a link that names an optimizer keeps it)
+    const { optimizer, ...rest } = exampleState(examples[0]);
+    store.set(link.state.optimizer || !optimizer ? rest : { ...rest, optimizer });
     if ($("examples")) $("examples").value = "0";
   }
   editor.value = store.get().expression;

@@ -536,6 +536,8 @@ export function createTrainingPanel(root, host) {
     });
     store.subscribe((_s, changed) => {
       if (changed.has("compare")) renderCompare();
+      // an example's own optimizer (the form itself changes it while it has the focus)
+      if (changed.has("optimizer") && !root.contains(document.activeElement)) optForm.set(store.get().optimizer);
       if (changed.has("trainParams") && !root.contains(document.activeElement)) renderParams();
       if (RESETS.some((p) => changed.has(p))) queueMicrotask(invalidate);
     });
