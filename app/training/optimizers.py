@@ -211,7 +211,7 @@ def register(cls: type[Optimizer]) -> type[Optimizer]:
 @register
 class SGD(Optimizer):
     name = "sgd"
-    title = "SGD (with momentum)"
+    title = "SGD"
     torch = "torch.optim.SGD"
     hyper = (
         _h("lr", 1e-3, "float", LR),

@@ -46,3 +46,43 @@ def test_ten_default_steps_on_the_worked_example_learn(page: Page, console_error
     assert graph_loss(page) == pytest.approx(loss, abs=1e-3)
     page.screenshot(path=str(artifacts / f"train-defaults-{lang}.png"), full_page=True)
     assert console_errors == []
+
+
+PAST_END = {"en": "raise Steps to continue", "vi": "tăng Số bước"}
+
+
+def run_labels(page: Page) -> list[str]:
+    rows = page.locator("#train-runs tbody tr th")
+    return [(rows.nth(i).text_content() or "").strip() for i in range(rows.count())]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sgd_is_named_sgd_the_same_everywhere_and_step_past_the_end_says_so(
+    page: Page, console_errors: list[str], artifacts: Path, lang: str
+) -> None:
+    open_app(page, f"/?lang={lang}")
+    page.locator("#train-params input[value='w']").check()
+    page.locator("#train-params input[value='b']").check()
+    expect(page.locator("#train-optimizer select.opt-name option:checked")).to_have_text("SGD")
+    step(page, 10)
+    assert run_labels(page) == ["SGD lr=0.1"]
+
+    # Step past the last step: the position stays, and the panel says why
+    page.locator("#train-step").click()
+    expect(page.locator("#train-end-note")).to_be_visible()
+    expect(page.locator("#train-end-note")).to_contain_text(PAST_END[lang])
+    expect(page.locator("#training")).to_have_attribute("data-position", "10")
+    page.screenshot(path=str(artifacts / f"train-past-end-{lang}.png"), full_page=True)
+
+    # compare plain SGD with SGD + momentum: the compare list and the results table agree
+    page.locator("#train-compare-add").click()
+    momentum = page.locator("#train-optimizer .hyper[data-hyper='momentum'] input")
+    momentum.fill("0.9")
+    momentum.press("Enter")
+    step(page, 3)
+    expect(page.locator("#train-end-note")).to_be_hidden()
+    chips = page.locator("#train-compare li span:not(.swatch-run)")
+    assert run_labels(page) == ["SGD lr=0.1 momentum=0.9", "SGD lr=0.1"]
+    assert chips.all_text_contents() == ["SGD lr=0.1"]
+    page.screenshot(path=str(artifacts / f"train-sgd-names-{lang}.png"), full_page=True)
+    assert console_errors == []

@@ -195,6 +195,10 @@ export function createTrainingPanel(root, host) {
     if (!(await ensureRuns(upTo))) return stop();
     const n = lastPosition(runs[0]);
     const next = Math.max(0, Math.min(k, n));
+    // Step past the last step: say why nothing moves
+    const note = $("train-end-note");
+    note.hidden = k <= n;
+    note.textContent = k > n ? t("train.pastEnd", { n }) : "";
     store.set({ trainStep: next });
     render();
     host.refresh();
@@ -282,13 +286,13 @@ export function createTrainingPanel(root, host) {
           "li",
           { class: `run-chip run-${(i + 1) % 5}` },
           el("span", { class: "swatch-run", "aria-hidden": "true" }),
-          el("span", null, optimizerLabel(opt)),
+          el("span", null, optimizerLabel(opt, listing.optimizers)),
           el(
             "button",
             {
               type: "button",
               class: "small",
-              "aria-label": t("train.compareRemove", { label: optimizerLabel(opt) }),
+              "aria-label": t("train.compareRemove", { label: optimizerLabel(opt, listing.optimizers) }),
               on: { click: () => store.set({ compare: store.get().compare.filter((_, j) => j !== i) }) },
             },
             "×",
@@ -384,11 +388,10 @@ export function createTrainingPanel(root, host) {
     tbody.replaceChildren(
       ...runs.map((run, i) => {
         const st = runAt(run, k);
-        const spec = listing.optimizers.find((o) => o.name === run.optimizer.name);
         return el(
           "tr",
           { class: `run-${i % 5}`, dataset: { run: String(i), params: JSON.stringify(st.params), loss: String(st.loss) } },
-          el("th", { scope: "row" }, el("span", { class: "swatch-run", "aria-hidden": "true" }), ` ${optimizerLabel({ ...run.optimizer, name: spec?.title ?? run.optimizer.name })}`),
+          el("th", { scope: "row" }, el("span", { class: "swatch-run", "aria-hidden": "true" }), ` ${optimizerLabel(run.optimizer, listing.optimizers)}`),
           el("td", null, fmtNumber(st.loss)),
           el("td", null, Object.entries(st.params).map(([p, v]) => `${p} = ${fmtValue(v)}`).join(", ")),
         );
@@ -429,7 +432,7 @@ export function createTrainingPanel(root, host) {
       const [first, ...others] = group;
       entries.push({
         key: group.map((e) => e.id).join("+"),
-        title: t("train.exCompare", { titles: group.map((e) => optimizerLabel(e.optimizer)).join(" / ") }),
+        title: t("train.exCompare", { titles: group.map((e) => optimizerLabel(e.optimizer, listing.optimizers)).join(" / ") }),
         ex: first,
         compare: others.map((e) => e.optimizer),
       });

@@ -95,12 +95,15 @@ export function toNumber(v) {
 }
 
 /**
- * A short label for an optimizer config: its name and the hyper-parameters set.
- * @param {Record<string, any>} opt
+ * The one label of an optimizer config, in the compare list, the results table and the example
+ * menu alike: the registry's title, then the hyper-parameters set away from torch's defaults
+ * (so "SGD lr=0.1", and momentum only when it is set: "SGD lr=0.1 momentum=0.9").
+ * @param {Record<string, any>} opt  {name, ...hyper}
+ * @param {{name: string, title: string}[]} [specs]  the registry (GET /api/meta optimizers)
  */
-export function optimizerLabel(opt) {
+export function optimizerLabel(opt, specs = []) {
   const parts = Object.entries(opt)
     .filter(([k]) => k !== "name")
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("/") : v}`);
-  return [opt.name ?? "sgd", ...parts].join(" ");
+  return [specs.find((s) => s.name === opt.name)?.title ?? opt.name, ...parts].join(" ");
 }
