@@ -12,7 +12,8 @@ import { t } from "./i18n.js";
  *   onMode: a step in this direction began (narrow screens switch to its graph)
  */
 export function createStepsPanel(host) {
-  const $ = (id) => document.getElementById(id);
+  // (within host.root where several views share a page, as notebook widgets do)
+  const $ = (id) => (host.root ?? document).querySelector(`#${id}`);
   let model = null;
 
   /** The sentence under the arithmetic: what kind of step this is. */

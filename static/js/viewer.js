@@ -17,13 +17,16 @@ import { createStepsPanel } from "./steps.js";
  * Draw `analysis` (a POST /api/graph response) in the page's graph panels.
  * @param {{analysis: object, ops?: object[], lang?: string}} data  ops: GET /api/ops (step texts)
  * @param {{onStep?: (s: import("./stepper.js").StepState, nodeId: string|null) => void,
- *          keys?: EventTarget}} [hooks]  keys: where ← → step (default the document)
- * @returns {{stepper: ReturnType<typeof createStepper>, model: object}}
+ *          root?: Document|HTMLElement}} [hooks]  root: where the markup is (default the
+ *   document; a notebook widget's element, so several widgets on a page stay apart), and
+ *   where ← → step
+ * @returns {{stepper: ReturnType<typeof createStepper>, model: object, destroy: () => void}}
  */
 export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
-  const $ = (id) => document.getElementById(id);
+  const root = hooks.root ?? document;
+  const $ = (id) => root.querySelector(`#${id}`);
   setLanguage(lang);
-  applyTranslations();
+  applyTranslations(root);
   if (ops) setOps(ops);
   const model = buildModel(analysis);
   let collapsed = defaultCollapsed(model);
@@ -36,7 +39,7 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
     steps.render(s);
     draw();
   });
-  const steps = createStepsPanel({ stepper, onMode: (mode) => setView(mode) });
+  const steps = createStepsPanel({ stepper, root, onMode: (mode) => setView(mode) });
   const view = (direction, other) =>
     createGraphView($(`svg-${direction}`), {
       direction,
@@ -95,18 +98,27 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
   });
   on("tab-forward", () => setView("forward"));
   on("tab-backward", () => setView("backward"));
-  (hooks.keys ?? document).addEventListener("keydown", (event) => {
+  const onKey = (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
     if (event.key === "ArrowRight") stepper.next();
     else if (event.key === "ArrowLeft") stepper.prev();
     else return;
     event.preventDefault();
-  });
+  };
+  root.addEventListener("keydown", onKey);
 
   inspector.update?.({ model, data: analysis, error: null });
   steps.update({ model, data: analysis, error: null });
   stepper.load(model.order, backwardSteps(model));
   relayout();
-  return { stepper, model };
+  return {
+    stepper,
+    model,
+    /** Stop listening (before the same markup gets a new viewer). */
+    destroy() {
+      root.removeEventListener("keydown", onKey);
+      stepper.pause();
+    },
+  };
 }

@@ -13,23 +13,28 @@ export default {
     el.classList.add("chainrule-widget", "embed", "p-steps", "p-forward", "p-backward", "two-graphs");
     el.tabIndex = 0; // ← → step while the widget has the focus (never while typing in a cell)
     await attached(el);
+    let viewer = null;
     const draw = () => {
+      viewer?.destroy();
       // our own template (templates/_graphs.html): no user text is in it
       el.innerHTML = model.get("markup");
-      startViewer(
+      viewer = startViewer(
         { analysis: model.get("analysis"), ops: model.get("ops"), lang: model.get("lang") },
         {
           onStep: (s, node) => {
             model.set("step", { mode: s.mode, step: s.step, node });
             model.save_changes();
           },
-          keys: el,
+          root: el,
         },
       );
       el.dataset.ready = "true";
     };
     draw();
     model.on("change:analysis", draw);
-    return () => model.off("change:analysis", draw);
+    return () => {
+      model.off("change:analysis", draw);
+      viewer?.destroy();
+    };
   },
 };

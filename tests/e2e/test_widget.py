@@ -29,7 +29,8 @@ MOUNT = """async ([esm, css, state]) => {
     off: (e, f) => { listeners[e] = (listeners[e] ?? []).filter((g) => g !== f); },
     send: () => {},
   };
-  window.model = model;
+  window.models = [...(window.models ?? []), model];
+  window.model = window.models[0];
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
@@ -67,19 +68,40 @@ def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
 
     # step-through from the keyboard while the widget has the focus; Python's `step` follows
     widget.focus()
-    page.locator("#btn-forward").click()
+    widget = page.locator(".chainrule-widget").first
+    widget.locator("#btn-forward").click()
     assert page.evaluate("window.model.get('step')")["mode"] == "forward"
     page.keyboard.press("ArrowRight")
     step = page.evaluate("window.model.get('step')")
     assert step["mode"] == "forward" and step["step"] == 1
     assert step["node"] == w.analysis["forward_order"][1]
-    page.locator("#btn-backward").click()
-    expect(page.locator("#explain")).to_have_attribute("data-mode", "backward")
+    widget.locator("#btn-backward").click()
+    expect(widget.locator("#explain")).to_have_attribute("data-mode", "backward")
     assert page.evaluate("window.model.get('step')")["mode"] == "backward"
     page.screenshot(path=str(artifacts / "widget.png"))
 
     # Python trains in the kernel: a new analysis redraws the graphs
     w.train(["w", "b"], optimizer={"name": "sgd", "lr": 0.1}, steps=5)
     page.evaluate("(a) => window.model.set('analysis', a)", w.analysis)
-    expect(page.locator("#svg-forward g.node[data-label='loss'] text.main")).to_have_text("0.5")
+    expect(widget.locator("#svg-forward g.node[data-label='loss'] text.main")).to_have_text("0.5")
+    assert console_errors == []
+
+
+def test_two_widgets_on_one_page_step_apart(page: Page, console_errors: list[str]) -> None:
+    page.goto("about:blank")
+    page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
+    for expression, values in ((EXPRESSION, WORKED), ("y = x*x + x", {"x": 3})):
+        w = chainrule.show(expression, **values)
+        state = {"analysis": w.analysis, "ops": w.ops, "lang": w.lang, "markup": w.markup, "step": w.step}
+        page.evaluate(MOUNT, [w._esm, w._css, state])
+    first, second = page.locator(".chainrule-widget").nth(0), page.locator(".chainrule-widget").nth(1)
+    expect(second).to_have_attribute("data-ready", "true")
+    expect(second.locator("#svg-backward g.node[data-label='x'] text.main")).to_have_text("grad = 7")
+    second.locator("#btn-backward").click()
+    second.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.models[1].get('step')")["step"] == 1
+    assert page.evaluate("window.models[0].get('step')")["mode"] == "none"
+    expect(first.locator("#explain")).to_have_attribute("data-mode", "none")
+    expect(second.locator("#explain")).to_have_attribute("data-mode", "backward")
     assert console_errors == []
