@@ -85,7 +85,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(
         default_factory=lambda: {name: [] for name, _, _ in MIX + HEAVY_MIX})
     errors: list[str] = field(default_factory=list)
-    busy: dict[str, int] = field(default_factory=dict)  # 503 busy answers per request kind
+    busy: dict[str, int] = field(default_factory=dict)  # 503 busy (and heavy 4xx) per kind
     health: list[float] = field(default_factory=list)  # GET /api/health latencies under load
 
     def all_latencies(self) -> list[float]:
@@ -209,8 +209,10 @@ async def client(port: int, until: float, offset: int, stats: Stats | None,
             elapsed = time.perf_counter() - start
             if stats is None:
                 continue
-            if status == 503:
-                stats.busy[name] = stats.busy.get(name, 0) + 1
+            if status == 503 or (status in (400, 413) and mix is HEAVY_MIX):
+                # turned away: busy, or a heavy request over its limits (the budget): by design
+                kind = f"{name}: {status}"
+                stats.busy[kind] = stats.busy.get(kind, 0) + 1
             elif status != 200:
                 stats.errors.append(f"{name}: HTTP {status}: {body[:200]!r}")
             else:
@@ -320,7 +322,8 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
     print(f"RSS start {start_rss} -> end {end_rss} (max growth {growth:.1f} MB): "
           + ("memory stable" if result["memory_stable"] else "MEMORY GREW"))
     if args.hostile:
-        print(f"hostile connections: {args.hostile}; 503 busy by kind: {stats.busy}; "
+        print(f"hostile connections: {args.hostile}; turned away (503 busy, heavy over a limit): "
+              f"{stats.busy}; "
               f"GET /api/health ms: {result['health_ms']}")
     for line in result["first_errors"]:
         print("error:", line)

@@ -78,8 +78,9 @@ def check_budget() -> None:
     """Raise :class:`BudgetExceeded` once the current request's budget is spent."""
     if budget_spent():
         seconds = _deadline.get()[1]  # type: ignore[index]
+        env = env_name("request_budget_seconds")
         raise BudgetExceeded(
             "limit_exceeded",
-            f"the request needs more than its compute budget of {seconds:g} s "
-            f"(set {env_name('request_budget_seconds')})",
+            f"the request needs more than its compute budget of {seconds:g} s (set {env})",
+            params={"limit": env, "value": seconds, "what": "compute seconds"},
         )
