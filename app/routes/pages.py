@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import posixpath
+import re
+from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,13 +18,27 @@ templates.env.globals["public_base"] = public_base
 templates.env.globals["public_url_of"] = public_url_of
 
 
-def module_preloads(static: Path = STATIC_DIR) -> list[str]:
-    """Every ES module the app page loads, for ``<link rel="modulepreload">``: the browser
-    fetches them all at once instead of discovering them one import level at a time."""
-    own = sorted(static.glob("js/*.js")) + sorted(static.glob("js/training/*.js"))
-    bundled = sorted(static.glob("build/*.mjs"))
-    return [f"/static/{p.relative_to(static).as_posix()}" for p in own + bundled
-            if p.name != "layout-worker.js"]
+#: A static import of one of our modules: ``import ... from "./x.js";`` (or ``"../build/y.mjs"``).
+_IMPORT = re.compile(r'^\s*(?:import|export)\b[^"\'`;]*?\bfrom\s*"(\.{1,2}/[^"]+)"'
+                     r'|^\s*import\s*"(\.{1,2}/[^"]+)"', re.M)
+
+
+def module_preloads(static: Path = STATIC_DIR, entry: str = "js/main.js") -> list[str]:
+    """Every ES module the app page loads (main.js and its static imports, followed), for
+    ``<link rel="modulepreload">``: the browser fetches them all at once instead of
+    discovering them one import level at a time."""
+    seen: list[str] = []
+    todo = [entry]
+    while todo:
+        path = todo.pop()
+        if path in seen or not (static / path).is_file():
+            continue
+        seen.append(path)
+        base = PurePosixPath(path).parent
+        for m in _IMPORT.finditer((static / path).read_text(encoding="utf-8")):
+            target = posixpath.normpath(str(base / (m.group(1) or m.group(2))))
+            todo.append(target)
+    return [f"/static/{p}" for p in sorted(seen)]
 
 
 templates.env.globals["module_preloads"] = module_preloads()
