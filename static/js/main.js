@@ -27,6 +27,7 @@ import { createStepsPanel } from "./steps.js";
 import { createStore, parseLink, serialize } from "./state.js";
 import { createNodeTable } from "./table.js";
 import { createTrainingPanel } from "./training/panel.js";
+import { createTrainingReplay } from "./training/replay.js";
 import { createValuesPanel } from "./values.js";
 import { createWarnings } from "./warnings.js";
 
@@ -112,9 +113,10 @@ const valuesPanel = createValuesPanel($("values"), {
   onSubmit: () => analyse(),
 });
 // The training panel (absent from /embed): its state() puts the current params and batch into the graph.
+// Without the panel (the embed), a replay still shows a link's training step.
 const training = $("training")
   ? createTrainingPanel($("training"), { store, startValues: () => valuesPanel.values(), loadExpression: (ex) => loadExample(ex), refresh: () => analyse() })
-  : null;
+  : createTrainingReplay({ store, startValues: () => valuesPanel.values(), refresh: () => analyse() });
 const inspector = createInspector($("inspector"));
 // Gradient health and the mistakes card (health.js): badges are added after each drawing.
 const health = createHealthPanel({ card: $("health-card"), mistakeCard: $("mistake-card") }, { focus: focusNode });

@@ -86,3 +86,30 @@ def test_sgd_is_named_sgd_the_same_everywhere_and_step_past_the_end_says_so(
     assert chips.all_text_contents() == ["SGD lr=0.1"]
     page.screenshot(path=str(artifacts / f"train-sgd-names-{lang}.png"), full_page=True)
     assert console_errors == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_embed_link_with_training_state_shows_the_trained_values(
+    page: Page, console_errors: list[str], artifacts: Path, lang: str
+) -> None:
+    open_app(page, f"/?lang={lang}")
+    page.locator("#train-params input[value='w']").check()
+    page.locator("#train-params input[value='b']").check()
+    step(page, 3)
+    app_loss = page.locator("#svg-forward g.node[data-label='loss'] text.main").text_content() or ""
+    app_w = page.locator("#svg-forward g.node[data-label='w'] text.main").text_content() or ""
+    assert float(app_loss) < 3  # trained: not the start's loss
+    embed = page.evaluate(
+        """async () => {
+            const share = await import('/static/js/share.js');
+            return new URL(share.embedUrl(window.chainrule.store.get())).pathname
+                + new URL(share.embedUrl(window.chainrule.store.get())).search;
+        }"""
+    )
+    page.goto(embed)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    loss = page.locator("#svg-forward g.node[data-label='loss'] text.main")
+    expect(loss).to_have_text(app_loss, timeout=15_000)
+    expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text(app_w)
+    page.screenshot(path=str(artifacts / f"embed-trained-{lang}.png"), full_page=True)
+    assert console_errors == []
