@@ -66,7 +66,7 @@ class Code:
 
 
 def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = None,
-               training: Mapping[str, Any] | None = None) -> str:
+               training: Mapping[str, Any] | None = None, max_numbers: int | None = None) -> str:
     """A Python script that recomputes ``expression`` with PyTorch and asserts chainrule's
     values and gradients; with ``training`` (the keyword arguments of :func:`train`:
     ``params``, ``data``/``dataset``, ``optimizer``, ``steps``, ``seed``, ``batch_size``), it
@@ -76,8 +76,9 @@ def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = 
     columns: dict[str, np.ndarray] = {}
     if training is not None:
         columns = load_data(program, training.get("data"), training.get("dataset"), {})
+    # max_numbers: the script embeds the analysis' numbers, so it is bounded as a response is
     analysis = engine.analyze(expression, {**values, **{c: a.tolist() for c, a in columns.items()}},
-                              output)
+                              output, max_numbers=max_numbers)
     resolved = engine.resolve_values({**values, **columns}, graph.input_names)
     names = _variable_names(graph)
     shapes = [tuple(node["shape"]) for node in analysis["nodes"]]

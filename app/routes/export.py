@@ -91,7 +91,7 @@ def export_pytorch(request: PytorchExportRequest) -> Response:
     training = request.training.model_dump(exclude_none=True) if request.training else None
     with compute_budget(LIMITS.request_budget_seconds):
         script = to_pytorch(request.expression, plain_values(request.values), request.output,
-                            training=training)
+                            training=training, max_numbers=LIMITS.max_response_numbers)
     output_name = cached_program(request.expression, request.output).graph.output_name
     name = filename(output_name, "py", "pytorch")
     return Response(script, media_type="text/x-python; charset=utf-8",

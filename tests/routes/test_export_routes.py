@@ -318,3 +318,16 @@ def test_export_html_keeps_user_text_out_of_the_markup(client) -> None:
 def test_export_html_rejects_bad_input_with_a_4xx(client) -> None:
     r = client.post("/api/export/html", json={"expression": "y = (", "values": {}})
     assert r.status_code == 400 and r.json()["error"]["code"] == "syntax_error"
+
+
+def test_export_pytorch_is_bounded_like_a_response(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import app.routes.export as export_routes
+
+    body = {"expression": "loss = sum(x * 2)", "values": {"x": [1, 2, 3, 4, 5, 6]}}
+    assert client.post("/api/export/pytorch", json=body).status_code == 200
+    monkeypatch.setattr(export_routes, "LIMITS", dataclasses.replace(export_routes.LIMITS, max_response_numbers=20))
+    r = client.post("/api/export/pytorch", json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "limit_exceeded" and "CHAINRULE_MAX_RESPONSE_NUMBERS" in r.json()["error"]["message"]
