@@ -158,6 +158,12 @@ def test_parallel_edges_are_drawn_apart_each_with_its_label(
     dot = page.request.post("/api/export/dot", data=body)
     assert dot.ok, dot.text()
     assert len(re.findall(r'label="2"', dot.text())) == 2
+    # the embed draws the pair apart too
+    page.goto(f"/embed?panels=backward&e={quote(expression)}&v={quote(json.dumps({'x': '2'}))}")
+    expect(page.locator("#svg-backward text.edge-label")).to_have_count(4)
+    embedded = page.eval_on_selector_all("#svg-backward path.edge", "els => els.map(e => e.getAttribute('d'))")
+    assert len(embedded) == 4 and len(set(embedded)) == 4
+    page.locator("#svg-backward").screenshot(path=str(artifacts / "parallel-edges-embed.png"))
     png = page.request.post("/api/export/png", data=body)
     assert png.ok and png.body()[:8] == b"\x89PNG\r\n\x1a\n"
     (artifacts / "parallel-edges-server.png").write_bytes(png.body())
