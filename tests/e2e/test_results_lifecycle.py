@@ -37,6 +37,7 @@ def test_syntax_error_keeps_the_code_visible_and_marks_the_graph_out_of_date(
 ) -> None:
     open_app(page)
     expect(page.locator("#stale-note")).to_be_hidden()
+    top = page.locator("#graphs").bounding_box()["y"]
     bad = "y = w*x + b\nloss = abs(y_true - y))\nz = loss * 2\nq = z + 1"
     page.locator("#source").fill(bad)
     # an edit not yet analysed already marks the old results
@@ -54,7 +55,8 @@ def test_syntax_error_keeps_the_code_visible_and_marks_the_graph_out_of_date(
     expect(page.locator("#gutter div.error")).to_have_text("2")
     # the previous graph is still there, visibly out of date
     expect(page.locator("#stale-note")).to_be_visible()
-    assert page.evaluate("getComputedStyle(document.getElementById('graphs')).opacity") == "0.45"
+    assert page.locator("#graphs").bounding_box()["y"] == top  # the note moves nothing
+    assert page.evaluate("getComputedStyle(document.getElementById('panel-forward')).opacity") == "0.45"
     expect(page.locator("#svg-forward g.node[data-label='loss']")).to_have_count(1)
     page.screenshot(path=str(artifacts / "syntax-error-stale.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 700})
     # fixing it clears both
