@@ -562,7 +562,7 @@ async function start() {
     graph: () => (model && vis && layout && layout.x.length === vis.nodes.length ? { model, vis, layout } : null),
     requestBody: () => {
       const s = store.get();
-      return { expression: s.expression, values: valuesPanel.values(), ...(s.output ? { output: s.output } : {}) };
+      return { expression: s.expression, values: valuesPanel.values(), ...(s.output ? { output: s.output } : {}), ...(s.mistake ? { mistake: s.mistake } : {}) };
     },
   });
   setView(store.get().view);

@@ -65,6 +65,9 @@ def test_sigmoid_chain_shows_the_vanishing_flag(page: Page, console_errors: list
     last = opacity[f"{model['h9']}>{model['h10']}"]
     assert 0 < first < 0.5 < last, (first, last)
     page.screenshot(path=str(artifacts / "health-sigmoid-chain.png"), full_page=True)
+    page.locator("#inspector .inspector-close").click()
+    page.locator("#btn-fit").click()
+    page.locator("#panel-backward").screenshot(path=str(artifacts / "health-sigmoid-chain-shaded.png"))
     # the messages follow the page's language
     page.locator("#lang").select_option("vi")
     expect(page.locator("#health-list li").first).to_contain_text("triệt tiêu")
