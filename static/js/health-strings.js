@@ -33,6 +33,10 @@ export const HEALTH_STRINGS = {
     "mistakes.shouldBe": "✗ truth {value}",
     "mistakes.atNode": "At {label}: the buggy pass gives {shown}, the truth is {truth}.",
     "mistakes.atNodeRight": "At {label}: {shown}, the same as the truth.",
+    "train.ex.large-lr-exploding": "A learning rate too large for the curvature: exploding gradients",
+    "train.ex.large-lr-nan": "Learning rate 10: NaN from log(softmax(...))",
+    "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: with lr 0.2 each step overshoots the minimum and lands 2.6 times farther away; at step 7 the gradient passes a million (Play stops there), then the run diverges.",
+    "train.exDesc.large-lr-nan": "Unscaled features and lr 10 make the logits huge after one step: softmax rounds a probability to 0, log gives -Infinity, and the loss turns NaN (Play stops there and points at log).",
   },
   vi: {
     "health.title": "Sức khỏe gradient",
@@ -64,5 +68,9 @@ export const HEALTH_STRINGS = {
     "mistakes.shouldBe": "✗ đúng là {value}",
     "mistakes.atNode": "Tại {label}: lượt sai cho {shown}, giá trị đúng là {truth}.",
     "mistakes.atNodeRight": "Tại {label}: {shown}, giống giá trị đúng.",
+    "train.ex.large-lr-exploding": "Tốc độ học quá lớn so với độ cong: gradient bùng nổ",
+    "train.ex.large-lr-nan": "Tốc độ học 10: NaN từ log(softmax(...))",
+    "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: với lr 0.2 mỗi bước vượt qua cực tiểu và rơi xa hơn 2,6 lần; ở bước 7 gradient vượt một triệu (Play dừng ở đó), rồi quá trình phân kỳ.",
+    "train.exDesc.large-lr-nan": "Đặc trưng chưa chuẩn hóa và lr 10 làm logit rất lớn chỉ sau một bước: softmax làm tròn một xác suất về 0, log cho -Infinity, và hàm mất mát thành NaN (Play dừng ở đó và chỉ vào log).",
   },
 };
