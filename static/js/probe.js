@@ -18,6 +18,43 @@ function total(v) {
   return Array.isArray(v) ? v.reduce((s, x) => s + total(x), 0) : Number(v);
 }
 
+/** Elements of one tensor input offered to the probe (the first ones, in row-major order). */
+const MAX_ELEMENTS = 24;
+
+/**
+ * What the probe can nudge: every scalar input, and the first elements of every tensor input.
+ * @returns {{key: string, name: string, index: number[]}[]}  key: "w" or "W[1,0]"
+ */
+export function targetsOf(data) {
+  const out = [];
+  for (const n of data.nodes) {
+    if (n.op !== "input") continue;
+    if (n.shape.length === 0) out.push({ key: n.name, name: n.name, index: [] });
+    if (n.shape.length === 0 || !Array.isArray(n.value)) continue;
+    const size = n.shape.reduce((a, b) => a * b, 1);
+    for (let flat = 0; flat < Math.min(size, MAX_ELEMENTS); flat++) {
+      const index = [];
+      let rest = flat;
+      for (let d = n.shape.length - 1; d >= 0; d--) {
+        index.unshift(rest % n.shape[d]);
+        rest = Math.floor(rest / n.shape[d]);
+      }
+      out.push({ key: `${n.name}[${index.join(",")}]`, name: n.name, index });
+    }
+  }
+  return out;
+}
+
+const elementAt = (v, index) => index.reduce((a, i) => a[i], v);
+
+/** A copy of nested list `v` with the element at `index` set to `x` (`x` itself for a scalar). */
+function withElement(v, index, x) {
+  if (index.length === 0) return x;
+  const copy = v.slice();
+  copy[index[0]] = withElement(v[index[0]], index.slice(1), x);
+  return copy;
+}
+
 /**
  * One-sided slopes at ε and ε/10 from the losses at x, x ± ε and x ± ε/10.
  * @returns {{right: number, left: number, kink: boolean}}
@@ -54,17 +91,17 @@ export function createProbePanel(card, host) {
     return Number.isFinite(v) && v !== 0 ? v : null;
   };
   const inputsOf = (data) => Object.fromEntries(data.nodes.filter((n) => n.op === "input").map((n) => [n.name, n.value]));
-  const scalarInputs = (data) => data.nodes.filter((n) => n.op === "input" && n.shape.length === 0).map((n) => n.name);
 
   async function measure() {
     const eps = epsilon();
-    const name = select.value;
-    if (!base || eps === null || !name) return;
+    const target = base ? targetsOf(base.data).find((tg) => tg.key === select.value) : null;
+    if (!target || eps === null) return;
     const mine = ++seq;
+    const { name, index } = target;
     const values = inputsOf(base.data);
-    const x = values[name];
-    nudge = { name, value: x + eps };
-    const at = (dx) => analyzeGraph({ expression: base.expression, values: { ...values, [name]: x + dx }, ...(base.output ? { output: base.output } : {}) });
+    const x = elementAt(values[name], index);
+    nudge = { name, value: withElement(values[name], index, x + eps) };
+    const at = (dx) => analyzeGraph({ expression: base.expression, values: { ...values, [name]: withElement(values[name], index, x + dx) }, ...(base.output ? { output: base.output } : {}) });
     const [rp, rm, rp10, rm10] = await Promise.all([eps, -eps, eps / 10, -eps / 10].map(at));
     if (mine !== seq) return;
     const failed = [rp, rm, rp10, rm10].find((r) => !r.ok);
@@ -73,7 +110,7 @@ export function createProbePanel(card, host) {
     } else {
       const l0 = total(base.data.value);
       const [lp, lm, lp10, lm10] = [rp, rm, rp10, rm10].map((r) => total(r.data.value));
-      result = { name, x, eps, l0, lp, grad: base.data.gradients[name], ...slopes(l0, lp, lm, lp10, lm10, eps) };
+      result = { name: target.key, x, eps, l0, lp, grad: elementAt(base.data.gradients[name], index), ...slopes(l0, lp, lm, lp10, lm10, eps) };
     }
     render();
     host.analyse(); // the graphs show x + ε
@@ -100,7 +137,7 @@ export function createProbePanel(card, host) {
     table.hidden = !result || !!result.error;
     verdict.className = "probe-verdict";
     if (!result) {
-      verdict.textContent = base && scalarInputs(base.data).length === 0 ? t("probe.none") : "";
+      verdict.textContent = base && targetsOf(base.data).length === 0 ? t("probe.none") : "";
       return table.tBodies[0].replaceChildren();
     }
     if (result.error) {
@@ -151,7 +188,7 @@ export function createProbePanel(card, host) {
         return;
       }
       base = { expression: analysis.expression, output: analysis.data.output_name ?? null, data: analysis.data };
-      const names = scalarInputs(analysis.data);
+      const names = targetsOf(analysis.data).map((tg) => tg.key);
       const keep = names.includes(select.value) ? select.value : names[0];
       select.replaceChildren(...names.map((name) => el("option", { value: name }, name)));
       if (keep) select.value = keep;

@@ -67,3 +67,18 @@ def test_probe_flags_the_kink_of_relu_at_zero(page: Page, console_errors: list[s
     page.locator("#lang").select_option("vi")
     expect(verdict).to_contain_text("điểm gãy")
     assert console_errors == []
+
+
+def test_probe_nudges_one_element_of_a_tensor_input(page: Page, console_errors: list[str]) -> None:
+    expression = "h = tanh(x @ W)\nloss = sum(h * h)"
+    values = {"x": "[[1.0, -0.5]]", "W": "[[0.1, 0.2, -0.3], [0.4, -0.5, 0.6]]"}
+    open_with(page, expression, values)
+    page.locator("#probe-input").select_option("W[1,2]")
+    page.locator("#probe-eps-text").fill("1e-5")
+    expect(page.locator("#probe-table tr[data-row='x-eps'] td")).to_have_text("0.60001", timeout=10_000)
+    truth = page.request.post("/api/graph", data={"expression": expression,
+                                                  "values": {k: json.loads(v) for k, v in values.items()}}).json()
+    assert cell(page, "grad") == pytest.approx(truth["gradients"]["W"][1][2], rel=1e-7)
+    assert abs(cell(page, "slope") - cell(page, "grad")) < 1e-4
+    expect(page.locator("#probe-verdict")).to_contain_text("agrees")
+    assert console_errors == []
