@@ -120,3 +120,59 @@ def test_cross_entropy_with_negative_target_weights_matches_torch() -> None:
     assert result["value"] == pytest.approx(loss.item(), rel=1e-12)
     np.testing.assert_allclose(result["gradients"]["z"], z.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(result["gradients"]["t"], t.grad.numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- kinks
+
+T = torch.float64
+KINKS = [  # (expression, values, the same in torch over tensors t)
+    ("abs(x)", {"x": 0.0}, lambda t: t["x"].abs()),
+    ("sum(abs(x))", {"x": [0.0, -2.0, 3.0, 0.0]}, lambda t: t["x"].abs().sum()),
+    ("relu(x)", {"x": 0.0}, lambda t: t["x"].relu()),
+    ("sum(relu(x) * y)", {"x": [[0.0, 1.0], [-1.0, 0.0]], "y": [2.0, 3.0]},
+     lambda t: (t["x"].relu() * t["y"]).sum()),
+    ("maximum(a, b)", {"a": 1.5, "b": 1.5}, lambda t: torch.maximum(t["a"], t["b"])),
+    ("sum(minimum(a, b))", {"a": [1.0, 2.0, 2.0], "b": 2.0}, lambda t: torch.minimum(t["a"], t["b"]).sum()),
+    ("sum(maximum(a, b) * c)", {"a": [[1.0, 2.0]], "b": [[1.0], [2.0]], "c": [[1.0, 2.0], [3.0, 4.0]]},
+     lambda t: (torch.maximum(t["a"], t["b"]) * t["c"]).sum()),
+    ("max(x)", {"x": [3.0, 1.0, 3.0, 3.0]}, lambda t: t["x"].amax()),
+    ("sum(min(x, axis=-1) * w)", {"x": [[0.0, 0.0, 2.0], [1.0, 5.0, 1.0]], "w": [1.0, 2.0]},
+     lambda t: (t["x"].amin(dim=-1) * t["w"]).sum()),
+    ("sum(max(x, axis=(0, 2), keepdims=True))", {"x": [[[1.0, 2.0], [2.0, 0.0]], [[2.0, 1.0], [0.0, 2.0]]]},
+     lambda t: t["x"].amax(dim=(0, 2), keepdim=True).sum()),
+    ("a ** b", {"a": 0.0, "b": 0.0}, lambda t: t["a"] ** t["b"]),
+    ("sum(a ** b)", {"a": [0.0, 0.0, 2.0], "b": [0.0, 2.0, 3.0]}, lambda t: (t["a"] ** t["b"]).sum()),
+    ("x ** 2 + abs(x) + relu(x)", {"x": 0.0}, lambda t: t["x"] ** 2 + t["x"].abs() + t["x"].relu()),
+]
+
+
+@pytest.mark.parametrize(("expression", "values", "reference"), KINKS, ids=[k[0] for k in KINKS])
+def test_kink_conventions_are_torchs(expression: str, values: dict, reference) -> None:
+    """At kinks, ties and 0**0 chainrule follows PyTorch: the same value and gradients."""
+    result = analyze(expression, values)
+    leaves = {k: torch.tensor(v, dtype=T, requires_grad=True) for k, v in values.items()}
+    out = reference(leaves)
+    out.sum().backward()
+    np.testing.assert_allclose(result["value"], out.detach().numpy(), rtol=1e-12)
+    for name, leaf in leaves.items():
+        np.testing.assert_allclose(result["gradients"][name], leaf.grad.numpy(), rtol=1e-12, atol=0,
+                                   err_msg=f"d/d{name} of {expression}")
+
+
+def test_a_failing_case_shrinks_to_a_pasteable_reproduction() -> None:
+    """Shrinking keeps what fails and drops the rest: here 'fails' means 'uses log_softmax'."""
+    def fails(c: Case) -> bool:
+        return "log_softmax" in c.ops
+
+    for seed in range(3):
+        case = random_case(np.random.default_rng(seed), statements=4, depth=3, root="log_softmax")
+        small = shrink(case, fails)
+        assert fails(small)
+        assert len(small.statements) <= len(case.statements)
+        ops = [n for s in small.statements for n in walk(s.expr) if n.kind == "op"]
+        assert [n.name for n in ops] in (["log_softmax"], ["log_softmax", "pos"], ["pos", "log_softmax"]), \
+            small.expression
+        text = reproduction(small, "made up")
+        assert "log_softmax(" in text and "values = {" in text
+        # the reproduction is a real program: chainrule analyses it, torch agrees
+        assert compare_with_torch(small) is None

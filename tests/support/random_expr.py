@@ -871,6 +871,7 @@ def shrink(case: Case, fails: Callable[[Case], bool] | None = None, budget: int 
     current = _rebuild(case, case.statements[: case.output_statement + 1], dict(case.inputs))
     if not fails(current):
         current = case
+    current = _drop_unused_statements(current, fails)
     tries = 0
     changed = True
     while changed and tries < budget:
@@ -892,4 +893,34 @@ def shrink(case: Case, fails: Callable[[Case], bool] | None = None, budget: int 
                     break
             if changed:
                 break
-    return current
+    return _drop_unused_statements(current, fails)
+
+
+def _shift_refs(e: Expr, dropped: int) -> Expr:
+    """``e`` with references to statements after ``dropped`` renumbered."""
+    if e.kind == "ref" and e.statement > dropped:
+        return replace(e, statement=e.statement - 1)
+    if not e.args:
+        return e
+    return replace(e, args=tuple(_shift_refs(a, dropped) for a in e.args))
+
+
+def _drop_unused_statements(case: Case, fails: Callable[[Case], bool]) -> Case:
+    """Drop each statement no later one refers to (except the output), while it still fails."""
+    j = 0
+    while j < len(case.statements):
+        used = any(n.kind == "ref" and n.statement == j
+                   for st in case.statements[j + 1:] for n in walk(st.expr))
+        if used or j == case.output_statement:
+            j += 1
+            continue
+        statements = [Statement(st.name, _shift_refs(st.expr, j))
+                      for k, st in enumerate(case.statements) if k != j]
+        candidate = _rebuild(replace(case, output_statement=case.output_statement - 1
+                                     if case.output_statement > j else case.output_statement),
+                             statements, dict(case.inputs))
+        if fails(candidate):
+            case = candidate
+        else:
+            j += 1
+    return case
