@@ -202,7 +202,7 @@ def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str |
                 step.grads = piled = forgotten_zero_grad(piled, step.grads)
             records.append(step)
             loss_ref = max(abs(step.loss), 1.0) if loss_ref is None else loss_ref
-            why = _divergence(step, loss_ref)
+            why = _divergence(step.loss, loss_ref, step.grads, "gradient")
             if why is not None:
                 setup.warnings.setdefault(f"diverged at step {k}: {why}")
                 return records, params, "diverged"
@@ -254,17 +254,17 @@ def _forward_backward(setup: Setup, env: dict[str, Any], wrt: frozenset[str], pa
     return TrainingStep(run.loss, params, grads, epoch, rows, examples)
 
 
-def _divergence(step: TrainingStep, loss_ref: float) -> str | None:
-    """Why the run must stop at this step (a non-finite loss or gradient, or a loss that
-    blew up), or None."""
-    if not math.isfinite(step.loss):
-        return f"the loss is {encode(step.loss)}; try a smaller learning rate"
-    if abs(step.loss) > DIVERGENCE_FACTOR * loss_ref:
-        return (f"the loss grew to {step.loss:.4g}, over {DIVERGENCE_FACTOR:g} times its start; "
+def _divergence(loss: float, loss_ref: float, values: Mapping[str, Value], what: str) -> str | None:
+    """Why a run has diverged (a non-finite loss, a loss that grew past DIVERGENCE_FACTOR
+    times ``loss_ref``, or a non-finite ``what`` among ``values``), or None."""
+    if not math.isfinite(loss):
+        return f"the loss is {encode(loss)}; try a smaller learning rate"
+    if abs(loss) > DIVERGENCE_FACTOR * loss_ref:
+        return (f"the loss grew to {loss:.4g}, over {DIVERGENCE_FACTOR:g} times its start; "
                 "try a smaller learning rate")
-    bad = [p for p, g in step.grads.items() if not _finite(g)]
+    bad = [p for p, v in values.items() if not _finite(v)]
     if bad:
-        return f"the gradient of {', '.join(bad)} is not finite"
+        return f"the {what} of {', '.join(bad)} is not finite"
     return None
 
 
@@ -286,9 +286,10 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
     final = setup.program.run(env, backward=False)
     for w in final.warnings:
         setup.warnings.setdefault(w)
-    if stopped is None and not (math.isfinite(final.loss) and all(map(_finite, params.values()))):
+    why = _divergence(final.loss, math.inf, params, "value") if stopped is None else None
+    if why is not None:
         stopped = "diverged"
-        setup.warnings.setdefault("diverged: the final params or loss are not finite")
+        setup.warnings.setdefault(f"diverged after the last update: {why}")
     hp = setup.optimizer.hp
     return {
         "trajectory": _trajectory(records, setup),
