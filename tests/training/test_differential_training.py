@@ -28,14 +28,18 @@ RUNS_PER_OPTIMIZER = max(8, SOAK // 20 // len(OPTIMIZERS))
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_random_training_runs_follow_torch_optim(name: str) -> None:
     failures = []
+    stops: list[str | None] = []
     for k in range(RUNS_PER_OPTIMIZER):
         seed = 2_000_000 + 1000 * sorted(OPTIMIZERS).index(name) + k
         tc = random_training_case(np.random.default_rng(seed), optimizer=name, seed=seed)
-        problem = compare_training(tc)
+        problem = compare_training(tc, stops)
         if problem:
             failures.append(training_reproduction(tc, problem))
     assert not failures, (f"{len(failures)} of {RUNS_PER_OPTIMIZER} runs differ:\n\n"
                           + "\n\n".join(failures[:3]))
+    # runs cut short by the compute budget (a loaded machine) are compared only as far as
+    # they went: most must run to the end for the test to mean something
+    assert stops.count("budget") <= len(stops) // 10, stops
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
