@@ -10,7 +10,8 @@ behind ten-thousand-step trainings. So:
   budget check (``app/engine/budget.py``) and queues again, so a small request waits for a
   quantum or two, not for the trainings ahead of it to finish;
 - at most ``max_queued_work`` more may wait; any further one is answered at once with 503
-  ``busy`` and ``Retry-After`` (the page retries; the server stays responsive);
+  ``busy`` and ``Retry-After`` (the page's api.js retries after it, twice at most; the
+  server stays responsive);
 - pages, static files and GET endpoints pass straight through, and ``/api/health`` is
   ``async``: answered on the event loop, never behind the thread pool.
 """

@@ -1,6 +1,17 @@
 // HTTP client for the chainrule API (/work/shared/API.md). Every call resolves to
 // {ok: true, data} or {ok: false, error: {code, message, line?, col?}}; it never throws.
 
+/** A 503 `busy` (the server's bound on heavy work) is retried after its Retry-After this many times. */
+export const BUSY_RETRIES = 2;
+
+/** Wait `seconds`, or less if the request is aborted meanwhile. */
+function pause(seconds, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
 /**
  * @param {string} url
  * @param {RequestInit} [init]
@@ -8,7 +19,13 @@
 async function request(url, init = {}) {
   let res;
   try {
-    res = await fetch(url, { ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(url, { ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
+      const wait = Number(res.headers.get("Retry-After"));
+      if (res.status !== 503 || attempt >= BUSY_RETRIES || !(wait > 0 && wait <= 30)) break;
+      await pause(wait, init.signal);
+      if (init.signal?.aborted) throw new DOMException("aborted", "AbortError");
+    }
   } catch (err) {
     if (err && err.name === "AbortError") return { ok: false, aborted: true, error: { code: "aborted", message: "aborted" } };
     return { ok: false, error: { code: "network", message: String(err && err.message ? err.message : err) } };

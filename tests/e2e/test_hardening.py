@@ -142,3 +142,24 @@ def test_unicode_names_are_one_input_each(page: Page, console_errors: list[str])
     row.press("Enter")
     expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("6")
     assert [e for e in console_errors if "400 (Bad Request)" not in e] == []
+
+
+def test_the_page_retries_a_busy_server_after_retry_after(page: Page, console_errors: list[str]) -> None:
+    open_app(page)
+    calls: list[float] = []
+
+    def busy_once(route) -> None:  # type: ignore[no-untyped-def]
+        calls.append(time.perf_counter())
+        if len(calls) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"},
+                          body='{"error": {"code": "busy", "message": "busy", "params": {"retry_after": 1}}}')
+        else:
+            route.continue_()
+
+    page.route("**/api/graph", busy_once)
+    page.evaluate("document.body.dataset.ready = ''")
+    page.locator("#source").fill("y = w*x + 40")
+    page.locator("#btn-analyze").click()
+    expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("46", timeout=10_000)
+    assert len(calls) >= 2 and calls[1] - calls[0] >= 0.9  # waited for Retry-After
+    assert [e for e in console_errors if "503" not in e] == []
