@@ -36,7 +36,7 @@ import orjson
 from app.engine import ENGINE_KIND
 from app.engine import analyze as engine_analyze
 from app.engine.values import resolve_values
-from app.programs import cached_program
+from app.programs import PROGRAMS, cached_program
 from app.teaching.analysis import analyze
 from app.teaching.diagnostics import diagnose
 from bench import workloads
@@ -77,7 +77,7 @@ def main() -> int:
         orjson.dumps(analyze(text, values, arrays="numpy"))
 
     def engine() -> None:
-        orjson.dumps(engine_analyze(text, values, arrays="numpy"))
+        orjson.dumps(engine_analyze(text, values, arrays="numpy", programs=PROGRAMS))
 
     program = cached_program(text)
     cached_program(text)  # a program is cached from its second use, as the page's is

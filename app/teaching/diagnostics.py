@@ -7,6 +7,7 @@ are data (``messages/diagnostics.json``), in English and Vietnamese.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -31,6 +32,7 @@ ROUNDING_RATIO: Final = 1e-13
 EXPLODING_GRAD: Final = 1e6  # an input's |grad| above this
 SATURATED_LOCAL: Final = 0.01  # a sigmoid/tanh local gradient below this
 SMALLEST_LOCALS_NAMED: Final = 3  # edges a vanishing message names
+PATH_SEARCHES: Final = 10  # vanishing inputs whose path is searched (each search walks the graph)
 
 SQUASHING: Final = frozenset({"sigmoid", "tanh"})
 KINKED: Final = frozenset({"abs", "relu", "maximum", "minimum", "max", "min"})
@@ -169,14 +171,16 @@ def _input_gradients(program: Program, run: Run) -> list[tuple[int, str, dict[st
     finite = [s for s in sizes.values() if s - s == 0.0]
     largest = max(finite, default=0.0)
     out: list[tuple[int, str, dict[str, Any]]] = []
+    searches = 0
     for name, i in graph.inputs.items():
         size = sizes[name]
         if size - size != 0.0:
             continue
         if ROUNDING_RATIO * largest < size < VANISHING_RATIO * largest:
+            searches += 1
+            edges = _smallest_locals_downstream(program, run, i) if searches <= PATH_SEARCHES else "…"
             out.append((i, "vanishing", {"label": name, "grad": _number(size),
-                                         "largest": _number(largest),
-                                         "edges": _smallest_locals_downstream(program, run, i)}))
+                                         "largest": _number(largest), "edges": edges}))
         elif size > EXPLODING_GRAD:
             out.append((i, "exploding", {"label": name, "grad": _number(size),
                                          "limit": _number(EXPLODING_GRAD)}))
@@ -194,7 +198,7 @@ def _smallest_locals_downstream(program: Program, run: Run, start: int) -> str:
     on_path = program.on_path
     reachable = [False] * len(nodes)
     reachable[start] = True
-    scored: list[tuple[float, str]] = []
+    scored: list[tuple[float, int, int]] = []  # (|local|, source, target)
     for node in nodes[start + 1:]:  # creation order is a topological order
         i = node.index
         if i not in on_path:
@@ -206,10 +210,9 @@ def _smallest_locals_downstream(program: Program, run: Run, start: int) -> str:
             reachable[i] = True
             local = run.edge_local[first + k]
             if local is not None:
-                size = _magnitude(local)
-                scored.append((size, f"{labels[a]} → {labels[i]} ({_number(size)})"))
-    scored.sort(key=lambda s: s[0])
-    return ", ".join(text for _, text in scored[:SMALLEST_LOCALS_NAMED])
+                scored.append((_magnitude(local), a, i))
+    smallest = heapq.nsmallest(SMALLEST_LOCALS_NAMED, scored)
+    return ", ".join(f"{labels[a]} → {labels[i]} ({_number(size)})" for size, a, i in smallest)
 
 
 # ---------------------------------------------------------------- activations and kinks
