@@ -23,6 +23,7 @@ from app.engine.ops import OPERATORS, OPS
 from tests.support.random_expr import (
     GENERATORS,
     Case,
+    Expr,
     compare_with_torch,
     random_case,
     reproduction,
@@ -45,6 +46,19 @@ def test_every_op_has_a_generator() -> None:
     missing = sorted(set(OPS) - set(GENERATORS))
     assert not missing, f"ops without a random-program generator (tests/support/random_expr.py): {missing}"
     assert {op.name for op in OPERATORS.values()} <= set(GENERATORS)
+
+
+def test_long_chains_match_torch() -> None:
+    """Many statements, each free to reuse the earlier ones, nested deeper."""
+    failures = []
+    count = 40 * (1 + SOAK // 2000)
+    for k in range(count):
+        seed = 3_000_000 + k
+        case = random_case(np.random.default_rng(seed), statements=12, depth=5, seed=seed)
+        problem = compare_with_torch(case)
+        if problem:
+            failures.append((case, problem))
+    assert not failures, _report(failures, count)
 
 
 def test_random_programs_match_torch() -> None:
@@ -100,6 +114,28 @@ def test_the_generator_covers_the_grammar() -> None:
     assert any(set(c.inputs) & {s.name for s in c.statements} for c in cases), "an input reassigned"
     shapes = {len(v.shape) for c in cases for v in c.inputs.values()}
     assert shapes >= {0, 1, 2, 3}
+    nodes = [n for c in cases for s in c.statements for n in walk(s.expr) if n.kind == "op"]
+
+    def both_ways(n: Expr) -> bool:  # each argument broadcast along an axis of the other
+        if len(n.args) != 2 or n.name in ("matmul", "dot", "cross_entropy"):
+            return False
+        a, b = n.args[0].shape, n.args[1].shape
+        k = min(len(a), len(b))
+        pairs = list(zip(a[len(a) - k:], b[len(b) - k:], strict=True))
+        return any(x == 1 < y for x, y in pairs) and any(y == 1 < x for x, y in pairs)
+    assert any(both_ways(n) for n in nodes), "broadcasting both ways"
+    assert any(n.name == "cross_entropy" and n.args[0].kind == "op"
+               and n.args[0].name in ("transpose", "matmul", "dot") for n in nodes), \
+        "cross_entropy of non-contiguous logits"
+    assert any(n.name == "cross_entropy" and n.args[1].shape == n.args[0].shape for n in nodes), \
+        "cross_entropy with probabilities"
+    assert any(n.name == "pow" and n.args[1].kind != "const" and n.args[1].shape for n in nodes), \
+        "a tensor exponent"
+    assert any(n.name in ("matmul", "dot") and len(n.args[0].shape) == 1 for n in nodes)
+    assert any(n.name in ("matmul", "dot") and len(n.args[1].shape) == 1 for n in nodes)
+    for op in ("softmax", "log_softmax"):
+        axes = {n.kwargs.get("axis", -1) for n in nodes if n.name == op}
+        assert {0, 1, 2} <= axes or {0, 1} <= axes, (op, axes)
     reused = [c for c in cases if any(n.kind == "ref" for s in c.statements for n in walk(s.expr))]
     assert reused, "a statement's name used by a later statement"
 
