@@ -114,6 +114,47 @@ def _val(x: Any) -> str:
     return f"{float(x):.4g}".replace("-", "−")
 
 
+def _sq(x: Any) -> str:
+    """``x²`` as written in an arithmetic line: ``2²``, ``(−2)²``."""
+    return f"{_num(x)}²"
+
+
+def _pow(b: float, t: Any) -> str:
+    """``bᵗ`` for a bias correction, e.g. ``0.9³``."""
+    return _val(b) + str(int(t)).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _decay_line(n: str, hp: Mapping[str, Any], w: Any, g: Any, gd: Any) -> list[str]:
+    """The L2 term added to the gradient, when there is one."""
+    if hp["weight_decay"] == 0:
+        return []
+    return [f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(gd)}"]
+
+
+def _digits(w: Any, new: Any) -> int:
+    """Significant digits for ``w − Δ = new`` to check by hand: the difference of the shown
+    numbers rounds to the shown result, and a real change shows as one."""
+    w, new = float(w), float(new)
+    for digits in range(4, 17):
+        ws, ds, ns = (f"{x:.{digits}g}" for x in (w, w - new, new))
+        if f"{float(ws) - float(ds):.{digits}g}" == ns and (ws != ns or w == new):
+            return digits
+    return 17
+
+
+def _before(w: Any, new: Any) -> str:
+    """``w`` as the update line shows it (with the digits of ``_minus``)."""
+    return f"{float(w):.{_digits(w, new)}g}".replace("-", "−")
+
+
+def _minus(w: Any, new: Any) -> str:
+    """``w − Δ = new``, every number with the digits it needs to check by hand."""
+    d = _digits(w, new)
+    ws, ds, ns = (f"{float(x):.{d}g}" for x in (w, float(w) - float(new), new))
+    delta = f"({ds})" if ds.startswith("-") else ds
+    return f"{ws} − {delta} = {ns}".replace("-", "−")
+
+
 def _grad_line(hp: Mapping[str, Any]) -> str:
     return "g ← ∇w + weight_decay·w" if hp["weight_decay"] else "g ← ∇w"
 
@@ -312,10 +353,11 @@ class Adagrad(Optimizer):
         if wd != 0:
             g = g + wd * w
         clr = hp["lr"] / (1 + (self.t - 1) * hp["lr_decay"])
-        s = st["sum"] + g * g
+        s_prev = st["sum"]
+        s = s_prev + g * g
         st["sum"] = s
         std = np.sqrt(s) + hp["eps"]
-        return w - clr * (g / std), {"lr": clr, "g": g, "G": s, "denom": std}
+        return w - clr * (g / std), {"lr": clr, "g": g, "G_prev": s_prev, "G": s, "denom": std, "t": self.t}
 
     @classmethod
     def formula(cls, hp: Mapping[str, Any]) -> list[str]:
@@ -328,12 +370,19 @@ class Adagrad(Optimizer):
 
     @classmethod
     def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-        lr = "clr" if hp["lr_decay"] != 0 else "lr"
-        return [
-            f"G ← G + g² = {_val(t['G'])}",
-            f"{n} ← {n} − {lr}·g/(√G + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
-            f"/{_num(t['denom'])} = {_val(new)}",
+        gd = t["g"]
+        lines = _decay_line(n, hp, w, g, gd)
+        lr = "lr"
+        if hp["lr_decay"] != 0:
+            lr = "clr"
+            lines.append(f"clr ← lr/(1 + (t−1)·lr_decay) = {_val(hp['lr'])}/(1 + {int(t['t']) - 1}×"
+                         f"{_num(hp['lr_decay'])}) = {_val(t['lr'])}")
+        lines += [
+            f"G ← G + g² = {_val(t['G_prev'])} + {_sq(gd)} = {_val(t['G'])}",
+            f"{n} ← {n} − {lr}·g/(√G + ε) = {_before(w, new)} − {_num(t['lr'])}×{_num(gd)}/"
+            f"(√{_num(t['G'])} + {_val(hp['eps'])}) = {_minus(w, new)}",
         ]
+        return lines
 
 
 @register
@@ -356,11 +405,12 @@ class RMSprop(Optimizer):
         zero = _zero(w)
         if wd != 0:
             g = g + wd * w
-        sq = st.get("square_avg", zero) * alpha + g * g * (1 - alpha)
+        s_prev = st.get("square_avg", zero)
+        sq = s_prev * alpha + g * g * (1 - alpha)
         st["square_avg"] = sq
-        t: Terms = {"lr": lr, "g": g, "s": sq}
+        t: Terms = {"lr": lr, "g": g, "s_prev": s_prev, "s": sq}
         if hp["centered"]:
-            ga = st.get("grad_avg", zero)
+            ga = t["gbar_prev"] = st.get("grad_avg", zero)
             ga = ga + (g - ga) * (1 - alpha)  # torch: grad_avg.lerp_(grad, 1 - alpha)
             st["grad_avg"] = ga
             t["gbar"] = ga
@@ -370,7 +420,8 @@ class RMSprop(Optimizer):
         avg = avg + hp["eps"]
         t["denom"] = avg
         if mu > 0:
-            buf = st.get("momentum_buffer", zero) * mu + g / avg
+            buf = t["v_prev"] = st.get("momentum_buffer", zero)
+            buf = buf * mu + g / avg
             st["momentum_buffer"] = buf
             t["v"] = buf
             return w - lr * buf, t
@@ -392,18 +443,24 @@ class RMSprop(Optimizer):
 
     @classmethod
     def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
-        lines = [f"s ← α·s + (1−α)·g² = {_val(t['s'])}"]
+        a, gd = hp["alpha"], t["g"]
+        lines = _decay_line(n, hp, w, g, gd)
+        s_sum = f"{_val(a)}×{_num(t['s_prev'])} + (1 − {_val(a)})×{_sq(gd)}"
+        lines.append(f"s ← α·s + (1−α)·g² = {s_sum} = {_val(t['s'])}")
+        root, rootn = "√s", f"√{_num(t['s'])}"
         if hp["centered"]:
-            lines.append(f"ḡ ← α·ḡ + (1−α)·g = {_val(t['gbar'])}")
-        root = "√(s − ḡ²)" if hp["centered"] else "√s"
+            lines.append(f"ḡ ← α·ḡ + (1−α)·g = {_val(a)}×{_num(t['gbar_prev'])} + (1 − {_val(a)})×{_num(gd)}"
+                         f" = {_val(t['gbar'])}")
+            root, rootn = "√(s − ḡ²)", f"√({_val(t['s'])} − {_sq(t['gbar'])})"
+        eps = _val(hp["eps"])
         if "v" in t:
-            lines.append(f"v ← μ·v + g/({root} + ε) = {_val(t['v'])}")
-            lines.append(f"{n} ← {n} − lr·v = {_val(w)} − {_num(t['lr'])}×{_num(t['v'])} = {_val(new)}")
+            lines.append(f"v ← μ·v + g/({root} + ε) = {_val(hp['momentum'])}×{_num(t['v_prev'])} + "
+                         f"{_num(gd)}/({rootn} + {eps}) = {_val(t['v'])}")
+            lines.append(f"{n} ← {n} − lr·v = {_before(w, new)} − {_num(t['lr'])}×{_num(t['v'])}"
+                         f" = {_minus(w, new)}")
         else:
-            lines.append(
-                f"{n} ← {n} − lr·g/({root} + ε) = {_val(w)} − {_num(t['lr'])}×{_num(t['g'])}"
-                f"/{_num(t['denom'])} = {_val(new)}"
-            )
+            lines.append(f"{n} ← {n} − lr·g/({root} + ε) = {_before(w, new)} − {_num(t['lr'])}×{_num(gd)}/"
+                         f"({rootn} + {eps}) = {_minus(w, new)}")
         return lines
 
 
@@ -431,21 +488,22 @@ class Adam(Optimizer):
                 w = w * (1 - lr * wd)
             else:
                 g = g + wd * w
-        m = st.get("exp_avg", zero)
-        m = m + (g - m) * (1 - b1)  # torch: exp_avg.lerp_(grad, 1 - beta1)
-        v = st.get("exp_avg_sq", zero) * b2 + g * g * (1 - b2)
+        m_prev, v_prev = st.get("exp_avg", zero), st.get("exp_avg_sq", zero)
+        m = m_prev + (g - m_prev) * (1 - b1)  # torch: exp_avg.lerp_(grad, 1 - beta1)
+        v = v_prev * b2 + g * g * (1 - b2)
         st["exp_avg"], st["exp_avg_sq"] = m, v
         bc1 = 1 - b1**self.t
         bc2_sqrt = (1 - b2**self.t) ** 0.5
         step_size = lr / bc1
+        t: Terms = {"lr": lr, "g": g, "m_prev": m_prev, "m": m, "v_prev": v_prev, "v": v, "t": self.t}
         vmax = v
         if hp["amsgrad"]:
-            vmax = np.maximum(st.get("max_exp_avg_sq", zero), v)
+            vmax = t["vmax_prev"] = st.get("max_exp_avg_sq", zero)
+            vmax = np.maximum(vmax, v)
             st["max_exp_avg_sq"] = vmax
-        denom = np.sqrt(vmax) / bc2_sqrt + eps
-        t: Terms = {"lr": lr, "g": g, "m": m, "v": v, "step_size": step_size, "denom": denom}
-        if vmax is not v:
             t["vmax"] = vmax
+        denom = np.sqrt(vmax) / bc2_sqrt + eps
+        t["step_size"], t["denom"] = step_size, denom
         if w is not w0:
             t["w_decayed"] = w
         return w - step_size * (m / denom), t
@@ -456,27 +514,44 @@ class Adam(Optimizer):
         lines += [
             "m ← β₁·m + (1 − β₁)·g",
             "v ← β₂·v + (1 − β₂)·g²",
-            "m̂ ← m / (1 − β₁ᵗ),  v̂ ← v / (1 − β₂ᵗ)",
+            "m̂ ← m / (1 − β₁ᵗ)" if hp["amsgrad"] else "m̂ ← m / (1 − β₁ᵗ),  v̂ ← v / (1 − β₂ᵗ)",
         ]
         if hp["amsgrad"]:
-            lines += ["v̂max ← max(v̂max, v̂)", "w ← w − lr·m̂ / (√v̂max + eps)"]
-        else:
-            lines.append("w ← w − lr·m̂ / (√v̂ + eps)")
+            lines += ["vmax ← max(vmax, v),  v̂ ← vmax / (1 − β₂ᵗ)"]
+        lines.append("w ← w − lr·m̂ / (√v̂ + eps)")
         return lines
 
     @classmethod
     def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
+        (b1, b2), k, gd = hp["betas"], t["t"], t["g"]
         lines = []
         if "w_decayed" in t:
-            lines.append(f"{n} ← {n}·(1 − lr·λ) = {_val(t['w_decayed'])}")
+            lines.append(f"{n} ← {n}·(1 − lr·λ) = {_before(w, t['w_decayed'])}×(1 − {_num(hp['lr'])}×"
+                         f"{_num(hp['weight_decay'])}) = {_minus(w, t['w_decayed'])}")
             w = t["w_decayed"]
-        lines.append(f"m ← β₁·m + (1−β₁)·g = {_val(t['m'])}")
-        lines.append(f"v ← β₂·v + (1−β₂)·g² = {_val(t['v'])}")
-        v = "v̂max" if "vmax" in t else "v̂"
-        lines.append(
-            f"{n} ← {n} − lr·m̂/(√{v} + ε) = {_val(w)} − {_num(t['step_size'])}×{_num(t['m'])}"
-            f"/{_num(t['denom'])} = {_val(new)}"
-        )
+        else:
+            lines += _decay_line(n, hp, w, g, gd)
+        mhat, vhat = t["m"] / (1 - b1**k), t.get("vmax", t["v"]) / (1 - b2**k)
+        lines += [
+            f"m ← β₁·m + (1−β₁)·g = {_val(b1)}×{_num(t['m_prev'])} + (1 − {_val(b1)})×{_num(gd)}"
+            f" = {_val(t['m'])}",
+            f"v ← β₂·v + (1−β₂)·g² = {_val(b2)}×{_num(t['v_prev'])} + (1 − {_val(b2)})×{_sq(gd)}"
+            f" = {_val(t['v'])}",
+        ]
+        v = "v"
+        if "vmax" in t:
+            v = "vmax"
+            lines.append(
+                f"vmax ← max(vmax, v) = max({_val(t['vmax_prev'])}, {_val(t['v'])}) = {_val(t['vmax'])}"
+            )
+        lines += [
+            f"m̂ ← m/(1−β₁ᵗ) = {_val(t['m'])}/(1 − {_pow(b1, k)}) = {_val(t['m'])}/{_num(1 - b1**k)}"
+            f" = {_val(mhat)}",
+            f"v̂ ← {v}/(1−β₂ᵗ) = {_val(t.get('vmax', t['v']))}/(1 − {_pow(b2, k)}) = "
+            f"{_val(t.get('vmax', t['v']))}/{_num(1 - b2**k)} = {_val(vhat)}",
+            f"{n} ← {n} − lr·m̂/(√v̂ + ε) = {_before(w, new)} − {_num(hp['lr'])}×{_num(mhat)}/(√{_num(vhat)} + "
+            f"{_val(hp['eps'])}) = {_minus(w, new)}",
+        ]
         return lines
 
 
@@ -518,6 +593,7 @@ class Adamax(Optimizer):
         st["exp_avg"], st["exp_inf"] = m, u
         bc = 1 - b1**self.t
         t: Terms = {"lr": hp["lr"], "g": g, "m_prev": m_prev, "m": m, "u_prev": u_prev, "u": u, "bc": bc}
+        t["t"] = self.t
         return w - hp["lr"] / bc * (m / u), t
 
     @classmethod
@@ -535,13 +611,13 @@ class Adamax(Optimizer):
         lines = []
         if hp["weight_decay"] != 0:
             lines.append(f"g ← ∇{n} + λ·{n} = {_val(g)} + {_num(hp['weight_decay'])}×{_num(w)} = {_val(gd)}")
-        m = f"{_val(b1)}×{_num(t['m_prev'])} + {_val(1 - b1)}×{_num(gd)}"
+        m = f"{_val(b1)}×{_num(t['m_prev'])} + (1 − {_val(b1)})×{_num(gd)}"
         u = f"{_val(b2)}×{_num(t['u_prev'])}"
         lines += [
             f"m ← β₁·m + (1−β₁)·g = {m} = {_val(t['m'])}",
             f"u ← max(β₂·u, |g| + ε) = max({u}, {_val(abs(gd))} + {_val(hp['eps'])}) = {_val(t['u'])}",
-            f"{n} ← {n} − lr/(1−β₁ᵗ)·m/u = {_val(w)} − {_num(t['lr'])}/{_num(t['bc'])}×{_num(t['m'])}"
-            f"/{_num(t['u'])} = {_val(new)}",
+            f"{n} ← {n} − lr/(1−β₁ᵗ)·m/u = {_before(w, new)} − {_num(t['lr'])}/(1 − {_pow(b1, t['t'])})"
+            f"×{_num(t['m'])}/{_num(t['u'])} = {_minus(w, new)}",
         ]
         return lines
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -112,4 +115,68 @@ def test_an_embed_link_with_training_state_shows_the_trained_values(
     expect(loss).to_have_text(app_loss, timeout=15_000)
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text(app_w)
     page.screenshot(path=str(artifacts / f"embed-trained-{lang}.png"), full_page=True)
+    assert console_errors == []
+
+
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+NUMERIC = re.compile(r"^[0-9.e−+×/()√²⁰¹²³⁴⁵⁶⁷⁸⁹, max\-]+$")
+
+
+def _evaluate(text: str) -> float:
+    """A numeric segment of an update line, e.g. ``2.9 − 0.1×2/(√4 + 1e−08)``, computed."""
+    py = text.replace("−", "-").replace("×", "*").replace("²", "**2")
+    py = re.sub(r"√\(([^()]*)\)", r"sqrt(\1)", py)
+    py = re.sub(r"√([0-9.e+\-]+(?:e[+\-]?\d+)?)", r"sqrt(\1)", py)
+    py = re.sub(r"([0-9.]+)([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f"{m[1]}**{m[2].translate(SUPERSCRIPTS)}", py)
+    return _compute(ast.parse(py, mode="eval").body)
+
+
+OPERATIONS = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__,
+              ast.Div: float.__truediv__, ast.Pow: float.__pow__}
+
+
+def _compute(node: ast.AST) -> float:
+    """Numbers, + − × / ** , unary minus, sqrt() and max(): nothing else is computed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_compute(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in OPERATIONS:
+        return OPERATIONS[type(node.op)](_compute(node.left), _compute(node.right))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("sqrt", "max"):
+        args = [_compute(a) for a in node.args]
+        return math.sqrt(args[0]) if node.func.id == "sqrt" else max(args)
+    raise AssertionError(f"not arithmetic: {ast.dump(node)}")
+
+
+def check_by_hand(line: str) -> None:
+    """Every numeric form of the line's right-hand side gives the same number (to the 4
+    significant digits shown), as a student with a calculator would find."""
+    segments = [seg.strip() for seg in line.split(" = ")[1:]]
+    numbers = [_evaluate(seg) for seg in segments if NUMERIC.match(seg) and re.search(r"\d", seg)]
+    assert len(numbers) >= 2, line
+    for x in numbers[1:]:
+        assert x == pytest.approx(numbers[0], rel=2e-3, abs=1e-9), (line, numbers)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_optimizers_arithmetic_checks_by_hand(page: Page, console_errors: list[str], artifacts: Path,
+                                                    lang: str) -> None:
+    meta = page.request.get("/api/meta").json()
+    open_app(page, f"/?lang={lang}")
+    page.locator("#train-params input[value='w']").check()
+    page.locator("#train-params input[value='b']").check()
+    for spec in meta["optimizers"]:
+        page.locator("#train-optimizer select.opt-name").select_option(spec["name"])  # torch's defaults
+        expect(page.locator("#training")).to_have_attribute("data-position", "-1")
+        step(page, 2)
+        lines = page.locator("#train-update code.update-line").all_text_contents()
+        assert lines, spec["name"]
+        for line in lines:
+            check_by_hand(line)
+        if spec["name"] in ("adam", "adamw"):
+            text = "\n".join(lines)
+            assert "m̂ ← m/(1−β₁ᵗ) = " in text and "v̂ ← v/(1−β₂ᵗ) = " in text
+            assert "(1 − 0.9²)" in text and "(1 − 0.999²)" in text  # step 2's bias corrections
+            page.screenshot(path=str(artifacts / f"train-{spec['name']}-arithmetic-{lang}.png"), full_page=True)
     assert console_errors == []

@@ -341,9 +341,9 @@ def test_adamax_explains_each_number_of_its_first_step() -> None:
     # m = 0.1*2 = 0.2; u = max(0, 2 + 1e-8); w = 3 - 0.01/0.1 * 0.2/2 = 2.99
     assert new["w"] == pytest.approx(2.99)
     assert spec.explain("w", opt.hp, 3.0, 2.0, new["w"], terms["w"]) == [
-        "m ← β₁·m + (1−β₁)·g = 0.9×0 + 0.1×2 = 0.2",
+        "m ← β₁·m + (1−β₁)·g = 0.9×0 + (1 − 0.9)×2 = 0.2",
         "u ← max(β₂·u, |g| + ε) = max(0.999×0, 2 + 1e−08) = 2",
-        "w ← w − lr/(1−β₁ᵗ)·m/u = 3 − 0.01/0.1×0.2/2 = 2.99",
+        "w ← w − lr/(1−β₁ᵗ)·m/u = 3 − 0.01/(1 − 0.9¹)×0.2/2 = 3 − 0.01 = 2.99",
     ]
 
 
