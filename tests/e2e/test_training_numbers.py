@@ -28,6 +28,16 @@ def step(page: Page, to: int) -> None:
         expect(training).to_have_attribute("data-position", str(k), timeout=15_000)
 
 
+def graph_at(page: Page, loss: float) -> None:
+    """Wait until the graph shows this loss (it is analysed again after each step)."""
+    page.wait_for_function(
+        """(want) => Math.abs(Number(document.querySelector("#svg-forward g.node[data-label='loss'] text.main")
+                                .textContent) - want) < 1e-3""",
+        arg=loss,
+        timeout=10_000,
+    )
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_ten_default_steps_on_the_worked_example_learn(page: Page, console_errors: list[str], artifacts: Path,
                                                        lang: str) -> None:
@@ -41,13 +51,7 @@ def test_ten_default_steps_on_the_worked_example_learn(page: Page, console_error
     step(page, 10)
     loss = float(page.locator("#train-runs tbody tr[data-run='0']").get_attribute("data-loss") or "nan")
     assert loss < 1.5
-    # the graph shows the same step (it is analysed again after each step: wait for the last one)
-    page.wait_for_function(
-        """(want) => Math.abs(Number(document.querySelector("#svg-forward g.node[data-label='loss'] text.main")
-                                .textContent) - want) < 1e-3""",
-        arg=loss,
-        timeout=10_000,
-    )
+    graph_at(page, loss)
     page.screenshot(path=str(artifacts / f"train-defaults-{lang}.png"), full_page=True)
     assert console_errors == []
 
@@ -100,6 +104,7 @@ def test_an_embed_link_with_training_state_shows_the_trained_values(
     page.locator("#train-params input[value='w']").check()
     page.locator("#train-params input[value='b']").check()
     step(page, 3)
+    graph_at(page, float(page.locator("#train-runs tbody tr[data-run='0']").get_attribute("data-loss") or "nan"))
     app_loss = page.locator("#svg-forward g.node[data-label='loss'] text.main").text_content() or ""
     app_w = page.locator("#svg-forward g.node[data-label='w'] text.main").text_content() or ""
     assert float(app_loss) < 3  # trained: not the start's loss
