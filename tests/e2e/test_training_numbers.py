@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import math
 import re
 from pathlib import Path
@@ -185,4 +186,36 @@ def test_every_optimizers_arithmetic_checks_by_hand(page: Page, console_errors: 
             assert "m̂ ← m/(1−β₁ᵗ) = " in text and "v̂ ← v/(1−β₂ᵗ) = " in text
             assert "(1 − 0.9²)" in text and "(1 − 0.999²)" in text  # step 2's bias corrections
             page.screenshot(path=str(artifacts / f"train-{spec['name']}-arithmetic-{lang}.png"), full_page=True)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_loss_curve_ticks_are_distinct_and_the_axis_can_start_at_zero(
+    page: Page, console_errors: list[str], artifacts: Path, lang: str
+) -> None:
+    open_app(page, f"/?lang={lang}")
+    page.locator("#train-params input[value='w']").check()
+    page.locator("#train-params input[value='b']").check()
+    page.locator("#train-optimizer select.opt-name").select_option("adam")  # lr 0.001: 3 -> 2.99
+    step(page, 10)
+    chart = page.locator("#train-loss-chart")
+    ticks = chart.locator(".axis.y .tick text").all_text_contents()
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
+    assert all(float(v.replace("−", "-")) < 3.01 for v in ticks)
+    steps = chart.locator(".axis.x .tick text").all_text_contents()
+    assert len(set(steps)) == len(steps) and all(s.isdigit() for s in steps), steps
+    font = chart.locator(".axis.y").get_attribute("font-size")
+    assert font is not None and int(font) >= 12
+    page.screenshot(path=str(artifacts / f"train-loss-ticks-{lang}.png"), full_page=True)
+
+    # the zero-based view: 3 -> 2.99 is a small change, seen from 0
+    page.locator("#train-zero").check()
+    low, high = json.loads(chart.get_attribute("data-domain") or "[]")
+    assert low == 0 and high >= 3
+    ticks = chart.locator(".axis.y .tick text").all_text_contents()
+    assert ticks[0] == "0" and len(set(ticks)) == len(ticks)
+    page.locator("#train-log").check()  # a log axis cannot start at 0: it ignores the option
+    assert json.loads(chart.get_attribute("data-domain") or "[]")[0] > 0
+    page.locator("#train-log").uncheck()
+    chart.screenshot(path=str(artifacts / f"train-loss-zero-{lang}.png"))
     assert console_errors == []

@@ -1,12 +1,28 @@
 // The loss-curve chart: loss against step for every run, drawn up to the current position,
-// with a linear or log y axis. Keyed joins, so stepping updates the paths in place.
+// with a linear (optionally from 0) or log y axis. Keyed joins, so stepping updates the paths
+// in place. Tick labels carry as many digits as it takes to tell them apart.
 import { axisBottom, axisLeft, line, scaleLinear, scaleLog, scaleSymlog, select } from "../../build/vendor.mjs";
 import { fmtNumber } from "../format.js";
 import { lossSeries } from "./runs.js";
 
 const W = 460;
 const H = 220;
-const M = { top: 22, right: 14, bottom: 32, left: 58 };
+const M = { top: 22, right: 14, bottom: 34, left: 62 };
+/** Tick labels at a size that stays readable when the chart is scaled into its panel. */
+const TICK_FONT = 13;
+
+/**
+ * A tick format whose labels are all different (3 significant digits, more if two ticks
+ * would read the same, as 2.994 and 2.996 do at 3).
+ * @param {number[]} ticks
+ */
+export function distinctFormat(ticks) {
+  for (let digits = 3; digits < 12; digits++) {
+    const labels = ticks.map((v) => fmtNumber(v, digits));
+    if (new Set(labels).size === labels.length) return (v) => fmtNumber(v, digits);
+  }
+  return (v) => fmtNumber(v, 12);
+}
 
 /**
  * @param {SVGSVGElement} svgEl
@@ -15,6 +31,7 @@ export function createLossChart(svgEl) {
   const svg = select(svgEl).attr("viewBox", `0 0 ${W} ${H}`).attr("preserveAspectRatio", "xMidYMid meet");
   const gx = svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${H - M.bottom})`);
   const gy = svg.append("g").attr("class", "axis y").attr("transform", `translate(${M.left},0)`);
+  const readable = (g) => g.attr("font-size", TICK_FONT);
   const xLabel = svg.append("text").attr("class", "axis-label").attr("x", W - M.right).attr("y", H - 4).attr("text-anchor", "end");
   const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", 12);
   const plot = svg.append("g").attr("class", "plot");
@@ -23,7 +40,8 @@ export function createLossChart(svgEl) {
     /**
      * @param {import("./runs.js").Run[]} runs
      * @param {number} position  steps taken (0 = start)
-     * @param {{log: boolean, stepLabel: string, lossLabel: string}} opts
+     * @param {{log: boolean, zero?: boolean, stepLabel: string, lossLabel: string}} opts
+     *   zero: a linear axis starts at 0 (so 3 -> 2.95 looks like the small change it is)
      */
     update(runs, position, opts) {
       const series = runs.map((r) => lossSeries(r));
@@ -32,15 +50,19 @@ export function createLossChart(svgEl) {
       const x = scaleLinear().domain([0, n]).range([M.left, W - M.right]);
       let lo = all.length ? Math.min(...all) : 0;
       let hi = all.length ? Math.max(...all) : 1;
-      if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
       const positive = lo > 0;
       const scale = !opts.log ? "linear" : positive ? "log" : "symlog";
+      if (scale === "linear" && opts.zero) [lo, hi] = [Math.min(0, lo), Math.max(0, hi)];
+      if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
       const y = (scale === "log" ? scaleLog() : scale === "symlog" ? scaleSymlog() : scaleLinear())
         .domain([lo, hi])
         .range([H - M.bottom, M.top]);
       if (scale !== "log") y.nice();
-      gx.call(axisBottom(x).ticks(6).tickFormat((v) => fmtNumber(v, 3)));
-      gy.call(axisLeft(y).ticks(5).tickFormat((v) => fmtNumber(v, 3)));
+      const xTicks = x.ticks(6).filter(Number.isInteger); // steps are whole numbers
+      gx.call(axisBottom(x).tickValues(xTicks).tickFormat(distinctFormat(xTicks))).call(readable);
+      const yTicks = y.ticks(5);
+      gy.call(axisLeft(y).tickValues(yTicks).tickFormat(distinctFormat(yTicks))).call(readable);
+      svgEl.dataset.domain = JSON.stringify(y.domain());
       xLabel.text(opts.stepLabel);
       yLabel.text(opts.lossLabel + (scale === "linear" ? "" : ` (${scale})`));
       const clampY = (v) => Math.max(M.top - 4, Math.min(H - M.bottom + 4, y(v)));

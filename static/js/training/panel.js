@@ -344,7 +344,7 @@ export function createTrainingPanel(root, host) {
     const entry = ready ? runAt(runs[0], k).entry : null;
     box.hidden = !renderBatch($("train-batch-table"), $("train-batch-caption"), entry, dataColumns(), runs?.[0].result.data_rows);
     if (ready) {
-      lossChart.update(runs, k, { log: $("train-log").checked, stepLabel: t("train.axisStep"), lossLabel: t("train.axisLoss") });
+      lossChart.update(runs, k, { log: $("train-log").checked, zero: $("train-zero").checked, stepLabel: t("train.axisStep"), lossLabel: t("train.axisLoss") });
       if (surface) surfaceChart.update(surface, runs, k, { lossLabel: t("train.axisLoss") });
     } else {
       lossChart.clear();
@@ -533,6 +533,7 @@ export function createTrainingPanel(root, host) {
       go(Number(e.target.value));
     });
     $("train-log").addEventListener("change", () => render());
+    $("train-zero").addEventListener("change", () => render());
     $("train-compare-add").addEventListener("click", () => {
       if (store.get().compare.length >= LINK_LIMITS.compare) return;
       store.set({ compare: [...store.get().compare, { ...store.get().optimizer }] });
