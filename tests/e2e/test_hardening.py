@@ -163,3 +163,21 @@ def test_the_page_retries_a_busy_server_after_retry_after(page: Page, console_er
     expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("46", timeout=10_000)
     assert len(calls) >= 2 and calls[1] - calls[0] >= 0.9  # waited for Retry-After
     assert [e for e in console_errors if "503" not in e] == []
+
+
+def test_every_list_in_a_link_is_capped(page: Page) -> None:
+    open_app(page)
+    result = page.evaluate(
+        """async () => {
+            const S = await import('/static/js/state.js');
+            const n = S.LINK_LIMITS.entries + 500;
+            const state = {...S.defaults(), collapsed: Array.from({length: n}, (_, i) => `n${i}`),
+                           values: Object.fromEntries(Array.from({length: n}, (_, i) => [`v${i}`, '1']))};
+            const {state: back, problems} = S.parseLink(S.serialize(state));
+            return {limit: S.LINK_LIMITS.entries, collapsed: back.collapsed.length,
+                    values: Object.keys(back.values).length, problems};
+        }""")
+    limit = result["limit"]
+    assert limit > 0 and result["collapsed"] == limit and result["values"] == limit
+    assert sorted((p["code"], p["name"], p["count"]) for p in result["problems"]) == [
+        ("truncated", "collapsed", limit + 500), ("truncated", "values", limit + 500)]
