@@ -45,17 +45,21 @@ def test_worked_example_ten_steps(page: Page, console_errors: list[str], artifac
     expect(page.locator("#train-params input[value='x']")).not_to_be_checked()
     expect(page.locator("#train-formula")).to_contain_text("torch.optim.SGD")
 
-    # the first step: the update written out, and the graph's w node holds the new value
-    page.locator("#train-step").click()
-    expect(page.locator("#train-counter")).to_have_text("Step 1 of 10")
+    # the update the next Step applies, written out with the gradients the graph shows
     expect(page.locator("#train-update code[data-param='w']")).to_have_text(
         "w ← w − lr·grad = 3 − 0.1×2 = 2.8"
     )
     expect(page.locator("#train-update code[data-param='b']")).to_have_text(
         "b ← b − lr·grad = 1 − 0.1×1 = 0.9"
     )
+    # the first step: the graph's w node holds the new value; the next update is shown
+    page.locator("#train-step").click()
+    expect(page.locator("#train-counter")).to_have_text("Step 1 of 10")
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text("2.8")
     expect(page.locator("#svg-forward g.node[data-label='loss'] text.main")).to_have_text("2.5")
+    expect(page.locator("#train-update code[data-param='w']")).to_have_text(
+        "w ← w − lr·grad = 2.8 − 0.1×2 = 2.6"
+    )
 
     for k in range(2, 11):
         page.locator("#train-step").click()

@@ -219,3 +219,35 @@ def test_loss_curve_ticks_are_distinct_and_the_axis_can_start_at_zero(
     page.locator("#train-log").uncheck()
     chart.screenshot(path=str(artifacts / f"train-loss-zero-{lang}.png"))
     assert console_errors == []
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace("(", "").replace(")", ""))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_mini_batch_update_table_and_graph_are_the_same_batch(
+    page: Page, console_errors: list[str], artifacts: Path, lang: str
+) -> None:
+    open_app(page, f"/?lang={lang}")
+    title = {"en": "Linear regression on the linear dataset", "vi": "Hồi quy tuyến tính trên tập dữ liệu linear"}
+    page.locator("#train-example").select_option(label=title[lang])
+    expect(page.locator("#train-data")).to_have_value("linear")
+    page.locator("#train-batch").fill("4")
+    page.locator("#train-batch").press("Enter")
+    step(page, 2)
+    box = page.locator("#train-batch-box")
+    expect(box.locator("tbody tr")).to_have_count(4)
+    table_loss = float(box.locator("td.mean-loss").text_content() or "nan")
+    table_grads = [float(t) for t in box.locator("td.mean-grad").all_text_contents()]
+    graph_at(page, table_loss)  # the graph is the batch of the table
+    for name, table_grad in zip(["w", "b"], table_grads, strict=True):
+        graph = page.locator(f"#svg-backward g.node[data-label='{name}'] text.main").text_content() or ""
+        assert _number(graph.split("=")[-1]) == pytest.approx(table_grad, rel=2e-3)
+        line = page.locator(f"#train-update code[data-param='{name}']").text_content() or ""
+        # "w ← w − lr·grad = 0.3 − 0.1×(−1.2) = 0.42": the grad the update uses
+        used = re.search(r"= \S+ − \S+×(\(?−?[0-9.e−]+\)?) = ", line)
+        assert used, line
+        assert _number(used[1]) == pytest.approx(table_grad, rel=2e-3), (line, table_grads)
+    page.screenshot(path=str(artifacts / f"train-batch-same-{lang}.png"), full_page=True)
+    assert console_errors == []

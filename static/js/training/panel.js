@@ -362,15 +362,18 @@ export function createTrainingPanel(root, host) {
       formula.replaceChildren();
       return;
     }
+    // The update the next Step applies: it uses the gradients the graph shows now, on the batch
+    // the batch table shows, so the three always refer to the same batch (trajectory[k]).
     const parts = [];
-    if (st.update) {
-      parts.push(el("p", { class: "update-head" }, t("train.updateHead", { k: st.position, loss: fmtNumber(st.previous.loss) })));
-      for (const [name, u] of Object.entries(st.update)) {
+    const next = st.entry?.update;
+    if (next) {
+      parts.push(el("p", { class: "update-head" }, t("train.updateHead", { k: st.position + 1, loss: fmtNumber(st.entry.loss) })));
+      for (const [name, u] of Object.entries(next)) {
         const dataset = u.index ? { param: name, index: u.index.join(",") } : { param: name };
         for (const line of u.lines) parts.push(el("code", { class: "update-line", dataset }, line));
       }
-      if (Object.values(st.update).some((u) => u.index)) parts.push(paragraph(t("train.updateTensor")));
-    } else parts.push(paragraph(t("train.atStart")));
+      if (Object.values(next).some((u) => u.index)) parts.push(paragraph(t("train.updateTensor")));
+    } else parts.push(paragraph(t("train.pastEnd", { n: st.position })));
     box.replaceChildren(...parts);
     if (opt) {
       const spec = listing.optimizers.find((o) => o.name === opt.name);
