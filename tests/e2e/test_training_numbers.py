@@ -184,7 +184,7 @@ def test_every_optimizers_arithmetic_checks_by_hand(page: Page, console_errors: 
         if spec["name"] in ("adam", "adamw"):
             text = "\n".join(lines)
             assert "m̂ ← m/(1−β₁ᵗ) = " in text and "v̂ ← v/(1−β₂ᵗ) = " in text
-            assert "(1 − 0.9²)" in text and "(1 − 0.999²)" in text  # step 2's bias corrections
+            assert "(1 − 0.9³)" in text and "(1 − 0.999³)" in text  # the next update, the third
             page.screenshot(path=str(artifacts / f"train-{spec['name']}-arithmetic-{lang}.png"), full_page=True)
     assert console_errors == []
 
