@@ -188,8 +188,8 @@ export function createGraphView(svgEl, options) {
         const g = edgeGeom.get(d.id);
         return { points: g.flat, mid: g.mid, hot: display.hotEdges.has(d.id), label: backward && display.locals !== false && !d.grouped ? localLabel(d.edge) : "" };
       });
+      // drawn at the next frame (setScene schedules it), once, after a fit's new transform too
       canvas.setScene({ boxes, edges, display: { edgeLabels: backward } });
-      canvas.drawNow();
       return;
     }
     canvas.setScene(null);
