@@ -201,7 +201,7 @@ export function createTrainingPanel(root, host) {
     note.textContent = k > n ? t("train.pastEnd", { n }) : "";
     store.set({ trainStep: next });
     render();
-    host.refresh();
+    await host.refresh(); // the graph of this step is drawn (and checked, see main.js) before Play moves on
     if (next >= n) stop();
   }
 
@@ -215,7 +215,10 @@ export function createTrainingPanel(root, host) {
     if (playTimer) return stop();
     if (!(await ensureRuns())) return;
     if (position() >= lastPosition(runs[0])) await go(0);
-    playTimer = setInterval(() => go(position() + 1), PLAY_MS);
+    let pending = null; // a step whose graph is still being analysed: Play waits for it
+    playTimer = setInterval(() => {
+      pending ??= go(position() + 1).finally(() => (pending = null));
+    }, PLAY_MS);
     renderPlay();
   }
 
