@@ -7,6 +7,7 @@ A failure prints a pasteable reproduction.
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -22,7 +23,7 @@ from tests.support.random_training import (
 )
 
 SOAK = int(os.environ.get("CHAINRULE_SOAK", "0"))
-RUNS_PER_OPTIMIZER = max(8, SOAK // 20 // len(OPTIMIZERS))
+RUNS_PER_OPTIMIZER = max(8, math.ceil(SOAK / 20 / len(OPTIMIZERS)))  # SOAK/20 runs at least
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
