@@ -214,11 +214,19 @@ def request_error(request: Any, exc: Any) -> ChainruleError:
     A wrong ``values.<name>`` is judged by the engine's own reader of values, so the HTTP API
     and the Python API say the same thing about the same value.
     """
-    errors = exc.errors() or [{"loc": (), "type": "invalid"}]
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    model = field.field_info.annotation if field is not None else None
+    return body_error(exc.errors(), getattr(exc, "body", None), model)
+
+
+def body_error(errors: Sequence[Any], body: Any, model: Any) -> ChainruleError:
+    """Pydantic's ``errors`` on the request ``body`` (validated as ``model``) as the contract's
+    error (also the notebook widget's, app/notebook/kernel.py, which has no HTTP request)."""
+    errors = list(errors) or [{"loc": (), "type": "invalid"}]
     first = errors[0]
     if first.get("type") == "json_invalid":
         return invalid_json(str((first.get("ctx") or {}).get("error", "")))
-    body = getattr(exc, "body", None)
     loc = [p for p in first.get("loc", ()) if p != "body"]
     if isinstance(body, Mapping) and len(loc) >= 2 and loc[0] == "values":
         raw = body.get("values")
@@ -228,9 +236,6 @@ def request_error(request: Any, exc: Any) -> ChainruleError:
                 to_value(str(loc[1]), raw[loc[1]])
             except ChainruleError as err:
                 return err
-    route = request.scope.get("route")
-    field = getattr(route, "body_field", None)
-    model = field.field_info.annotation if field is not None else None
     return pydantic_error(errors, model, body, code="invalid_request")
 
 

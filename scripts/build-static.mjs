@@ -63,7 +63,7 @@ writeFileSync(join(out, "redoc", "redoc.standalone.js"), redoc.replaceAll(redocL
 const inlineMeta = {
   name: "inline-meta",
   setup(b) {
-    b.onResolve({ filter: /^\.\/meta\.js$/ }, () => ({ path: join(root, "static", "js", "meta-inline.js") }));
+    b.onResolve({ filter: /^\.\.?\/meta\.js$/ }, () => ({ path: join(root, "static", "js", "meta-inline.js") }));
   },
 };
 const offline = { ...common, legalComments: "none", plugins: [inlineMeta] };
@@ -78,9 +78,11 @@ await build({
   outfile: join(out, "standalone.css"),
 });
 // The notebook widget (app/notebook/widget.py): the same modules from static/js/widget.js,
-// and the page's styles scoped to the widget's element so the notebook around it keeps its own.
+// and the page's styles (the training panel's too) scoped to the widget's element so the
+// notebook around it keeps its own.
 await build({ ...offline, entryPoints: [join(root, "static", "js", "widget.js")], outfile: join(out, "widget.js") });
-const scoped = pageCss.replace(/:root|html, body/g, "&").replace(/body\.embed/g, "&.embed");
+const widgetCss = `${pageCss}\n${readFileSync(join(root, "static", "css", "training.css"), "utf8")}`;
+const scoped = widgetCss.replace(/:root|html, body/g, "&").replace(/body\.embed/g, "&.embed");
 await build({
   ...common,
   target: "chrome100",

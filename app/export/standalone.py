@@ -55,6 +55,12 @@ def graph_markup() -> str:
     return _environment().get_template("_graphs.html").render(standalone=True)
 
 
+def training_markup() -> str:
+    """The training panel (templates/_training.html) on its own, its styles left to the
+    caller's bundle (the notebook widget's): our markup, with no user text in it."""
+    return _environment().get_template("_training.html").render(standalone=True)
+
+
 def to_html(expression: str, values: Mapping[str, Any], output: str | None = None, lang: str = "en") -> str:
     """The standalone page of ``expression`` at ``values`` (``chainrule.to_html``)."""
     return render_page(analyze(expression, values, output), expression, lang)

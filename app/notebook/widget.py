@@ -1,11 +1,15 @@
-"""The notebook widget (anywidget): the app's graphs and step-through in a notebook cell.
+"""The notebook widget (anywidget): the app's graphs, step-through and training panel in a cell.
 
 The engine runs in the kernel: the widget carries the analysis (and, after :meth:`train`,
 the trajectory) to its front end, which is the app's own modules bundled from the entry
 point ``static/js/widget.js`` (``scripts/build-static.mjs``), drawing into the markup of
 ``templates/_graphs.html``. The front end writes the current step back (``step``), so Python
-can read it. Where widgets cannot run (GitHub's notebook preview, nbconvert to HTML), the
-cell still shows the backward graph as a static SVG (``image/svg+xml`` in the MIME bundle).
+can read it. Below the graphs, the app's training panel (``templates/_training.html``) sends
+its API requests to the kernel as widget messages, answered by :func:`app.notebook.kernel.answer`
+(the functions of the HTTP routes); the params at the panel's step come back in ``params``,
+the last run it asked for in ``trajectory``. Where widgets cannot run (GitHub's notebook
+preview, nbconvert to HTML), the cell still shows the backward graph as a static SVG
+(``image/svg+xml`` in the MIME bundle).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import traitlets
 from app.assets import STATIC_DIR
 from app.engine.analysis import analyze
 from app.export.picture import to_svg
-from app.export.standalone import graph_markup
+from app.export.standalone import graph_markup, training_markup
+from app.notebook.kernel import answer
 from app.routes.meta import get_meta, list_ops
 from app.training.train import train as run_training
 
@@ -50,6 +55,9 @@ class ChainruleWidget(anywidget.AnyWidget):
     ops: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     lang = traitlets.Unicode("en").tag(sync=True)
     markup = traitlets.Unicode().tag(sync=True)
+    # the training panel's markup and its start (expression, values, output); none for an analysis
+    training_markup = traitlets.Unicode().tag(sync=True)
+    source = traitlets.Dict().tag(sync=True)
     step = traitlets.Dict({"mode": "none", "step": -1, "node": None}).tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
     trajectory: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
@@ -64,8 +72,27 @@ class ChainruleWidget(anywidget.AnyWidget):
             self.expression, self.values = expression, dict(values)
             analysis = analyze(expression, values, output)
         self.output = output
+        source = {} if self.expression is None else {
+            "expression": self.expression, "output": output or "",
+            "values": orjson.loads(orjson.dumps(self.values, option=orjson.OPT_SERIALIZE_NUMPY))}
         super().__init__(_esm=esm, _css=css, analysis=analysis, ops=list_ops(), lang=lang,
-                         markup=graph_markup())
+                         markup=graph_markup(), training_markup=training_markup(), source=source)
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """A request of the front end's API (static/js/api.js): answered as the HTTP API would."""
+        if not isinstance(content, dict) or content.get("type") != "api":
+            return
+        reply = self.answer(content)
+        self.send(reply)
+
+    def answer(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The reply to one API request of the front end (:func:`app.notebook.kernel.answer`);
+        a training run's trajectory is kept in ``trajectory``."""
+        reply = answer(request)
+        if reply["status"] == 200 and str(request.get("url", "")).startswith("/api/train"):
+            self.trajectory = reply["body"]["trajectory"]
+        return reply
 
     def train(self, params: Sequence[str], **setup: Any) -> dict[str, Any]:
         """Train ``params`` in the kernel (the keyword arguments of ``chainrule.train``: data,

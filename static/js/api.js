@@ -1,5 +1,25 @@
 // HTTP client for the chainrule API (/work/shared/API.md). Every call resolves to
 // {ok: true, data} or {ok: false, error: {code, message, line?, col?}}; it never throws.
+// In a notebook widget the same calls travel to the kernel instead (setTransport, widget.js).
+
+/**
+ * Where requests go instead of fetch: `send({method, url, body})` (body the JSON text of a
+ * POST) resolves to `{status, body}`, the HTTP API's status and JSON. Null: fetch.
+ * @type {((req: {method: string, url: string, body: string|null}) => Promise<{status: number, body: any}>) | null}
+ */
+let transport = null;
+
+/** Send every request through `send` (the notebook widget's kernel messages). */
+export function setTransport(send) {
+  transport = send;
+}
+
+/** A request through the transport, as `request` answers it. */
+async function viaTransport(url, init) {
+  const { status, body } = await transport({ method: init.method ?? "GET", url, body: init.body ?? null });
+  if (status < 400) return { ok: true, data: body };
+  return { ok: false, error: body?.error ?? { code: `http_${status}`, message: `HTTP ${status}` } };
+}
 
 /** A 503 `busy` (the server's bound on heavy work) is retried after its Retry-After this many times. */
 export const BUSY_RETRIES = 2;
@@ -17,6 +37,7 @@ function pause(seconds, signal) {
  * @param {RequestInit} [init]
  */
 async function request(url, init = {}) {
+  if (transport) return viaTransport(url, init);
   let res;
   try {
     for (let attempt = 0; ; attempt++) {

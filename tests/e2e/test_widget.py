@@ -1,10 +1,12 @@
 """The notebook widget's front end in Chromium: its ES module (the bundle the kernel sends)
 mounted in a page with a fake model that implements the anywidget model interface. It draws
-the same graphs as the app and writes the step-through back to the model."""
+the same graphs as the app and writes the step-through back to the model; its training panel's
+messages go to the real widget's handler in this (the kernel's) process."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,10 +18,13 @@ pytestmark = pytest.mark.e2e
 WORKED = {"x": 2, "y_true": 4, "w": 3, "b": 1}
 EXPRESSION = "y = w*x + b\nloss = abs(y_true - y)"
 
-# The anywidget model interface (get/set/save_changes/on/off) over a plain object; the
-# widget's module is imported from a blob URL, as a notebook front end loads it.
+# The anywidget model interface (get/set/save_changes/on/off/send) over a plain object; the
+# widget's module is imported from a blob URL, as a notebook front end loads it. `send` goes to
+# `window.kernel` (exposed by a test: the Python widget's own handler), whose reply comes back
+# as a custom message, as a kernel's does.
 MOUNT = """async ([esm, css, state]) => {
   const listeners = {};
+  const index = (window.models ?? []).length;
   const model = {
     state, saved: 0,
     get: (k) => model.state[k],
@@ -27,7 +32,11 @@ MOUNT = """async ([esm, css, state]) => {
     save_changes: () => { model.saved += 1; },
     on: (e, f) => { (listeners[e] ??= []).push(f); },
     off: (e, f) => { listeners[e] = (listeners[e] ?? []).filter((g) => g !== f); },
-    send: () => {},
+    send: async (content) => {
+      if (!window.kernel) return;
+      const reply = await window.kernel(index, content);
+      (listeners["msg:custom"] ?? []).forEach((f) => f(reply, []));
+    },
   };
   window.models = [...(window.models ?? []), model];
   window.model = window.models[0];
@@ -40,6 +49,12 @@ MOUNT = """async ([esm, css, state]) => {
   const widget = (await import(url)).default;
   await widget.render({ model, el });
 }"""
+
+
+def model_state(w: chainrule.ChainruleWidget) -> dict[str, Any]:
+    """The synced traits the front end reads (as a notebook front end gets them)."""
+    names = ("analysis", "ops", "lang", "markup", "training_markup", "source", "step", "params")
+    return {name: getattr(w, name) for name in names}
 
 
 def node_texts(page: Page, view: str) -> dict[str, str]:
@@ -56,7 +71,7 @@ def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
     app = {view: node_texts(page, view) for view in ("forward", "backward")}
 
     w = chainrule.show(EXPRESSION, **WORKED)
-    state = {"analysis": w.analysis, "ops": w.ops, "lang": w.lang, "markup": w.markup, "step": w.step}
+    state = model_state(w)
     page.goto("about:blank")  # (away from the app and its Content-Security-Policy)
     page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
     page.evaluate(MOUNT, [w._esm, w._css, state])
@@ -92,8 +107,7 @@ def test_two_widgets_on_one_page_step_apart(page: Page, console_errors: list[str
     page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
     for expression, values in ((EXPRESSION, WORKED), ("y = x*x + x", {"x": 3})):
         w = chainrule.show(expression, **values)
-        state = {"analysis": w.analysis, "ops": w.ops, "lang": w.lang, "markup": w.markup, "step": w.step}
-        page.evaluate(MOUNT, [w._esm, w._css, state])
+        page.evaluate(MOUNT, [w._esm, w._css, model_state(w)])
     first, second = page.locator(".chainrule-widget").nth(0), page.locator(".chainrule-widget").nth(1)
     expect(second).to_have_attribute("data-ready", "true")
     expect(second.locator("#svg-backward g.node[data-label='x'] text.main")).to_have_text("grad = 7")
@@ -104,4 +118,36 @@ def test_two_widgets_on_one_page_step_apart(page: Page, console_errors: list[str
     assert page.evaluate("window.models[0].get('step')")["mode"] == "none"
     expect(first.locator("#explain")).to_have_attribute("data-mode", "none")
     expect(second.locator("#explain")).to_have_attribute("data-mode", "backward")
+    assert console_errors == []
+
+
+def test_widget_training_panel_trains_in_the_kernel(
+        page: Page, console_errors: list[str], artifacts: Path) -> None:
+    w = chainrule.show(EXPRESSION, **WORKED)
+    page.goto("about:blank")
+    page.expose_function("kernel", lambda _index, message: w.answer(message))
+    page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
+    page.evaluate(MOUNT, [w._esm, w._css, model_state(w)])
+    widget = page.locator(".chainrule-widget")
+    expect(widget).to_have_attribute("data-ready", "true")
+    loss = widget.locator("#svg-forward g.node[data-label='loss'] text.main")
+    expect(loss).to_have_text("3")
+
+    # the panel's menus come from the kernel (GET /api/datasets through the messages)
+    panel = widget.locator("#training")
+    panel.locator("#train-example").select_option(label="The worked example, trained on w and b")
+    expect(panel).to_have_attribute("data-state", "running", timeout=15_000)
+    expect(panel.locator("#train-formula")).to_contain_text("torch.optim.SGD")
+    expect(panel.locator("#train-update code[data-param='w']")).to_have_text(
+        "w ← w − lr·grad = 3 − 0.1×2 = 2.8")
+    panel.locator("#train-step").click()
+    expect(panel.locator("#train-counter")).to_have_text("Step 1 of 10")
+    expect(loss).to_have_text("2.5")
+    expect(widget.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text("2.8")
+    assert page.locator("#train-loss-chart path.loss").count() == 1
+    widget.screenshot(path=str(artifacts / "widget-training.png"))
+
+    # Python reads what the panel trained: the params at its step, the run's trajectory
+    assert page.evaluate("window.model.get('params')") == {"w": 2.8, "b": 0.9}
+    assert len(w.trajectory) == 10 and w.trajectory[1]["params"] == {"w": 2.8, "b": 0.9}
     assert console_errors == []
