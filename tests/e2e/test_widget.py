@@ -150,4 +150,13 @@ def test_widget_training_panel_trains_in_the_kernel(
     # Python reads what the panel trained: the params at its step, the run's trajectory
     assert page.evaluate("window.model.get('params')") == {"w": 2.8, "b": 0.9}
     assert len(w.trajectory) == 10 and w.trajectory[1]["params"] == {"w": 2.8, "b": 0.9}
+
+    # an example on a dataset: another expression, its data fetched from the kernel too
+    panel.locator("#train-example").select_option(label="Linear regression on the linear dataset")
+    expect(panel).to_have_attribute("data-state", "running", timeout=15_000)
+    start = loss.text_content()
+    panel.locator("#train-step").click()
+    expect(panel.locator("#train-counter")).to_contain_text("Step 1 of")
+    expect(loss).not_to_have_text(start or "")
+    assert float(loss.text_content() or "nan") < float(start or "nan")
     assert console_errors == []
