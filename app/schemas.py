@@ -59,6 +59,10 @@ class GraphRequest(BaseModel):
                             "the response); summary: tensors of 16+ elements as shape, min, max, "
                             "mean, preview; auto: only tensors of more than "
                             "CHAINRULE_MAX_FULL_TENSOR_ELEMENTS elements summarized")
+    full: list[str] = Field(default_factory=list,
+                            description="ids of nodes (\"n7\") whose value and gradient are sent "
+                                        "complete whatever `detail` says (still within "
+                                        "CHAINRULE_MAX_RESPONSE_NUMBERS)")
     check: bool = Field(False, description="add central finite-difference gradients")
     lang: Literal["en", "vi"] = Field("en", description="the language of diagnostics messages")
     mistake: Literal["overwrite", "early_visit"] | None = Field(

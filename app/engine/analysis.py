@@ -6,7 +6,7 @@ This is the response of ``POST /api/graph`` and of the Python API's ``analyze``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.config import LIMITS, env_name
@@ -14,6 +14,7 @@ from app.engine.autodiff import Program, Run, compile_program, input_warnings
 from app.engine.check import gradient_check
 from app.engine.encode import SUMMARY_MIN_ELEMENTS, ArrayFragments, Summarizing, encode
 from app.engine.formulas import fill, words_for
+from app.engine.full_values import full_node_indices, send_in_full
 from app.engine.graph import Graph, Node
 from app.engine.programs import ProgramCache
 from app.engine.response_size import response_numbers
@@ -29,7 +30,7 @@ Extension = Callable[[Program, Run, str], dict[str, Any]]
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, arrays: str = "list",
             extend: Extension | None = None, max_numbers: int | None = None,
-            programs: ProgramCache | None = None) -> dict[str, Any]:
+            programs: ProgramCache | None = None, full: Sequence[str] = ()) -> dict[str, Any]:
     """Parse, evaluate and differentiate ``expression``; see API.md for the result's fields.
 
     ``arrays="numpy"`` (the HTTP path) gives tensors as orjson Fragments, each distinct array
@@ -37,7 +38,8 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
     (tensors of 16+ elements summarized) or ``"auto"`` (tensors of more than
     ``max_full_tensor_elements`` summarized). ``max_numbers`` bounds the numbers the result
     may hold (``limit_exceeded`` beyond it), counted before encoding. ``programs``: where
-    compiled programs are kept between calls (default: compile every time).
+    compiled programs are kept between calls (default: compile every time). ``full``: ids of
+    nodes whose value and gradient are sent complete whatever ``detail`` says.
     """
     # CPython's cyclic collector is paused while an analysis allocates: it creates a few
     # containers per node and no reference cycles, so the collector finds nothing, but its
@@ -59,13 +61,16 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
                                 + ", ".join(repr(n) for n in extra[:10]))
         mode = "summary" if detail == "summary" else arrays
         summarize_over = summary_threshold(detail)
+        in_full = full_node_indices(full, len(program.graph.nodes)) if full else []
         if max_numbers is not None:
-            check_response_size(run, summarize_over, max_numbers)
+            check_response_size(run, summarize_over, max_numbers, in_full)
         added = extend(program, run, mode) if extend is not None else None
         result = render(program, run, mode,
                         LIMITS.max_full_tensor_elements if detail == "auto" else None)
         if added:
             result.update(added)
+        if in_full and summarize_over is not None:
+            send_in_full(result, run, in_full, arrays)
         if check:
             result["check"] = gradient_check(program, resolved, run.input_grads)
         return result
@@ -106,8 +111,9 @@ def summary_threshold(detail: str) -> int | None:
     return None
 
 
-def check_response_size(run: Run, summarize_over: int | None, max_numbers: int) -> None:
-    numbers = response_numbers(run, summarize_over)
+def check_response_size(run: Run, summarize_over: int | None, max_numbers: int,
+                        full: Sequence[int] = ()) -> None:
+    numbers = response_numbers(run, summarize_over, full)
     if numbers > max_numbers:
         env = env_name("max_response_numbers")
         raise ChainruleError(

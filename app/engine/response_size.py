@@ -9,6 +9,7 @@ limit and the way out (``"detail": "summary"`` or ``"auto"``), not a 359 MB down
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from app.engine.autodiff import Run
@@ -18,10 +19,11 @@ from app.engine.encode import SUMMARY_PREVIEW
 SUMMARY_NUMBERS = 3 + SUMMARY_PREVIEW
 
 
-def response_numbers(run: Run, summarize_over: int | None = None) -> int:
+def response_numbers(run: Run, summarize_over: int | None = None,
+                     full: Collection[int] = ()) -> int:
     """Numbers in the rendered analysis of ``run`` (node values and gradients, edge locals
     and gradients, input gradients); a tensor of more than ``summarize_over`` elements
-    counts as its summary."""
+    counts as its summary, except the values and gradients of the nodes in ``full``."""
 
     def count(v: Any) -> int:
         if v is None:
@@ -31,5 +33,11 @@ def response_numbers(run: Run, summarize_over: int | None = None) -> int:
         size = int(v.size)
         return SUMMARY_NUMBERS if summarize_over is not None and size > summarize_over else size
 
-    return sum(sum(map(count, values)) for values in (
+    def size(v: Any) -> int:
+        return 0 if v is None else 1 if type(v) is float else int(v.size)
+
+    summarized = sum(sum(map(count, values)) for values in (
         run.values, run.grads, run.edge_local, run.edge_grad, run.input_grads.values()))
+    # a node sent in full: its complete value and gradient instead of their summaries
+    return summarized + sum(size(run.values[i]) - count(run.values[i])
+                            + size(run.grads[i]) - count(run.grads[i]) for i in set(full))

@@ -26,6 +26,6 @@ def analyze_graph(request: GraphRequest, http: Request) -> FastJSONResponse:
     with compute_budget(LIMITS.request_budget_seconds):
         result = analyze(request.expression, values, request.output, request.detail, request.check,
                          lang=request.lang, mistake=request.mistake, arrays="numpy",
-                         max_numbers=LIMITS.max_response_numbers)
+                         max_numbers=LIMITS.max_response_numbers, full=request.full)
     note_analysis(http, len(result["nodes"]))
     return FastJSONResponse(result)

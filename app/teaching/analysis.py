@@ -3,7 +3,7 @@ backprop mistake computed for real (see :mod:`app.teaching.diagnostics`, :mod:`a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.engine.analysis import analyze as analyze_graph
@@ -17,7 +17,7 @@ from app.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
             detail: str = "full", check: bool = False, *, lang: str = "en",
             mistake: str | None = None, arrays: str = "list",
-            max_numbers: int | None = None) -> dict[str, Any]:
+            max_numbers: int | None = None, full: Sequence[str] = ()) -> dict[str, Any]:
     """:func:`app.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
     with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see API.md)."""
     if lang not in LANGUAGES:
@@ -36,4 +36,4 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
         return extra
 
     return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach,
-                         max_numbers=max_numbers, programs=PROGRAMS)
+                         max_numbers=max_numbers, programs=PROGRAMS, full=full)
