@@ -253,7 +253,7 @@ async function analyse(opts = {}) {
     store.set({ collapsed: fromUrl.length ? fromUrl : defaultCollapsed(model) });
     collapsedFor = s.expression;
   }
-  panels.update({ expression: s.expression, names, data: r.data, model, error: null });
+  panels.update({ expression: s.expression, names, data: r.data, model, error: null, request: body });
   stopPlayOnNewFlag(s.trainStep);
   const st = store.get();
   stepper.load(model.order, backwardSteps(model), { mode: st.mode, step: st.step });

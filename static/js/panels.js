@@ -22,6 +22,8 @@
  * @property {object|null} data   the POST /api/graph response, or null on an error
  * @property {import("./graphmodel.js").Model|null} model  the model built from `data`
  * @property {{code: string, message: string}|null} error  the API error, or null
+ * @property {object} [request]   the POST /api/graph body that gave `data` (to ask again, e.g.
+ *                                for one node's values in full)
  */
 
 /**
