@@ -41,6 +41,12 @@ def main_text(page: Page, view: str, label: str) -> str:
     return page.locator(f"#svg-{view} g.node[data-label='{label}'] text.main").text_content() or ""
 
 
+def untranslated_keys(page: Page) -> list[str]:
+    """The i18n keys that an element shows as its own text: a string the page never translated."""
+    return page.evaluate("[...document.querySelectorAll('[data-i18n]')]"
+                         ".filter(e => e.textContent.trim() === e.dataset.i18n).map(e => e.dataset.i18n)")
+
+
 def test_standalone_html_draws_and_steps_offline(page: Page, browser: Browser, tmp_path: Path,
                                                  artifacts: Path) -> None:
     path = exported(page, tmp_path, WORKED, "worked.html")
@@ -75,6 +81,7 @@ def test_standalone_html_draws_and_steps_offline(page: Page, browser: Browser, t
     expect(offline.locator("#explain-text")).to_contain_text("w")
     assert main_text(offline, "backward", "w") == "grad = 2"
     offline.screenshot(path=str(artifacts / "standalone-offline.png"))
+    assert untranslated_keys(offline) == []
     offline.locator("#btn-reset").click()
     expect(offline.locator("#explain")).to_have_attribute("data-mode", "none")
 

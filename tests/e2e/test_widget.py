@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import chainrule
+from tests.e2e.test_standalone import untranslated_keys
 
 pytestmark = pytest.mark.e2e
 
@@ -146,6 +147,7 @@ def test_widget_training_panel_trains_in_the_kernel(
     expect(widget.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text("2.8")
     assert page.locator("#train-loss-chart path.loss").count() == 1
     widget.screenshot(path=str(artifacts / "widget-training.png"))
+    assert untranslated_keys(page) == []
 
     # Python reads what the panel trained: the params at its step, the run's trajectory
     assert page.evaluate("window.model.get('params')") == {"w": 2.8, "b": 0.9}
