@@ -14,7 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
 WORKDIR /src
 RUN pip install --no-cache-dir "mypy==2.4.1" setuptools
 COPY setup.py pyproject.toml README.md ./
-COPY app ./app
+COPY chainrule ./chainrule
 RUN python setup.py --quiet build_ext --inplace
 
 FROM python:3.11-slim
@@ -27,7 +27,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 chainrule
 WORKDIR /srv/chainrule
 COPY pyproject.toml setup.py README.md ./
-COPY --from=engine /src/app ./app
+COPY --from=engine /src/chainrule ./chainrule
 COPY templates ./templates
 COPY static ./static
 COPY --from=frontend /src/static/build ./static/build

@@ -30,19 +30,19 @@ $(VENV)/.installed: pyproject.toml setup.py
 
 ## native: compile the engine's hot modules with mypyc (setup.py); CHAINRULE_PURE_PYTHON=1 skips it
 MYPY_VERSION   := 2.4.1
-ENGINE_SOURCES := $(wildcard app/engine/*.py)  # a superset of native.COMPILED: never stale
+ENGINE_SOURCES := $(wildcard chainrule/engine/*.py)  # a superset of native.COMPILED: never stale
 ifeq ($(CHAINRULE_PURE_PYTHON),1)
 native: pure
 else
-native: app/engine/_compiled.json
+native: chainrule/engine/_compiled.json
 endif
 
-app/engine/_compiled.json: $(ENGINE_SOURCES) setup.py | compiler $(VENV)/.installed
+chainrule/engine/_compiled.json: $(ENGINE_SOURCES) setup.py | compiler $(VENV)/.installed
 	$(BIN)/python setup.py --quiet build_ext --inplace
 
 ## pure: remove the compiled engine modules (the engine then runs as plain Python)
 pure:
-	rm -f app/engine/*.so app/engine/_compiled.json
+	rm -f chainrule/engine/*.so chainrule/engine/_compiled.json
 
 # Not fatal: without a compiler the engine installs as plain Python (and `make test` says so).
 compiler:
@@ -93,7 +93,7 @@ redis:
 
 ## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules
 lint: node_modules/.package-lock.json
-	$(BIN)/ruff check app chainrule tests bench setup.py
+	$(BIN)/ruff check chainrule app tests bench setup.py
 	$(BIN)/mypy
 	node_modules/.bin/eslint .
 
@@ -111,4 +111,4 @@ bench: setup-test
 
 clean:
 	rm -rf $(VENV) node_modules static/build artifacts build dist .pytest_cache .mypy_cache .ruff_cache
-	rm -f app/engine/*.so app/engine/_compiled.json
+	rm -f chainrule/engine/*.so chainrule/engine/_compiled.json

@@ -6,7 +6,7 @@ faster (bench/README.md). Without a C compiler, or with ``CHAINRULE_PURE_PYTHON=
 package installs as plain Python and behaves the same, only slower.
 
 An editable install (``pip install -e .``, what ``make`` does) puts the compiled modules
-beside their sources; ``app/engine/native.py`` refuses to load them once a source has
+beside their sources; ``chainrule/engine/native.py`` refuses to load them once a source has
 changed, and ``make`` rebuilds them when it sees a newer source.
 """
 
@@ -26,15 +26,15 @@ from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 
 ROOT = Path(__file__).parent
-ENGINE = ROOT / "app" / "engine"
+ENGINE = ROOT / "chainrule" / "engine"
 #: The front end's folders, left where they are in the checkout and copied into the wheel as
-#: app/_frontend/<name> (app/assets.py finds them in either place).
+#: chainrule/_frontend/<name> (chainrule/assets.py finds them in either place).
 FRONTEND = ("static", "templates")
 BUNDLES = ROOT / "static" / "build"
 
 
 def _load_native() -> Any:
-    """app/engine/native.py on its own (the list of compiled modules, the stamp): importing
+    """chainrule/engine/native.py on its own (the list of compiled modules, the stamp): importing
     the package would need its dependencies, which a build environment does not have."""
     spec = importlib.util.spec_from_file_location("chainrule_native", ENGINE / "native.py")
     assert spec is not None and spec.loader is not None
@@ -60,7 +60,7 @@ class OptionalBuildExt(build_ext):
                   "Python (slower, same results)", file=sys.stderr)
             return
         if self.extensions:
-            stamp_dir = Path(self.get_ext_fullpath("app.engine.parser")).parent
+            stamp_dir = Path(self.get_ext_fullpath("chainrule.engine.parser")).parent
             native.write_stamp(stamp_dir, ENGINE)
 
 
@@ -96,7 +96,7 @@ def build_frontend() -> None:
 
 
 class BuildPyWithFrontend(build_py):
-    """The Python packages, plus the built front end copied into the wheel as app/_frontend/."""
+    """The Python packages, plus the built front end copied into the wheel as chainrule/_frontend/."""
 
     def run(self) -> None:
         build_frontend()
@@ -104,7 +104,7 @@ class BuildPyWithFrontend(build_py):
         if self.editable_mode:  # an editable install serves the checkout's folders
             return
         for name in FRONTEND:
-            shutil.copytree(ROOT / name, Path(self.build_lib) / "app" / "_frontend" / name,
+            shutil.copytree(ROOT / name, Path(self.build_lib) / "chainrule" / "_frontend" / name,
                             dirs_exist_ok=True)
 
 
@@ -128,9 +128,9 @@ def compiled_extensions() -> list[object]:
     # Not the project's mypy configuration: its pydantic plugin is not in the build
     # environment, and numpy/pydantic types are opaque objects to compiled code anyway.
     options = ["--config-file=", "--ignore-missing-imports"]
-    files = [f"app/engine/{name}.py" for name in native.COMPILED]
+    files = [f"chainrule/engine/{name}.py" for name in native.COMPILED]
     try:
-        return list(mypycify(options + files, opt_level="3", group_name="app.engine._mypyc"))
+        return list(mypycify(options + files, opt_level="3", group_name="chainrule.engine._mypyc"))
     except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile past
         print(f"chainrule: mypyc could not translate the engine ({exc}); installing it as pure "
               "Python (slower, same results)", file=sys.stderr)

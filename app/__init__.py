@@ -1,15 +1,9 @@
-"""chainrule: see the chain rule at work on a computational graph.
+"""The API contract's ``from app import analyze, train, exercise, grade`` inside a checkout.
 
-Python API (same JSON-ready dicts as the HTTP API, one exception type)::
-
-    from app import analyze, train, exercise, grade, ChainruleError
+The package is ``chainrule``; this folder is not installed by the wheel (pyproject.toml
+packages only ``chainrule``), so it never shadows a user's own ``app`` package.
 """
 
-from app.errors import ChainruleError
-from app.teaching.analysis import analyze
-from app.teaching.exercises import exercise, grade
-from app.training.train import train
-
-__version__ = "0.1.0"
+from chainrule import ChainruleError, __version__, analyze, exercise, grade, train
 
 __all__ = ["ChainruleError", "__version__", "analyze", "exercise", "grade", "train"]

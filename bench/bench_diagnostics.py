@@ -6,11 +6,11 @@ Times, as CPU time per call (medians over ``--repeats``; each repeat is a batch 
 lasting at least 0.2 s), the work the /api/graph handler does for the workload of
 ``bench/workloads.py``:
 
-- ``graph``: ``app.teaching.analysis.analyze(..., arrays="numpy")`` then ``orjson.dumps``: the
+- ``graph``: ``chainrule.teaching.analysis.analyze(..., arrays="numpy")`` then ``orjson.dumps``: the
   handler's whole work, diagnostics included (the program cached, as when the page re-sends
   the same text with new values);
-- ``engine``: the same without diagnostics (``app.engine.analyze``);
-- ``diagnose``: ``app.teaching.diagnostics.diagnose`` alone on a finished run.
+- ``engine``: the same without diagnostics (``chainrule.engine.analyze``);
+- ``diagnose``: ``chainrule.teaching.diagnostics.diagnose`` alone on a finished run.
 
 The share reported is ``diagnose / graph``. HTTP parsing and uvicorn add to the real
 request's time, so the share of a request over the network is smaller still.
@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import orjson
 
-from app.engine import ENGINE_KIND
-from app.engine import analyze as engine_analyze
-from app.engine.values import resolve_values
-from app.programs import PROGRAMS, cached_program
-from app.teaching.analysis import analyze
-from app.teaching.diagnostics import diagnose
 from bench import workloads
+from chainrule.engine import ENGINE_KIND
+from chainrule.engine import analyze as engine_analyze
+from chainrule.engine.values import resolve_values
+from chainrule.programs import PROGRAMS, cached_program
+from chainrule.teaching.analysis import analyze
+from chainrule.teaching.diagnostics import diagnose
 
 MIN_BATCH_SECONDS = 0.2
 

@@ -46,10 +46,6 @@ import torch  # noqa: E402
 torch.set_num_threads(int(THREADS))
 torch.set_num_interop_threads(int(THREADS))
 
-from app.allocator import keep_freed_memory  # noqa: E402
-from app.engine import Program, analyze, compile_program  # noqa: E402
-from app.engine.analysis import render  # noqa: E402
-from app.engine.values import resolve_values  # noqa: E402
 from bench import peers  # noqa: E402
 from bench.workloads import (  # noqa: E402
     TENSOR_MLP_TEXT,
@@ -61,6 +57,10 @@ from bench.workloads import (  # noqa: E402
     tree_leaves,
     worked,
 )
+from chainrule.allocator import keep_freed_memory  # noqa: E402
+from chainrule.engine import Program, analyze, compile_program  # noqa: E402
+from chainrule.engine.analysis import render  # noqa: E402
+from chainrule.engine.values import resolve_values  # noqa: E402
 
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -252,8 +252,8 @@ def _trim(text: str) -> str:
 
 def phases(text: str, values: Any, mode: str, repeats: int = 3) -> str:
     """Unprofiled median time of each stage of ``analyze`` (cProfile inflates call-heavy code)."""
-    from app.engine import analysis
-    from app.engine.graph import build_graph
+    from chainrule.engine import analysis
+    from chainrule.engine.graph import build_graph
 
     stages: dict[str, list[float]] = {}
     gc.collect()  # once: a collection before each repeat would leave tiny workloads cache-cold
@@ -307,12 +307,12 @@ def environment() -> dict[str, Any]:
     if threadpool_info is not None:
         blas = [f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} "
                 f"threads={p.get('num_threads')}" for p in threadpool_info()]
-    dirty = git("status", "--porcelain", "--", "app")
+    dirty = git("status", "--porcelain", "--", "chainrule")
     from importlib.metadata import version
 
     import micrograd  # noqa: F401 - version below
     return {
-        "commit": git("rev-parse", "--short", "HEAD") + (" + uncommitted app/ changes" if dirty else ""),
+        "commit": git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else ""),
         "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
         "micrograd": version("micrograd"), "orjson": orjson.__version__,
         "blas": blas or ["(threadpoolctl not installed)"],
@@ -347,11 +347,11 @@ def main() -> int:
     if threadpool_limits is not None:
         threadpool_limits(int(THREADS))
     # As every server process does (create_app): large responses reuse mapped pages instead
-    # of faulting fresh ones (app/allocator.py); peers and chainrule share this process.
+    # of faulting fresh ones (chainrule/allocator.py); peers and chainrule share this process.
     tuned = keep_freed_memory()
 
     env = environment()
-    env["allocator"] = "glibc tuned (app/allocator.py)" if tuned else "untuned"
+    env["allocator"] = "glibc tuned (chainrule/allocator.py)" if tuned else "untuned"
     started = time.perf_counter()
     print("chainrule engine benchmark —", time.strftime("%Y-%m-%d %H:%M"), flush=True)
     for k, v in env.items():

@@ -140,7 +140,7 @@ def profile_in_process(n: int, top: int) -> None:
 
     import fastapi.routing
 
-    from app.main import app
+    from chainrule.main import app
 
     body = json.dumps(WORKED).encode()
     apps = {"echo": (echo_app, "/api/echo"), "chainrule": (app, "/api/graph")}
@@ -201,7 +201,7 @@ def main() -> int:
     started = time.perf_counter()
     try:
         ports = {"echo": free_port(), "chainrule": free_port()}
-        targets = {"echo": "bench.bench_http:echo_app", "chainrule": "app.main:app"}
+        targets = {"echo": "bench.bench_http:echo_app", "chainrule": "chainrule.main:app"}
         urls = {"echo": f"http://{HOST}:{ports['echo']}/api/echo",
                 "chainrule": f"http://{HOST}:{ports['chainrule']}/api/graph"}
         for name in ("echo", "chainrule"):

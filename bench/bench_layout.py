@@ -3,7 +3,7 @@ issue 12: 10,000 nodes < 2 s and still pannable, the first graph < 0.5 s after n
 2,000-node graph expanded < 0.5 s).
 
 Builds real expressions of about 1,000 and 5,000 nodes, analyses them with the real API
-(`app.main:app` under uvicorn on a loopback port), then times in the page what a user
+(`chainrule.main:app` under uvicorn on a loopback port), then times in the page what a user
 waits for: the layout in the Web Worker plus drawing both SVG views (forward and
 backward) until the next paint, with no collapsing. The API's own time is reported apart.
 For the 10,000-node graph it also times a pan (a frame redrawn after moving the view).
@@ -134,7 +134,7 @@ def make_expression(target_nodes: int, seed: int = 0) -> tuple[str, dict[str, fl
 
 
 def serve() -> tuple[str, uvicorn.Server, threading.Thread]:
-    from app.main import app
+    from chainrule.main import app
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

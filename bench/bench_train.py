@@ -36,9 +36,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.training.batching import batches
-from app.training.datasets import make_dataset
-from app.training.train import train
+from chainrule.training.batching import batches
+from chainrule.training.datasets import make_dataset
+from chainrule.training.train import train
 
 MLP_EXPR = "h = tanh(X @ W1 + b1)\nlogits = h @ W2 + b2\nloss = cross_entropy(logits, y)"
 

@@ -4,11 +4,11 @@
     .venv/bin/python bench/load_test.py --capacity [--seconds 20] [--concurrency 4]
     .venv/bin/python bench/capacity.py [--seconds 20] [--concurrency 4] [--json out.json]
 
-Starts ``uvicorn app.main:app`` with ONE worker on 127.0.0.1 (loopback only), then, for each
+Starts ``uvicorn chainrule.main:app`` with ONE worker on 127.0.0.1 (loopback only), then, for each
 workload in turn, warms up and keeps ``--concurrency`` keep-alive connections sending only
 that request for ``--seconds``: the worked example (POST /api/graph) and the built-in
 training runs a student starts from the training panel (POST /api/train, from
-app/training/examples.py). It reports two figures per workload:
+chainrule/training/examples.py). It reports two figures per workload:
 
 - requests/s observed: what this run got, which on a shared machine depends on what else
   was running (the 1-minute load average before and after is printed beside it);
@@ -36,8 +36,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.examples import EXAMPLES  # noqa: E402
-from app.training.examples import TRAINING_EXAMPLES, train_kwargs  # noqa: E402
 from bench.load_test import (  # noqa: E402
     HOST,
     encode_request,
@@ -46,6 +44,8 @@ from bench.load_test import (  # noqa: E402
     start_server,
     stop_server,
 )
+from chainrule.examples import EXAMPLES  # noqa: E402
+from chainrule.training.examples import TRAINING_EXAMPLES, train_kwargs  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """A bounded load test on loopback: uvicorn with N workers, a mix of /api/graph and /api/train.
 
-Starts ``uvicorn app.main:app --workers N`` on 127.0.0.1 (never another interface), warms up,
+Starts ``uvicorn chainrule.main:app --workers N`` on 127.0.0.1 (never another interface), warms up,
 then keeps ``--concurrency`` keep-alive connections busy for ``--seconds`` with a round-robin
 mix of three requests: the worked example (POST /api/graph), a small tensor MLP with
 softmax cross-entropy (POST /api/graph) and the worked training example for 50 steps
@@ -105,7 +105,7 @@ def free_port() -> int:
 
 def start_server(port: int, workers: int, log: Any) -> subprocess.Popen[bytes]:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST, "--port", str(port),
+    cmd = [sys.executable, "-m", "uvicorn", "chainrule.main:app", "--host", HOST, "--port", str(port),
            "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -56,7 +56,7 @@ const redoc = readFileSync(join(modules, "redoc", "bundles", "redoc.standalone.j
 if (!redoc.includes(redocLogo)) throw new Error("redoc.standalone.js: the CDN logo moved; check the docs still fetch nothing from elsewhere");
 mkdirSync(join(out, "redoc"), { recursive: true });
 writeFileSync(join(out, "redoc", "redoc.standalone.js"), redoc.replaceAll(redocLogo, "data:,"));
-// The page without a server (app/export/standalone.py inlines these two files): our own
+// The page without a server (chainrule/export/standalone.py inlines these two files): our own
 // modules from their entry point, and the styles with KaTeX's fonts as data URLs (woff2
 // only: every browser that runs the modules reads it), so the file fetches nothing.
 // No server to fetch the registries from: meta.js is swapped for meta-inline.js.
@@ -77,7 +77,7 @@ await build({
   loader: { ".woff2": "dataurl" },
   outfile: join(out, "standalone.css"),
 });
-// The notebook widget (app/notebook/widget.py): the same modules from static/js/widget.js,
+// The notebook widget (chainrule/notebook/widget.py): the same modules from static/js/widget.js,
 // and the page's styles (the training panel's too) scoped to the widget's element so the
 // notebook around it keeps its own.
 await build({ ...offline, entryPoints: [join(root, "static", "js", "widget.js")], outfile: join(out, "widget.js") });

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import app
+from chainrule.main import app
 
 
 @pytest.fixture(scope="session")

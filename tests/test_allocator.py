@@ -1,4 +1,4 @@
-"""app/allocator.py: a server process keeps freed memory, so large responses stop faulting."""
+"""chainrule/allocator.py: a server process keeps freed memory, so large responses stop faulting."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from app import allocator
+from chainrule import allocator
 
 # Ten rounds of what a tensor model's response does: a few arrays serialized one by one (as
 # render does) into a 16 MB body, all freed; prints the page faults of those rounds.
 FAULTS = """
 import resource, sys
 import numpy as np, orjson
-from app.allocator import keep_freed_memory
+from chainrule.allocator import keep_freed_memory
 tuned = keep_freed_memory() if sys.argv[1] == "tune" else False
 rng = np.random.default_rng(0)
 arrays = [rng.normal(size=(n, 1000)) for n in (100, 300, 400)]

@@ -1,13 +1,13 @@
-"""``import chainrule`` is the public Python name; ``from app import ...`` keeps working."""
+"""``import chainrule`` is the public Python name; ``from chainrule import ...`` keeps working."""
 
 from __future__ import annotations
 
 import chainrule
-from app import analyze as app_analyze
-from app import exercise as app_exercise
-from app import grade as app_grade
-from app import train as app_train
-from app.export.pytorch import to_pytorch
+from chainrule import analyze as app_analyze
+from chainrule import exercise as app_exercise
+from chainrule import grade as app_grade
+from chainrule import train as app_train
+from chainrule.export.pytorch import to_pytorch
 
 #: What a notebook user finds under ``chainrule.`` (the README's Python API lists the same).
 PUBLIC = {"analyze", "train", "exercise", "grade", "to_pytorch", "to_html", "show", "ChainruleWidget",
@@ -37,7 +37,7 @@ def test_chainrule_analyzes_the_worked_example() -> None:
 
 
 def test_the_front_end_is_found_in_the_checkout() -> None:
-    from app.assets import STATIC_DIR, TEMPLATES_DIR
+    from chainrule.assets import STATIC_DIR, TEMPLATES_DIR
 
     assert (STATIC_DIR / "js" / "main.js").is_file()
     assert (TEMPLATES_DIR / "index.html").is_file()

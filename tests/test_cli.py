@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app.cli import main
+from chainrule.cli import main
 
 WORKED = "y = w*x + b; loss = abs(y_true - y)"
 VALUES = '{"x": 2, "y_true": 4, "w": 3, "b": 1}'
@@ -45,7 +45,7 @@ def test_dot_has_every_node_and_edge(capsys: pytest.CaptureFixture[str], directi
 
 
 def test_dot_escapes_quotes_and_backslashes() -> None:
-    from app.export.dot import _escape
+    from chainrule.export.dot import _escape
 
     assert _escape('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
 
@@ -76,8 +76,8 @@ def test_deeply_nested_values_are_an_error_not_a_recursion_error(
 
 
 def test_latex_format_is_the_api_s_latex(capsys: pytest.CaptureFixture[str]) -> None:
-    from app import analyze
-    from app.export.latex import to_latex
+    from chainrule import analyze
+    from chainrule.export.latex import to_latex
 
     assert main(["analyze", WORKED, "--values", VALUES, "--format", "latex"]) == 0
     assert capsys.readouterr().out == to_latex(analyze(WORKED, json.loads(VALUES)))

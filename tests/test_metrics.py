@@ -1,4 +1,4 @@
-"""/metrics (app/metrics.py): off by default (404); with CHAINRULE_METRICS=1 the Prometheus
+"""/metrics (chainrule/metrics.py): off by default (404); with CHAINRULE_METRICS=1 the Prometheus
 text format with per-endpoint request counts, latency histograms, analysis sizes and limit
 refusals, each checked against the requests this test made."""
 
@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.main import create_app
+from chainrule.main import create_app
 
 WORKED = {"expression": "y = w*x + b\nloss = abs(y_true - y)", "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
 TOO_DEEP = {"expression": "(" * 150 + "x" + ")" * 150, "values": {"x": 1}}

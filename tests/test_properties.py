@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app import ChainruleError, analyze
-from app.engine.encode import decode_float
-from app.engine.ops import OPS
+from chainrule import ChainruleError, analyze
+from chainrule.engine.encode import decode_float
+from chainrule.engine.ops import OPS
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -59,7 +59,7 @@ anything = st.one_of(finite, st.sampled_from([0.0, -0.0, 1e308, -1e308, 5e-324, 
 
 
 def _used(expr: str) -> list[str]:
-    from app.engine.graph import build_graph
+    from chainrule.engine.graph import build_graph
     return build_graph(expr).input_names
 
 

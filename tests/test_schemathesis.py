@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from app.main import create_app
+from chainrule.main import create_app
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import analyze
-from app.errors import REASONS, ChainruleError
+from chainrule import analyze
+from chainrule.errors import REASONS, ChainruleError
 
 PYDANTIC_WORDS = ("Input should", "validation error", "float_type", "Field required",
                   "Extra inputs", ".float", ".int", "list[", "literal[", "surrogates")

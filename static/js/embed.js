@@ -1,7 +1,7 @@
 // The embedded view (/embed): tells the host page its height whenever it changes, so the
 // host can size the iframe (postMessage {type: "chainrule:height", height}), and keeps the
 // "Open in chainrule" link on the same state. Panels and read-only mode are server-rendered
-// (app/routes/pages.py) so the frame never flashes chrome it will not show.
+// (chainrule/routes/pages.py) so the frame never flashes chrome it will not show.
 import { serialize } from "./state.js";
 
 /** The message type a host listens for. */

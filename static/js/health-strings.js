@@ -1,6 +1,6 @@
 // The words of the gradient-health and mistakes parts of the page (health.js), in English and
 // Vietnamese. Data only: health.js adds them to i18n's table. The diagnostics' own messages
-// come from the server in the request's language (app/teaching/messages/).
+// come from the server in the request's language (chainrule/teaching/messages/).
 
 export const HEALTH_STRINGS = {
   en: {

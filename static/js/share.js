@@ -7,9 +7,9 @@ import { serialize } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Panels an embed shows when `panels=` is omitted (GET /api/meta, from app/routes/pages.py). */
+/** Panels an embed shows when `panels=` is omitted (GET /api/meta, from chainrule/routes/pages.py). */
 export const DEFAULT_PANELS = META.embed.default;
-/** The embed's page order of panels (GET /api/meta, from app/routes/pages.py). */
+/** The embed's page order of panels (GET /api/meta, from chainrule/routes/pages.py). */
 export const PANELS = META.embed.panels;
 /** The iframe's height before the embed posts its own. */
 export const FRAME_HEIGHT = 560;

@@ -1,8 +1,8 @@
-// Entry of the notebook widget (anywidget; app/notebook/widget.py): the analysis comes from
+// Entry of the notebook widget (anywidget; chainrule/notebook/widget.py): the analysis comes from
 // the kernel through the model, the viewer draws it into the graph panels' markup, and the
 // step-through is written back to the model so Python can read it. Below, the app's training
 // panel: its API calls (api.js) travel to the kernel as widget messages, answered there by
-// the functions of the HTTP routes (app/notebook/kernel.py); each training step re-analyses
+// the functions of the HTTP routes (chainrule/notebook/kernel.py); each training step re-analyses
 // the graph there too, and the params at the step are written back (`params`).
 import { analyzeGraph, setTransport } from "./api.js";
 import { freeNames } from "./editor.js";
@@ -18,7 +18,7 @@ async function attached(el) {
 
 /**
  * The API over the model's custom messages: `{type: "api", id, method, url, body}` out, the
- * reply with the same id back (app/notebook/kernel.py).
+ * reply with the same id back (chainrule/notebook/kernel.py).
  */
 function kernelTransport(model) {
   const pending = new Map();

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from app.metrics import MULTIPROC_ENV
 from bench.load_test import free_port, stop_server  # the load test's own start and stop
+from chainrule.metrics import MULTIPROC_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -88,7 +88,7 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
     base = f"http://{HOST}:{port}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*wrapper, sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port),
+            [*wrapper, sys.executable, "-m", "chainrule.cli", "serve", "--host", HOST, "--port", str(port),
              "--workers", str(workers)],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:

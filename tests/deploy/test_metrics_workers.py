@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
+from chainrule.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
 from tests.deploy.processes import chainrule_server, request
 from tests.test_metrics import samples, value
 

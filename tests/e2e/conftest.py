@@ -20,14 +20,14 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
-    """Serve the real ``app.main:app`` with uvicorn on a free loopback port, in a thread."""
+    """Serve the real ``chainrule.main:app`` with uvicorn on a free loopback port, in a thread."""
     if not (ROOT / "static" / "build" / "vendor.mjs").is_file():
         pytest.fail("static/build/ is missing: run `npm ci && node scripts/build-static.mjs` first")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    from app.main import app
+    from chainrule.main import app
 
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -140,7 +140,7 @@ def test_editable_embed_analyses_edits(
 def test_frame_ancestors_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
+    from chainrule.main import create_app
 
     monkeypatch.setenv("CHAINRULE_FRAME_ANCESTORS", "'self' https://course.example")
     with TestClient(create_app()) as client:

@@ -62,8 +62,8 @@ def test_sdist_and_wheel_carry_the_built_front_end(dist: tuple[Path, Path]) -> N
     assert not any(n.startswith("node_modules/") for n in names)
     with zipfile.ZipFile(wheel) as z:
         files = set(z.namelist())
-    assert {f"app/_frontend/{f}" for f in BUILT} <= files
-    assert {"chainrule/__init__.py", "app/export/pytorch.py", "app/teaching/text/vi.json"} <= files
+    assert {f"chainrule/_frontend/{f}" for f in BUILT} <= files
+    assert {"chainrule/__init__.py", "chainrule/export/pytorch.py", "chainrule/teaching/text/vi.json"} <= files
     assert not any(f.endswith(".so") or f.endswith("_compiled.json") for f in files)  # pure build
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app import ChainruleError, analyze
-from app.engine.encode import decode_float
-from app.examples import EXAMPLES
+from chainrule import ChainruleError, analyze
+from chainrule.engine.encode import decode_float
+from chainrule.examples import EXAMPLES
 
 WORKED = "y = w*x + b; loss = abs(y_true - y)"
 WORKED_VALUES = {"x": 2, "y_true": 4, "w": 3, "b": 1}

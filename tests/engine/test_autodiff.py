@@ -10,10 +10,10 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from app import ChainruleError, analyze
-from app.engine import programs as programs_module
-from app.engine.autodiff import compile_program
-from app.engine.programs import ProgramCache
+from chainrule import ChainruleError, analyze
+from chainrule.engine import programs as programs_module
+from chainrule.engine.autodiff import compile_program
+from chainrule.engine.programs import ProgramCache
 
 
 def test_100k_node_chain_without_recursion_error() -> None:
@@ -202,16 +202,16 @@ def test_a_cached_program_is_not_reused_under_other_limits(monkeypatch: pytest.M
 
 
 def test_the_engine_keeps_no_state_between_calls() -> None:
-    """No module of app/engine holds a mutable cache: every module-level dict, list or set
+    """No module of chainrule/engine holds a mutable cache: every module-level dict, list or set
     is a registry filled at import (the op table) and never written after."""
     import importlib
     import pkgutil
 
-    import app.engine
-    from app.engine.ops import OPERATORS, OPS
+    import chainrule.engine
+    from chainrule.engine.ops import OPERATORS, OPS
     registries = {id(OPS), id(OPERATORS)}
-    for info in pkgutil.iter_modules(app.engine.__path__):
-        module = importlib.import_module(f"app.engine.{info.name}")
+    for info in pkgutil.iter_modules(chainrule.engine.__path__):
+        module = importlib.import_module(f"chainrule.engine.{info.name}")
         for name, value in vars(module).items():
             if isinstance(value, dict | list | set | OrderedDict) and not name.startswith("__"):
-                assert id(value) in registries, f"app.engine.{info.name}.{name} is module-level mutable state"
+                assert id(value) in registries, f"chainrule.engine.{info.name}.{name} is module-level mutable state"

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from app import analyze
-from app.engine.ops import OPERATORS, OPS
+from chainrule import analyze
+from chainrule.engine.ops import OPERATORS, OPS
 from tests.support.random_expr import (
     GENERATORS,
     Case,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app import ChainruleError, analyze
-from app.engine import ENGINE_KIND, native
-from app.examples import EXAMPLES
+from chainrule import ChainruleError, analyze
+from chainrule.engine import ENGINE_KIND, native
+from chainrule.examples import EXAMPLES
 from tests.engine.test_parser import random_expression
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_a_source_edited_after_compiling_is_refused(tmp_path: Path) -> None:
     native.write_stamp(directory, directory)
     with (directory / "graph.py").open("a") as f:
         f.write("\n# an edit\n")
-    with pytest.raises(native.StaleBuildError, match=r"app/engine/graph\.py changed .*make native"):
+    with pytest.raises(native.StaleBuildError, match=r"chainrule/engine/graph\.py changed .*make native"):
         native.engine_kind(directory)
 
 
@@ -77,8 +77,8 @@ def test_the_tests_run_the_engine_users_run() -> None:
 # A copy of the package without the extension modules runs the same source as plain Python.
 PURE_RUNNER = """
 import json, sys
-from app import ChainruleError, analyze
-from app.engine import ENGINE_KIND
+from chainrule import ChainruleError, analyze
+from chainrule.engine import ENGINE_KIND
 assert ENGINE_KIND == "python", ENGINE_KIND
 out = []
 for expression, values in json.load(sys.stdin):
@@ -102,7 +102,7 @@ def cases() -> list[tuple[str, dict[str, object]]]:
 
 @pytest.mark.skipif(ENGINE_KIND != "compiled", reason="the engine under test is not compiled")
 def test_compiled_and_pure_engines_give_the_same_json(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "app", tmp_path / "app",
+    shutil.copytree(ROOT / "chainrule", tmp_path / "chainrule",
                     ignore=shutil.ignore_patterns("*.so", native.STAMP, "__pycache__"))
     todo = cases()
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}

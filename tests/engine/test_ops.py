@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app import analyze
-from app.engine import compile_program
-from app.engine.autodiff import _non_finite_warnings
-from app.engine.ops import ARRAY, OPS, SCALAR, Op, unbroadcast
-from app.engine.values import resolve_values
+from chainrule import analyze
+from chainrule.engine import compile_program
+from chainrule.engine.autodiff import _non_finite_warnings
+from chainrule.engine.ops import ARRAY, OPS, SCALAR, Op, unbroadcast
+from chainrule.engine.values import resolve_values
 
 Rng = np.random.Generator
 Gen = Callable[[Rng], tuple[Any, ...]]

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app import ChainruleError, analyze
-from app.engine.graph import build_graph
+from chainrule import ChainruleError, analyze
+from chainrule.engine.graph import build_graph
 
 
 def value(expr: str, **values: Any) -> Any:

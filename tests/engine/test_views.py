@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from app import analyze, train
+from chainrule import analyze, train
 
 X = [[0.0, 0.2], [0.4, 0.6], [0.8, 1.0]]
 
@@ -117,7 +117,7 @@ def test_training_on_non_contiguous_logits_follows_torch() -> None:
 def test_numpy_scalars_take_the_scalar_path(value: object) -> None:
     """A numpy scalar (an optimizer's sqrt makes one) met the scalar path's Python
     arithmetic: abs's sign of an np.float64 raised TypeError."""
-    from app.engine import compile_program
+    from chainrule.engine import compile_program
     run = compile_program("loss = abs(w) + relu(w) * w").run({"w": value})  # type: ignore[dict-item]
     assert run.loss == 0.5
     assert run.input_grads["w"] == -1.0

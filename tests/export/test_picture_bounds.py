@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import LIMITS
-from app.errors import ChainruleError
-from app.export.picture import MIN_PNG_SCALE, png_scale
+from chainrule.config import LIMITS
+from chainrule.errors import ChainruleError
+from chainrule.export.picture import MIN_PNG_SCALE, png_scale
 from tests.deploy.processes import chainrule_server, request
 
 

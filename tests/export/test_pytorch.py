@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.engine.ops import OPS
-from app.examples import EXAMPLES
-from app.export.pytorch import to_pytorch
-from app.training.examples import TRAINING_EXAMPLES
+from chainrule.engine.ops import OPS
+from chainrule.examples import EXAMPLES
+from chainrule.export.pytorch import to_pytorch
+from chainrule.training.examples import TRAINING_EXAMPLES
 
 torch = pytest.importorskip("torch", reason="torch is a test dependency (the bench extra)")
 from tests.support.random_expr import random_case, reproduction  # noqa: E402  (imports torch)

@@ -1,4 +1,4 @@
-"""The notebook widget's API in the kernel (app/notebook/kernel.py): each request of the front
+"""The notebook widget's API in the kernel (chainrule/notebook/kernel.py): each request of the front
 end answered with the status and JSON the HTTP API gives for the same request."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import chainrule
-from app.notebook.kernel import answer
+from chainrule.notebook.kernel import answer
 
 WORKED = "y = w*x + b; loss = abs(y_true - y)"
 VALUES = {"x": 2, "y_true": 4, "w": 3, "b": 1}

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import exercise
-from app.examples import EXAMPLES
+from chainrule import exercise
+from chainrule.examples import EXAMPLES
 
 WORKED = next(e for e in EXAMPLES if e["id"] == "worked")
 MLP = next(e for e in EXAMPLES if e["id"] == "mlp")

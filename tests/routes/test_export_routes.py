@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.engine import analyze
-from app.export.latex import escape, to_latex
-from app.main import create_app
-from app.routes.export import filename
+from chainrule.engine import analyze
+from chainrule.export.latex import escape, to_latex
+from chainrule.main import create_app
+from chainrule.routes.export import filename
 
 WORKED: dict[str, Any] = {"expression": "y = w*x + b; loss = abs(y_true - y)",
           "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
@@ -261,7 +261,7 @@ def test_pictures_of_tensor_graphs_show_shapes(client: TestClient) -> None:
 
 
 def test_pictures_have_a_node_limit(client: TestClient) -> None:
-    from app.export import picture
+    from chainrule.export import picture
 
     body = {"expression": "y = " + " + ".join(["x"] * (picture.MAX_DRAWN_NODES + 1)), "values": {"x": 1}}
     r = client.post("/api/export/png", json=body)
@@ -323,7 +323,7 @@ def test_export_html_rejects_bad_input_with_a_4xx(client) -> None:
 def test_export_pytorch_is_bounded_like_a_response(client, monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    import app.routes.export as export_routes
+    import chainrule.routes.export as export_routes
 
     body = {"expression": "loss = sum(x * 2)", "values": {"x": [1, 2, 3, 4, 5, 6]}}
     assert client.post("/api/export/pytorch", json=body).status_code == 200

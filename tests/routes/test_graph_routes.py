@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import analyze
-from app.examples import EXAMPLES
+from chainrule import analyze
+from chainrule.examples import EXAMPLES
 
 
 def strict_json(text: str) -> Any:

@@ -1,7 +1,7 @@
 """Hostile input over HTTP: every request gets a fast 4xx with the contract's error object,
 never a 500, and the server keeps answering.
 
-Each limit of ``app.config.LIMITS`` that the engine enforces is triggered here by name.
+Each limit of ``chainrule.config.LIMITS`` that the engine enforces is triggered here by name.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import app.config
-import app.engine.analysis
-import app.engine.autodiff
-import app.engine.check
-import app.engine.graph
-import app.engine.parser
-import app.engine.values
-from app.engine import ENGINE_KIND
-from app.main import create_app
+import chainrule.config
+import chainrule.engine.analysis
+import chainrule.engine.autodiff
+import chainrule.engine.check
+import chainrule.engine.graph
+import chainrule.engine.parser
+import chainrule.engine.values
+from chainrule.engine import ENGINE_KIND
+from chainrule.main import create_app
 
 EXPRESSION_ERRORS = {"syntax_error", "unknown_function"}
 
@@ -87,7 +87,7 @@ def test_deep_parentheses(client: TestClient) -> None:
 def test_nesting_up_to_the_depth_limit_never_crashes(client: TestClient, shape: str,
                                                      extra: int) -> None:
     """Nesting allowed by max_depth must be handled: an answer, never a RecursionError/500."""
-    depth = app.config.LIMITS.max_depth + extra
+    depth = chainrule.config.LIMITS.max_depth + extra
     expression = "x"
     for _ in range(depth):
         expression = shape.format(expression)
@@ -102,7 +102,7 @@ def test_nesting_at_the_depth_ceiling_is_answered_in_a_server_thread(
         client: TestClient, set_limit: Any, shape: str) -> None:
     """The highest CHAINRULE_MAX_DEPTH allowed, in the threads that serve requests: the
     compiled parser recurses on the C stack, where too deep a nesting would be a segfault."""
-    ceiling = app.config.MAX_DEPTH_CEILING
+    ceiling = chainrule.config.MAX_DEPTH_CEILING
     set_limit(max_depth=ceiling)
     expression = "x"
     for _ in range(ceiling):
@@ -203,7 +203,7 @@ def test_non_elementwise_ops_check_sizes_before_allocating(expression: str) -> N
     (4000 x 4000 = 16M elements, 16x the per-tensor limit: 128 MB allocated means the check
     came after the work; at 30,000 x 30,000 that is 7 GB and seconds of CPU per request.)
     """
-    from app import ChainruleError, analyze
+    from chainrule import ChainruleError, analyze
 
     values = {"x": {"init": "ones", "shape": [4000, 1]}, "y": {"init": "ones", "shape": [1, 4000]},
               "z": {"init": "ones", "shape": [1, 4000]}, "t": [0]}
@@ -255,7 +255,7 @@ def test_malformed_requests(client: TestClient, body: bytes) -> None:
 
 
 def test_over_size_body_is_413(client: TestClient) -> None:
-    limit = app.config.LIMITS.max_body_bytes
+    limit = chainrule.config.LIMITS.max_body_bytes
     body = json.dumps({"expression": "x", "values": {"x": [0.0] * (limit // 4)}}).encode()
     assert len(body) > limit
     error = assert_rejected(client, body, "limit_exceeded", status=413)
@@ -263,7 +263,7 @@ def test_over_size_body_is_413(client: TestClient) -> None:
 
 
 def test_over_size_body_with_a_small_limit_and_no_content_length(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.main.LIMITS", dataclasses.replace(app.config.LIMITS, max_body_bytes=1000))
+    monkeypatch.setattr("chainrule.main.LIMITS", dataclasses.replace(chainrule.config.LIMITS, max_body_bytes=1000))
     small = TestClient(create_app(), raise_server_exceptions=False)
     ok, _ = post(small, {"expression": "x", "values": {"x": 1}})
     assert ok.status_code == 200
@@ -282,14 +282,14 @@ def test_over_size_body_with_a_small_limit_and_no_content_length(monkeypatch: py
 
 def _modules_reading_limits() -> list[Any]:
     return [m for name, m in sorted(sys.modules.items())
-            if (name == "app" or name.startswith("app.")) and hasattr(m, "LIMITS")]
+            if (name == "chainrule" or name.startswith("chainrule.")) and hasattr(m, "LIMITS")]
 
 
 @pytest.fixture
 def set_limit(monkeypatch: pytest.MonkeyPatch) -> Any:
     def apply(**changes: Any) -> None:
-        limits = dataclasses.replace(app.config.LIMITS, **changes)
-        monkeypatch.setattr(app.config, "LIMITS", limits)
+        limits = dataclasses.replace(chainrule.config.LIMITS, **changes)
+        monkeypatch.setattr(chainrule.config, "LIMITS", limits)
         for module in _modules_reading_limits():
             monkeypatch.setattr(module, "LIMITS", limits)
     return apply
@@ -317,33 +317,33 @@ def test_each_limit_triggers_limit_exceeded_naming_it(client: TestClient, set_li
     assert r.status_code == 200, f"the body must be accepted under the default limits: {r.text}"
     set_limit(**{limit: small})
     error = assert_rejected(client, body, "limit_exceeded")
-    assert app.config.env_name(limit) in error["message"], error
+    assert chainrule.config.env_name(limit) in error["message"], error
     assert str(small) in error["message"], error
 
 
 def test_limits_are_configurable_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINRULE_MAX_NODES", "123")
     monkeypatch.setenv("CHAINRULE_MAX_EXPONENT", "2.5")
-    limits = app.config.Limits.from_env()
+    limits = chainrule.config.Limits.from_env()
     assert limits.max_nodes == 123 and isinstance(limits.max_nodes, int)
     assert limits.max_exponent == 2.5
     monkeypatch.setenv("CHAINRULE_MAX_DEPTH", "lots")
     with pytest.raises(RuntimeError, match="CHAINRULE_MAX_DEPTH"):
-        app.config.Limits.from_env()
+        chainrule.config.Limits.from_env()
 
 
 def test_the_depth_limit_has_a_ceiling(monkeypatch: pytest.MonkeyPatch) -> None:
-    ceiling = app.config.MAX_DEPTH_CEILING
+    ceiling = chainrule.config.MAX_DEPTH_CEILING
     monkeypatch.setenv("CHAINRULE_MAX_DEPTH", str(ceiling))
-    assert app.config.Limits.from_env().max_depth == ceiling
+    assert chainrule.config.Limits.from_env().max_depth == ceiling
     monkeypatch.setenv("CHAINRULE_MAX_DEPTH", str(ceiling + 1))
     with pytest.raises(RuntimeError, match=f"CHAINRULE_MAX_DEPTH may not exceed {ceiling}"):
-        app.config.Limits.from_env()
+        chainrule.config.Limits.from_env()
 
 
 def test_every_limit_has_an_environment_variable() -> None:
-    for field in dataclasses.fields(app.config.Limits):
-        assert app.config.env_name(field.name) == "CHAINRULE_" + field.name.upper()
+    for field in dataclasses.fields(chainrule.config.Limits):
+        assert chainrule.config.env_name(field.name) == "CHAINRULE_" + field.name.upper()
 
 
 def _no_bare_constants(name: str) -> Any:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from app.engine import ENGINE_KIND
-from app.engine.ops import OPS
+from chainrule.engine import ENGINE_KIND
+from chainrule.engine.ops import OPS
 
 
 def test_health(client: TestClient) -> None:

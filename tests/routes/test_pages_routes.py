@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from app.routes.pages import STATIC_DIR, module_preloads
+from chainrule.routes.pages import STATIC_DIR, module_preloads
 
 
 def test_every_module_of_the_page_is_preloaded(client: TestClient) -> None:

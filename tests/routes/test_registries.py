@@ -9,12 +9,12 @@ from dataclasses import asdict
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import LIMITS
-from app.engine.ops import OPERATORS
-from app.engine.parser import NEGATION, TRANSPOSE
-from app.routes.pages import DEFAULT_EMBED_PANELS, EMBED_PANELS
-from app.training.datasets import DATASETS
-from app.training.optimizers import OPTIMIZERS
+from chainrule.config import LIMITS
+from chainrule.engine.ops import OPERATORS
+from chainrule.engine.parser import NEGATION, TRANSPOSE
+from chainrule.routes.pages import DEFAULT_EMBED_PANELS, EMBED_PANELS
+from chainrule.training.datasets import DATASETS
+from chainrule.training.optimizers import OPTIMIZERS
 
 WORKED = {
     "expression": "y = w*x + b\nloss = abs(y_true - y)",

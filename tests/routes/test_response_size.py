@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from app import analyze
-from app.config import LIMITS
-from app.engine.response_size import response_numbers
+from chainrule import analyze
+from chainrule.config import LIMITS
+from chainrule.engine.response_size import response_numbers
 from tests.deploy.processes import chainrule_server, request
 
 TINY_HUGE = {"expression": "loss = sum(tanh(sin(cos(exp(x)))))",
@@ -64,8 +64,8 @@ def test_full_values_stay_complete_below_the_limit(base: str) -> None:
 
 def test_the_count_is_what_the_json_holds() -> None:
     expression, values = "y = sum(tanh(x) * w)", {"x": [1.0, 2.0, 3.0], "w": 2.0}
-    from app.engine.values import resolve_values
-    from app.programs import cached_program
+    from chainrule.engine.values import resolve_values
+    from chainrule.programs import cached_program
 
     program = cached_program(expression, None)
     run = program.run(resolve_values(values, program.input_names))

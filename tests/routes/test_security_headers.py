@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.ratelimit import RateLimit
+from chainrule.main import create_app
+from chainrule.ratelimit import RateLimit
 
 WORKED = {"expression": "y = w*x + b; loss = abs(y_true - y)",
           "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}

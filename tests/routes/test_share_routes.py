@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.routes.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, embed_src
+from chainrule.main import create_app
+from chainrule.routes.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, embed_src
 
 BASE = "http://testserver"
 

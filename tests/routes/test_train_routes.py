@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.training.optimizers import OPTIMIZERS
+from chainrule.main import create_app
+from chainrule.training.optimizers import OPTIMIZERS
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ One expression tree is built once and rendered twice: as chainrule text (stateme
 operators with Python's precedence, calls with keyword arguments, comments, ``;`` or
 newlines, line continuations...) and as a float64 torch computation. Every documented form
 of the grammar (README "Expressions", shared/API.md) has a generator here; ``GENERATORS``
-is keyed by the op names of ``app.engine.ops.OPS`` and a test fails when an op has none.
+is keyed by the op names of ``chainrule.engine.ops.OPS`` and a test fails when an op has none.
 
 Inputs are kept away from kinks and poles, so any mismatch with torch is a bug: the
 arguments of ``abs``/``relu`` are at least ``KINK_MARGIN`` from 0, those of ``maximum``/
@@ -756,7 +756,7 @@ def torch_reference(case: Case) -> tuple[torch.Tensor, dict[str, np.ndarray]]:
 
 def chainrule_result(case: Case) -> dict[str, Any]:
     """``analyze`` on the case (the Python API: the same code as ``POST /api/graph``)."""
-    from app import analyze
+    from chainrule import analyze
     return analyze(case.expression, case.values, output=case.output)
 
 
@@ -811,7 +811,7 @@ def reproduction(case: Case, problem: str | None = None) -> str:
         lines.append(f"output = {case.output!r}")
     if case.seed is not None:
         lines.append(f"seed = {case.seed}")
-    lines.append("from app import analyze; analyze(expression, values"
+    lines.append("from chainrule import analyze; analyze(expression, values"
                  + (", output=output" if case.output is not None else "") + ")")
     return "\n".join(lines)
 

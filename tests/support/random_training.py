@@ -3,7 +3,7 @@ the registry with random options, full-batch trajectories compared step by step.
 
 A run is a random program (:mod:`tests.support.random_expr`) or a small network on
 random data (linear, MLP, softmax classifier), some of its inputs as params, and an
-optimizer drawn from ``app.training.optimizers.OPTIMIZERS`` with random hyper-parameters
+optimizer drawn from ``chainrule.training.optimizers.OPTIMIZERS`` with random hyper-parameters
 (torch's names). ``compare_training`` runs ``train()`` and the same steps with
 ``torch.optim`` (single-tensor code path), and reports the first step whose loss, params
 or gradients differ (rtol 1e-6).
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from app.errors import ChainruleError
-from app.training.optimizers import OPTIMIZERS
-from app.training.train import train
+from chainrule.errors import ChainruleError
+from chainrule.training.optimizers import OPTIMIZERS
+from chainrule.training.train import train
 from tests.support.random_expr import RTOL, Case, random_case
 
 Rng = np.random.Generator
@@ -245,6 +245,6 @@ def training_reproduction(tc: TrainingCase, problem: str) -> str:
         f"data = {json.dumps(tc.data)}",
         f"optimizer = {tc.optimizer!r}",
         f"steps = {tc.steps}" + (f"  # seed {tc.seed}" if tc.seed is not None else ""),
-        "from app import train; train(expression, values, params, data=data, optimizer=optimizer, "
+        "from chainrule import train; train(expression, values, params, data=data, optimizer=optimizer, "
         "steps=steps" + (f", output={tc.output!r}" if tc.output else "") + ")",
     ])

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.teaching.course import LESSON_DIR, check_lesson, course, lesson, lesson_index
+from chainrule.main import create_app
+from chainrule.teaching.course import LESSON_DIR, check_lesson, course, lesson, lesson_index
 
 ORDER = ["training-loop", "naive-nudge", "gradient", "gradient-descent", "minibatch-sgd", "momentum",
          "chain-rule", "computational-graph", "two-layer-network"]

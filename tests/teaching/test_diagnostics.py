@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import analyze, train
-from app.config import LIMITS
-from app.examples import EXAMPLES
-from app.teaching.diagnostics import KINDS, check_messages, messages
-from app.training.examples import TRAINING_EXAMPLES, train_kwargs
+from chainrule import analyze, train
+from chainrule.config import LIMITS
+from chainrule.examples import EXAMPLES
+from chainrule.teaching.diagnostics import KINDS, check_messages, messages
+from chainrule.training.examples import TRAINING_EXAMPLES, train_kwargs
 
 HEALTH = [e for e in EXAMPLES if "shows" in e]
 PLAIN = [e for e in EXAMPLES if "shows" not in e]

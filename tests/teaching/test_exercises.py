@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app import ChainruleError, analyze, exercise, grade
-from app.config import LIMITS
-from app.examples import EXAMPLES
+from chainrule import ChainruleError, analyze, exercise, grade
+from chainrule.config import LIMITS
+from chainrule.examples import EXAMPLES
 from tests.support.random_expr import random_case
 
 WORKED = next(e for e in EXAMPLES if e["id"] == "worked")

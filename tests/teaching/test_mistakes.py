@@ -10,8 +10,8 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app import analyze
-from app.training.examples import TRAINING_EXAMPLES, train_kwargs
+from chainrule import analyze
+from chainrule.training.examples import TRAINING_EXAMPLES, train_kwargs
 
 SHARED = {"expression": "b = x + x\nc = b + b", "values": {"x": 1.0}}
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from app import analyze
-from app.teaching.diagnostics import EXPLODING_GRAD, ROUNDING_RATIO, SATURATED_LOCAL, VANISHING_RATIO
+from chainrule import analyze
+from chainrule.teaching.diagnostics import EXPLODING_GRAD, ROUNDING_RATIO, SATURATED_LOCAL, VANISHING_RATIO
 from tests.support.random_expr import Case, random_case, torch_reference, walk
 
 CASES = 200

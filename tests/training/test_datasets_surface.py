@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.config import LIMITS
-from app.errors import ChainruleError
-from app.training.batching import batches
-from app.training.datasets import DATASETS, make_dataset
-from app.training.surface import surface
+from chainrule.config import LIMITS
+from chainrule.errors import ChainruleError
+from chainrule.training.batching import batches
+from chainrule.training.datasets import DATASETS, make_dataset
+from chainrule.training.surface import surface
 
 
 @pytest.mark.parametrize("name", list(DATASETS))

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from app import train
-from app.training.optimizers import OPTIMIZERS
+from chainrule import train
+from chainrule.training.optimizers import OPTIMIZERS
 from tests.support.random_training import (
     compare_training,
     random_training_case,

@@ -1,4 +1,4 @@
-"""Every training limit in app/config.py triggers limit_exceeded (or the documented fallback)
+"""Every training limit in chainrule/config.py triggers limit_exceeded (or the documented fallback)
 and names the environment variable that changes it."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-import app.config
-from app.errors import ChainruleError
-from app.training.datasets import make_dataset
-from app.training.surface import surface
-from app.training.train import train
+import chainrule.config
+from chainrule.errors import ChainruleError
+from chainrule.training.datasets import make_dataset
+from chainrule.training.surface import surface
+from chainrule.training.train import train
 
 LINEAR = "loss = mean((w*x + b - y)**2)"
 DATA = {"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 8.0]}
@@ -22,9 +22,9 @@ DATA = {"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 8.0]}
 @pytest.fixture
 def set_limit(monkeypatch: pytest.MonkeyPatch) -> Any:
     def apply(**changes: Any) -> None:
-        limits = dataclasses.replace(app.config.LIMITS, **changes)
+        limits = dataclasses.replace(chainrule.config.LIMITS, **changes)
         for name, module in list(sys.modules.items()):
-            if (name == "app" or name.startswith("app.")) and hasattr(module, "LIMITS"):
+            if (name == "chainrule" or name.startswith("chainrule.")) and hasattr(module, "LIMITS"):
                 monkeypatch.setattr(module, "LIMITS", limits)
     return apply
 

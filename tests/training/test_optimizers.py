@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from app.errors import ChainruleError
-from app.training.optimizers import OPTIMIZERS, make_optimizer
+from chainrule.errors import ChainruleError
+from chainrule.training.optimizers import OPTIMIZERS, make_optimizer
 
 
 def steps(config: dict, w0, grads: list) -> list:
@@ -329,7 +329,7 @@ def test_bad_configs_are_bad_value(config: dict, fragment: str) -> None:
 def test_explain_prints_the_update_arithmetic() -> None:
     spec, opt = make_optimizer({"name": "sgd", "lr": 0.1})
     new, terms = opt.step({"w": 3.0}, {"w": 2.0})
-    from app.training.optimizers import explain_update
+    from chainrule.training.optimizers import explain_update
 
     lines = explain_update(spec, opt.hp, "w", 3.0, 2.0, new["w"], terms["w"])
     assert lines == ["w ← w − lr·grad = 3 − 0.1×2 = 2.8"]

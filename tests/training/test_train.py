@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from app.config import LIMITS
-from app.errors import ChainruleError
-from app.training.examples import TRAINING_EXAMPLES, train_kwargs
-from app.training.optimizers import OPTIMIZERS
-from app.training.train import train
+from chainrule.config import LIMITS
+from chainrule.errors import ChainruleError
+from chainrule.training.examples import TRAINING_EXAMPLES, train_kwargs
+from chainrule.training.optimizers import OPTIMIZERS
+from chainrule.training.train import train
 
 LINEAR = "loss = mean((w*x + b - y)**2)"
 DATA = {"x": [1, 2, 3, 4], "y": [2, 4, 6, 8]}
@@ -232,7 +232,7 @@ def test_bad_input_is_a_chainrule_error(kw: dict, code: str) -> None:
 
 
 def test_work_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.training.train as mod
+    import chainrule.training.train as mod
 
     monkeypatch.setattr(mod, "LIMITS", type(LIMITS)(max_train_work=100))
     with pytest.raises(ChainruleError) as exc:
@@ -308,7 +308,7 @@ def test_mlp_learns_two_moons() -> None:
     ex = next(e for e in TRAINING_EXAMPLES if e["id"] == "mlp-moons")
     r = train(**train_kwargs(ex))
     assert r["final_loss"] < 0.1
-    from app.training.datasets import make_dataset
+    from chainrule.training.datasets import make_dataset
 
     d = make_dataset(ex["dataset"])
     p = {k: np.array(v) for k, v in r["final_params"].items()}
@@ -374,7 +374,7 @@ def test_full_batch_trajectory_matches_torch_optim(name: str, hp: dict) -> None:
 
 def test_mlp_full_batch_matches_torch_adam() -> None:
     torch = pytest.importorskip("torch", reason="torch is a bench extra; not installed")
-    from app.training.datasets import make_dataset
+    from chainrule.training.datasets import make_dataset
 
     d = make_dataset({"name": "moons", "n": 60, "seed": 3})
     rng = np.random.default_rng(0)

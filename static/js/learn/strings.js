@@ -1,5 +1,5 @@
 // The Learn mode's UI strings, English and Vietnamese (the lessons' own words are data files
-// under app/teaching/lessons/). Merged into the shared table so `t()` finds them.
+// under chainrule/teaching/lessons/). Merged into the shared table so `t()` finds them.
 import { STRINGS } from "../i18n.js";
 
 const LEARN_STRINGS = {

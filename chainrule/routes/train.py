@@ -1,0 +1,107 @@
+"""Training endpoints: step-through training, the loss surface, the built-in datasets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from chainrule.responses import FastJSONResponse, StrictJSONRoute
+from chainrule.schemas import (
+    DatasetData,
+    DatasetListing,
+    DatasetRequest,
+    ErrorResponse,
+    SurfaceRequest,
+    SurfaceResponse,
+    TrainRequest,
+    TrainResponse,
+    plain_values,
+)
+from chainrule.training.datasets import DATASETS, make_dataset
+from chainrule.training.examples import TRAINING_EXAMPLES
+from chainrule.training.optimizers import OPTIMIZERS
+from chainrule.training.surface import surface
+from chainrule.training.train import train
+
+router = APIRouter(prefix="/api", tags=["training"], route_class=StrictJSONRoute)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse},
+    413: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
+
+
+def _dataset(req: Any) -> str | dict[str, Any] | None:
+    return req.model_dump(exclude_none=True) if isinstance(req, DatasetRequest) else req
+
+
+# The handlers return the Python API's dicts as they are (already JSON-ready, non-finite
+# numbers as strings), rendered by orjson; the response models document them in OpenAPI.
+
+
+@router.post("/train", response_model=TrainResponse, responses=ERRORS)
+def post_train(req: TrainRequest) -> FastJSONResponse:
+    """Train the params of an expression step by step; return the whole trajectory."""
+    result = train(
+        req.expression,
+        plain_values(req.values),
+        req.params,
+        data=req.data,
+        optimizer=req.optimizer.model_dump(exclude_none=True),
+        steps=req.steps,
+        seed=req.seed,
+        batch_size=req.batch_size,
+        output=req.output,
+        dataset=_dataset(req.dataset),
+        per_example=req.per_example,
+        explain=req.explain,
+        mistake=req.mistake,
+    )
+    return FastJSONResponse(result)
+
+
+@router.post("/surface", response_model=SurfaceResponse, responses=ERRORS)
+def post_surface(req: SurfaceRequest) -> FastJSONResponse:
+    """Evaluate the loss on a grid over one or two params (the others fixed)."""
+    result = surface(
+        req.expression,
+        plain_values(req.values),
+        req.params,
+        data=req.data,
+        dataset=_dataset(req.dataset),
+        output=req.output,
+        ranges={k: list(v) for k, v in req.ranges.items()} if req.ranges else None,
+        resolution=req.resolution,
+    )
+    return FastJSONResponse(result)
+
+
+@router.get("/datasets", response_model=DatasetListing)
+def get_datasets() -> dict[str, Any]:
+    """List the built-in datasets, the optimizers with torch's defaults, and the examples."""
+    return {
+        "datasets": [d.to_dict() for d in DATASETS.values()],
+        "optimizers": [o.to_dict() for o in OPTIMIZERS.values()],
+        "examples": TRAINING_EXAMPLES,
+    }
+
+
+@router.get("/datasets/{name}", response_model=DatasetData, responses=ERRORS)
+def get_dataset(
+    name: str,
+    n: int | None = Query(None, description="rows"),
+    noise: float | None = Query(None, description="noise level"),
+    seed: int = Query(0, description="random seed"),
+) -> dict[str, Any]:
+    """Generate one built-in dataset (for plotting its points)."""
+    columns = make_dataset({"name": name, "n": n, "noise": noise, "seed": seed})
+    spec = DATASETS[name]
+    return {
+        "name": name,
+        "n": spec.n if n is None else n,
+        "noise": spec.noise if noise is None else noise,
+        "seed": seed,
+        "columns": {c: a.tolist() for c, a in columns.items()},
+    }
