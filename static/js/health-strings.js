@@ -1,9 +1,8 @@
-// The words of the gradient-health and mistakes parts of the page (health.js), in English and
-// Vietnamese. Data only: health.js adds them to i18n's table. The diagnostics' own messages
-// come from the server in the request's language (chainrule/teaching/messages/).
+// The gradient-health and mistakes parts of the page (health.js); the diagnostics' own messages come from the server in the request's language (chainrule/teaching/messages/), in English and Vietnamese.
+// Data only: i18n.js registers it (registerStrings). Keys are "feature.name"; {name} is a parameter.
 
-export const HEALTH_STRINGS = {
-  en: {
+export default {
+  "en": {
     "health.title": "Health",
     "health.help": "Where a gradient vanishes, explodes, saturates or turns into NaN. Click a flag to see its node.",
     "health.none": "No problems: every gradient looks healthy.",
@@ -36,9 +35,9 @@ export const HEALTH_STRINGS = {
     "train.ex.large-lr-exploding": "A learning rate too large for the curvature: exploding gradients",
     "train.ex.large-lr-nan": "Learning rate 10: NaN from log(softmax(...))",
     "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: with lr 0.2 each step overshoots the minimum and lands 2.6 times farther away; at step 7 the gradient passes a million (Play stops there), then the run diverges.",
-    "train.exDesc.large-lr-nan": "Unscaled features and lr 10 make the logits huge after one step: softmax rounds a probability to 0, log gives -Infinity, and the loss turns NaN (Play stops there and points at log).",
+    "train.exDesc.large-lr-nan": "Unscaled features and lr 10 make the logits huge after one step: softmax rounds a probability to 0, log gives -Infinity, and the loss turns NaN (Play stops there and points at log)."
   },
-  vi: {
+  "vi": {
     "health.title": "Sức khỏe gradient",
     "health.help": "Nơi gradient triệt tiêu, bùng nổ, bão hòa hoặc thành NaN. Nhấn vào một cảnh báo để xem nút của nó.",
     "health.none": "Không có vấn đề: mọi gradient đều ổn.",
@@ -71,6 +70,6 @@ export const HEALTH_STRINGS = {
     "train.ex.large-lr-exploding": "Tốc độ học quá lớn so với độ cong: gradient bùng nổ",
     "train.ex.large-lr-nan": "Tốc độ học 10: NaN từ log(softmax(...))",
     "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: với lr 0.2 mỗi bước vượt qua cực tiểu và rơi xa hơn 2,6 lần; ở bước 7 gradient vượt một triệu (Play dừng ở đó), rồi quá trình phân kỳ.",
-    "train.exDesc.large-lr-nan": "Đặc trưng chưa chuẩn hóa và lr 10 làm logit rất lớn chỉ sau một bước: softmax làm tròn một xác suất về 0, log cho -Infinity, và hàm mất mát thành NaN (Play dừng ở đó và chỉ vào log).",
-  },
+    "train.exDesc.large-lr-nan": "Đặc trưng chưa chuẩn hóa và lr 10 làm logit rất lớn chỉ sau một bước: softmax làm tròn một xác suất về 0, log cho -Infinity, và hàm mất mát thành NaN (Play dừng ở đó và chỉ vào log)."
+  }
 };

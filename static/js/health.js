@@ -6,10 +6,8 @@
 import { select } from "../build/vendor.mjs";
 import { el } from "./el.js";
 import { fmtValue } from "./format.js";
-import { HEALTH_STRINGS } from "./health-strings.js";
-import { STRINGS, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
-for (const lang of Object.keys(HEALTH_STRINGS)) Object.assign(STRINGS[lang], HEALTH_STRINGS[lang]);
 
 /** The icon of each kind: the badge never relies on colour alone. */
 export const ICONS = {

@@ -8,7 +8,6 @@
 import { gradeAnswers, makeExercise } from "./api.js";
 import { el } from "./el.js";
 import { getLanguage, t } from "./i18n.js";
-import "./learn/strings.js";
 import { answerOf } from "./learn/quiz.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";

@@ -7,7 +7,6 @@ import { analyzeGraph } from "./api.js";
 import { el } from "./el.js";
 import { fmtNumber } from "./format.js";
 import { t } from "./i18n.js";
-import "./learn/strings.js";
 
 /** Slopes that stay this far apart when ε shrinks tenfold come from a kink, not a curve. */
 const KINK_KEEPS = 0.5;

@@ -8,7 +8,6 @@ import { applyTranslations, LANGUAGES, setLanguage, t } from "../i18n.js";
 import { defaults, serialize } from "../state.js";
 import { forgetProgress, markDone, markSeen, readProgress } from "./progress.js";
 import { createQuiz } from "./quiz.js";
-import "./strings.js";
 
 const $ = (id) => document.getElementById(id);
 const main = $("learn-main");

@@ -1,9 +1,8 @@
-// The Learn mode's UI strings, English and Vietnamese (the lessons' own words are data files
-// under chainrule/teaching/lessons/). Merged into the shared table so `t()` finds them.
-import { STRINGS } from "../i18n.js";
+// The Learn mode's UI strings (the lessons' own words are data files under chainrule/teaching/lessons/), in English and Vietnamese.
+// Data only: i18n.js registers it (registerStrings). Keys are "feature.name"; {name} is a parameter.
 
-const LEARN_STRINGS = {
-  en: {
+export default {
+  "en": {
     "learn.brand": "Learn",
     "learn.tagline": "The chain rule, from the training loop to a two-layer network",
     "learn.openApp": "Open the app",
@@ -53,9 +52,9 @@ const LEARN_STRINGS = {
     "practice.reveal": "Reveal the open answers",
     "practice.progress": "{done} of {total} blanks filled in: type into the open blanks on the backward graph (Enter checks)",
     "practice.done": "All {total} blanks filled in: the backward pass is done.",
-    "practice.locked": "Answer the blanks above it first (backward order)",
+    "practice.locked": "Answer the blanks above it first (backward order)"
   },
-  vi: {
+  "vi": {
     "learn.brand": "Học",
     "learn.tagline": "Quy tắc chuỗi, từ vòng lặp huấn luyện đến mạng hai lớp",
     "learn.openApp": "Mở ứng dụng",
@@ -105,8 +104,6 @@ const LEARN_STRINGS = {
     "practice.reveal": "Xem đáp án các ô đang mở",
     "practice.progress": "Đã điền {done} / {total} ô. Gõ vào các ô đang mở trên đồ thị ngược (Enter để kiểm tra).",
     "practice.done": "Đã điền đủ {total} ô: lượt truyền ngược đã xong.",
-    "practice.locked": "Hãy trả lời các ô phía trên trước (theo thứ tự ngược)",
-  },
+    "practice.locked": "Hãy trả lời các ô phía trên trước (theo thứ tự ngược)"
+  }
 };
-
-for (const [lang, table] of Object.entries(LEARN_STRINGS)) Object.assign(STRINGS[lang], table);
