@@ -65,6 +65,8 @@ def test_sdist_and_wheel_carry_the_built_front_end(dist: tuple[Path, Path]) -> N
     assert {f"chainrule/_frontend/{f}" for f in BUILT} <= files
     assert {"chainrule/__init__.py", "chainrule/export/pytorch.py", "chainrule/teaching/text/vi.json"} <= files
     assert not any(f.endswith(".so") or f.endswith("_compiled.json") for f in files)  # pure build
+    top_level = {f.split("/", 1)[0] for f in files}
+    assert top_level == {"chainrule", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +77,12 @@ def wheel_server(dist: tuple[Path, Path], tmp_path_factory: pytest.TempPathFacto
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     bin_dir = str(venv / "bin")
     run([f"{bin_dir}/pip", "install", "--quiet", "--disable-pip-version-check", str(dist[1])], home, bin_dir)
-    where = subprocess.run([f"{bin_dir}/python", "-c", "import app, chainrule; print(app.__file__)"],
+    where = subprocess.run([f"{bin_dir}/python", "-c", "import chainrule; print(chainrule.__file__)"],
                            cwd=home, env={"PATH": bin_dir}, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(venv)), where.stdout  # the installed copy, not the checkout
+    shadow = subprocess.run([f"{bin_dir}/python", "-c", "import app"], cwd=home, env={"PATH": bin_dir},
+                            capture_output=True, text=True)
+    assert shadow.returncode != 0, "the wheel must not install a top-level package named app"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
