@@ -15,13 +15,28 @@ from tests.test_metrics import samples, value
 
 PROBE = ROOT / ".read-only-probe"
 # Remount every mount but the kernel's read-only, give /tmp a fresh tmpfs, prove that the
-# tree is no longer writable, then run the server. A private namespace: nothing leaks out.
+# tree is no longer writable and /tmp is, then run the server. A private namespace: nothing
+# leaks out. A checkout that lives under /tmp (a clone into a temporary folder) would vanish
+# under the new tmpfs with its venv, so it is bound back, read-only, from a handle on the old
+# /tmp taken before the mount (--no-canonicalize: mount would otherwise turn /proc/self/fd/3
+# back into the name /tmp, which by then is the new tmpfs).
 READ_ONLY_ROOT = r'''
 set -e
+checkout=$(dirname "$0")
 awk '{print $2}' /proc/self/mounts | grep -v -E '^/(proc|sys|dev)(/|$)' | sort -u |
   while read -r m; do mount -o remount,bind,ro "$m"; done
+exec 3</tmp
 mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp
+case "$checkout/" in
+  /tmp/*)
+    inside=${checkout#/tmp/}
+    mkdir -p "/tmp/$inside"
+    mount --no-canonicalize --bind "/proc/self/fd/3/$inside" "/tmp/$inside"
+    mount -o remount,bind,ro "/tmp/$inside";;
+esac
+exec 3<&-
 if touch "$0" 2>/dev/null; then echo "the root file system is still writable" >&2; exit 3; fi
+if ! touch /tmp/.writable-probe; then echo "/tmp is not writable" >&2; exit 4; fi
 exec "$@"
 '''
 
