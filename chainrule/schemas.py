@@ -1,4 +1,4 @@
-"""The API contract (../shared/API.md) as pydantic models: OpenAPI docs come from here."""
+"""The API contract (docs/api.md) as pydantic models: OpenAPI docs come from here."""
 
 from __future__ import annotations
 

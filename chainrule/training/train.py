@@ -1,6 +1,6 @@
 """Step-through training: compile once, then forward/backward/update ``steps`` times.
 
-``train(...)`` returns the JSON-ready dict of ``POST /api/train`` (see shared/API.md):
+``train(...)`` returns the JSON-ready dict of ``POST /api/train`` (see docs/api.md):
 ``trajectory[k]`` holds the params *before* update k with the loss and gradients there;
 ``final_params`` are the params after the last update and ``final_loss`` the loss at them,
 evaluated on the full data. A diverging run (non-finite loss or gradient, or a loss that

@@ -1,4 +1,4 @@
-// HTTP client for the chainrule API (/work/shared/API.md). Every call resolves to
+// HTTP client for the chainrule API (docs/api.md). Every call resolves to
 // {ok: true, data} or {ok: false, error: {code, message, line?, col?}}; it never throws.
 // In a notebook widget the same calls travel to the kernel instead (setTransport, widget.js).
 

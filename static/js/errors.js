@@ -1,5 +1,5 @@
 // An API error in the student's language: the text is made from the error's `code` and
-// `params` (see the README's "Error parameters"), never from the English `message`, which is
+// `params` (see docs/api.md, "Error parameters"), never from the English `message`, which is
 // only the fallback for a code or reason this page does not know. Which value field an
 // error concerns is read from `params.field` ("values.W1" -> "W1").
 import { t } from "./i18n.js";

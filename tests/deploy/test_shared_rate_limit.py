@@ -1,6 +1,6 @@
 """CHAINRULE_RATE_LIMIT_STORAGE: two real server processes share one real Redis, so one
-client's budget is spent across both; without it each process counts on its own (as the
-README's limits table says)."""
+client's budget is spent across both; without it each process counts on its own (as
+docs/deploy.md says)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 One expression tree is built once and rendered twice: as chainrule text (statements,
 operators with Python's precedence, calls with keyword arguments, comments, ``;`` or
 newlines, line continuations...) and as a float64 torch computation. Every documented form
-of the grammar (README "Expressions", shared/API.md) has a generator here; ``GENERATORS``
+of the grammar (docs/api.md, "Expressions") has a generator here; ``GENERATORS``
 is keyed by the op names of ``chainrule.engine.ops.OPS`` and a test fails when an op has none.
 
 Inputs are kept away from kinks and poles, so any mismatch with torch is a bug: the

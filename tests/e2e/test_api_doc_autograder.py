@@ -1,4 +1,4 @@
-"""The README's auto-grader example, run as written against the real server over HTTP."""
+"""The auto-grader example of docs/api.md, run as written against the real server over HTTP."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 
-def readme_autograder() -> str:
-    found = re.search(r"<!-- autograder -->\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert found, "README lost its auto-grader example"
+def documented_autograder() -> str:
+    found = re.search(r"<!-- autograder -->\n```python\n(.*?)```", API_DOC.read_text(encoding="utf-8"), re.S)
+    assert found, "docs/api.md lost its auto-grader example"
     return found.group(1)
 
 
-def test_the_readme_autograder_grades_a_folder_of_answer_files(live_server: str, tmp_path: Path) -> None:
+def test_the_documented_autograder_grades_a_folder_of_answer_files(live_server: str, tmp_path: Path) -> None:
     request = urllib.request.Request(
         f"{live_server}/api/exercise",
         json.dumps({"expression": "y = w*x + b; loss = abs(y_true - y)",
@@ -31,7 +31,7 @@ def test_the_readme_autograder_grades_a_folder_of_answer_files(live_server: str,
         {"Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         (tmp_path / "exercise.json").write_bytes(response.read())
-    (tmp_path / "grade.py").write_text(readme_autograder(), encoding="utf-8")
+    (tmp_path / "grade.py").write_text(documented_autograder(), encoding="utf-8")
     right = {"q1": -1, "q2": "-1", "q3": 1, "q4": "1", "q5": "1*1", "q6": 3, "q7": "1*1*2"}
     answers = {"anna.json": right, "binh.json": {**right, "q7": 3},
                "chi.json": {**right, "q2": "minus one"}}
