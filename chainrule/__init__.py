@@ -12,8 +12,6 @@ Python API (the same JSON-ready dicts as the HTTP API, one exception type)::
 
 from typing import Any
 
-__version__ = "0.1.0"  # first: submodules read it while the package is still importing
-
 from chainrule.errors import ChainruleError
 from chainrule.export.pytorch import to_pytorch
 from chainrule.export.standalone import to_html
@@ -21,6 +19,7 @@ from chainrule.notebook import show
 from chainrule.teaching.analysis import analyze
 from chainrule.teaching.exercises import exercise, grade
 from chainrule.training.train import train
+from chainrule.version import __version__
 
 __all__ = ["ChainruleError", "ChainruleWidget", "__version__", "analyze", "exercise", "grade", "show",
            "to_html", "to_pytorch", "train"]

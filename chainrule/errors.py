@@ -32,7 +32,7 @@ invalid_request     same keys as bad_value: a request that breaks the schema (a 
 =================== ==========================================================================
 
 Schema violations are never reported in pydantic's wording ("values.W1.float: Input should be
-a valid number"): ``chainrule/validation.py`` turns them into a reason and a dotted ``field``. A
+a valid number"): ``chainrule/pydantic_errors.py`` turns them into a reason and a dotted ``field``. A
 wrong entry of ``values`` is always a ``bad_value`` (the engine's reader of values judges it).
 """
 

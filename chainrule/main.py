@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chainrule import __version__
 from chainrule.allocator import keep_freed_memory
 from chainrule.assets import STATIC_DIR
 from chainrule.config import LIMITS
@@ -22,6 +21,7 @@ from chainrule.public_url import allowed_hosts, configured_public_url
 from chainrule.ratelimit import add_rate_limit
 from chainrule.routes import docs, exercises, export, graph, learn, meta, pages, share, train
 from chainrule.validation import request_error
+from chainrule.version import __version__
 from chainrule.workload import HeavyWorkLimit
 
 

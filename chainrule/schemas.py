@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, create_model
 
 from chainrule.engine.values import Initializer
+from chainrule.languages import Language
 from chainrule.training.datasets import DATASETS
 from chainrule.training.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
 
@@ -64,7 +65,7 @@ class GraphRequest(BaseModel):
                                         "complete whatever `detail` says (still within "
                                         "CHAINRULE_MAX_RESPONSE_NUMBERS)")
     check: bool = Field(False, description="add central finite-difference gradients")
-    lang: Literal["en", "vi"] = Field("en", description="the language of diagnostics messages")
+    lang: Language = Field("en", description="the language of diagnostics messages")
     mistake: Literal["overwrite", "early_visit"] | None = Field(
         None, description="compute the backward pass with a classic bug (see correct_gradients)")
 
@@ -386,6 +387,8 @@ class Meta(BaseModel):
     limits: dict[str, int | float] = Field(description="every limit of the Limits table, by field name")
     embed: EmbedPanels
     operators: list[OperatorInfo]
+    languages: list[Language] = Field(description="the languages of messages, lessons and the page; "
+                                                  "English first")
 
 
 class Example(BaseModel):
@@ -461,7 +464,7 @@ class ExerciseRequest(BaseModel):
                                     "gradients d(output)/d(node) on nodes, forward values on nodes")
     count: int | None = Field(None, ge=1, description="questions drawn with `seed`; default: all")
     seed: int = Field(0, description="which questions `count` draws")
-    lang: Literal["en", "vi"] = "en"
+    lang: Language = "en"
 
 
 class Question(BaseModel):
@@ -485,7 +488,7 @@ class Exercise(BaseModel):
     output: str | None = None
     ask: list[QuestionKind] = ["local", "grad"]
     seed: int = 0
-    lang: Literal["en", "vi"] = "en"
+    lang: Language = "en"
     questions: list[Question]
 
 

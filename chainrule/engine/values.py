@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chainrule.config import LIMITS, env_name
 from chainrule.errors import ChainruleError, bad_value, did_you_mean, suggestions
-from chainrule.validation import pydantic_error
+from chainrule.pydantic_errors import pydantic_error
 
 NON_FINITE: Mapping[str, float] = MappingProxyType(
     {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf})

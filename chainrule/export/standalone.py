@@ -17,9 +17,10 @@ import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from chainrule import __version__
+from chainrule import registries
 from chainrule.assets import STATIC_DIR, TEMPLATES_DIR
 from chainrule.engine.analysis import analyze
+from chainrule.version import __version__
 
 BUNDLE = STATIC_DIR / "build" / "standalone.js"
 STYLES = STATIC_DIR / "build" / "standalone.css"
@@ -69,10 +70,7 @@ def to_html(expression: str, values: Mapping[str, Any], output: str | None = Non
 def render_page(analysis: dict[str, Any], expression: str, lang: str = "en") -> str:
     """The standalone page of ``analysis`` (the dict ``analyze`` returns, tensors as lists),
     with the registries of GET /api/meta and the ops of GET /api/ops for its step texts."""
-    # (the registries as the API serves them: one source, read where they are assembled)
-    from chainrule.routes.meta import get_meta, list_ops
-
-    meta, ops = get_meta(), list_ops()
+    meta, ops = registries.meta(), registries.ops()
     script, css = _assets()
     first_line = expression.strip().splitlines()[0] if expression.strip() else ""
     title = first_line if len(first_line) <= TITLE_CHARS else first_line[: TITLE_CHARS - 1] + "…"

@@ -22,12 +22,12 @@ import anywidget
 import orjson
 import traitlets
 
+from chainrule import registries
 from chainrule.assets import STATIC_DIR
 from chainrule.engine.analysis import analyze
 from chainrule.export.picture import to_svg
 from chainrule.export.standalone import graph_markup, training_markup
 from chainrule.notebook.kernel import answer
-from chainrule.routes.meta import get_meta, list_ops
 from chainrule.training.train import train as run_training
 
 BUNDLE = STATIC_DIR / "build" / "widget.js"
@@ -39,7 +39,7 @@ def _front_end() -> tuple[str, str]:
     """The widget's ES module (the registries set first, as meta-inline.js reads them) and CSS."""
     if not BUNDLE.is_file():
         raise RuntimeError(f"{BUNDLE} is missing: run `node scripts/build-static.mjs`")
-    meta = orjson.dumps(get_meta()).decode()
+    meta = orjson.dumps(registries.meta()).decode()
     return f"globalThis.chainruleMeta = {meta};\n" + BUNDLE.read_text(encoding="utf-8"), \
         STYLES.read_text(encoding="utf-8")
 
@@ -75,7 +75,7 @@ class ChainruleWidget(anywidget.AnyWidget):
         source = {} if self.expression is None else {
             "expression": self.expression, "output": output or "",
             "values": orjson.loads(orjson.dumps(self.values, option=orjson.OPT_SERIALIZE_NUMPY))}
-        super().__init__(_esm=esm, _css=css, analysis=analysis, ops=list_ops(), lang=lang,
+        super().__init__(_esm=esm, _css=css, analysis=analysis, ops=registries.ops(), lang=lang,
                          markup=graph_markup(), training_markup=training_markup(), source=source)
         self.on_msg(self._on_message)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from chainrule.languages import Language
 from chainrule.routes.graph import ERRORS
 from chainrule.routes.pages import templates
 from chainrule.schemas import Lesson, LessonSummary
@@ -16,13 +17,13 @@ router = APIRouter(tags=["learn"])
 
 
 @router.get("/api/lessons", response_model=list[LessonSummary])
-def list_lessons(lang: Literal["en", "vi"] = "en") -> list[dict[str, Any]]:
+def list_lessons(lang: Language = "en") -> list[dict[str, Any]]:
     """The lessons in path order: id, number, title and summary."""
     return lesson_index(lang)
 
 
 @router.get("/api/lessons/{lesson_id}", response_model=Lesson, responses=ERRORS)
-def get_lesson(lesson_id: str, lang: Literal["en", "vi"] = "en") -> dict[str, Any]:
+def get_lesson(lesson_id: str, lang: Language = "en") -> dict[str, Any]:
     """One lesson: each step's words and live view, the try-it exercise, its neighbours."""
     return lesson(lesson_id, lang)
 

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
 
-from chainrule import __version__
-from chainrule.config import LIMITS
+from chainrule import registries
 from chainrule.engine import ENGINE_KIND
-from chainrule.engine.ops import OPERATORS, OPS
-from chainrule.engine.parser import NEGATION, TRANSPOSE
 from chainrule.examples import EXAMPLES
-from chainrule.routes.pages import DEFAULT_EMBED_PANELS, EMBED_PANELS
 from chainrule.schemas import Example, Health, Meta, OpInfo
-from chainrule.training.datasets import DATASETS
-from chainrule.training.optimizers import OPTIMIZERS
+from chainrule.version import __version__
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
 
 @router.get("/meta", response_model=Meta)
 def get_meta() -> dict[str, Any]:
-    """The registries the front end reads: optimizers, datasets, limits, embed panels, operators."""
-    return {
-        "optimizers": [o.to_dict() for o in OPTIMIZERS.values()],
-        "datasets": [d.to_dict() for d in DATASETS.values()],
-        "limits": asdict(LIMITS),
-        "embed": {"panels": list(EMBED_PANELS), "default": list(DEFAULT_EMBED_PANELS)},
-        "operators": [
-            *({"name": op.name, "symbol": symbol, "notation": "infix"} for symbol, op in OPERATORS.items()),
-            {"name": NEGATION, "symbol": "-", "notation": "prefix"},
-            {"name": TRANSPOSE, "symbol": ".T", "notation": "postfix"},
-        ],
-    }
+    """The registries the front end reads: optimizers, datasets, limits, embed panels, operators,
+    languages."""
+    return registries.meta()
 
 
 @router.get("/ops", response_model=list[OpInfo])
 def list_ops() -> list[dict[str, Any]]:
     """Every supported operation: arity, forward formula and local derivative formulas."""
-    return [op.describe() for op in OPS.values()]
+    return registries.ops()
 
 
 @router.get("/examples", response_model=list[Example])

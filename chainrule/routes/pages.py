@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from chainrule.assets import STATIC_DIR, TEMPLATES_DIR
 from chainrule.public_url import public_base, public_url_of
+from chainrule.registries import embed_panels
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["public_base"] = public_base
@@ -45,12 +46,6 @@ templates.env.globals["module_preloads"] = module_preloads()
 
 router = APIRouter(tags=["pages"])
 
-#: The panels an embed can show (``panels=forward,backward,steps,editor``), in page order.
-EMBED_PANELS = ("editor", "steps", "forward", "backward")
-#: What an embed shows without ``panels=``: the graphs and the step-through.
-DEFAULT_EMBED_PANELS = ("steps", "forward", "backward")
-
-
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def get_index(request: Request) -> HTMLResponse:
     """The app: editor, values, forward and backward graphs, step-through."""
@@ -63,10 +58,3 @@ def get_embed(request: Request) -> HTMLResponse:
     panels = embed_panels(request.query_params.get("panels"))
     readonly = request.query_params.get("ro", "") in ("1", "true")
     return templates.TemplateResponse(request, "embed.html", {"panels": panels, "readonly": readonly})
-
-
-def embed_panels(raw: str | None) -> list[str]:
-    """The known panels named in ``raw`` (comma-separated), in page order; the default if none."""
-    asked = {p.strip() for p in (raw or "").split(",")}
-    chosen = [p for p in EMBED_PANELS if p in asked]
-    return chosen or list(DEFAULT_EMBED_PANELS)

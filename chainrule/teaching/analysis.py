@@ -10,8 +10,9 @@ from typing import Any
 from chainrule.engine.analysis import analyze as analyze_graph
 from chainrule.engine.autodiff import Program, Run
 from chainrule.errors import bad_value
+from chainrule.languages import checked_language
 from chainrule.programs import PROGRAMS
-from chainrule.teaching.diagnostics import LANGUAGES, diagnose
+from chainrule.teaching.diagnostics import diagnose
 from chainrule.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
 
@@ -20,10 +21,8 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             mistake: str | None = None, arrays: str = "list",
             max_numbers: int | None = None, full: Sequence[str] = ()) -> dict[str, Any]:
     """:func:`chainrule.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
-    with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see API.md)."""
-    if lang not in LANGUAGES:
-        raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGUAGES)}, got {lang!r}",
-                        allowed=list(LANGUAGES))
+    with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see docs/api.md)."""
+    checked_language(lang)
     if mistake is not None and mistake not in GRAPH_MISTAKES:
         raise bad_value("mistake", "not_allowed", f"must be one of {', '.join(GRAPH_MISTAKES)}, "
                                                   f"got {mistake!r}", allowed=list(GRAPH_MISTAKES))

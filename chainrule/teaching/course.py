@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chainrule.errors import ChainruleError, bad_value
-from chainrule.teaching.exercises import LANGS
+from chainrule.errors import ChainruleError
+from chainrule.languages import LANGUAGES, checked_language
 
 LESSON_DIR = Path(__file__).resolve().parent / "lessons"
 #: The pages a step can show: the embeddable graph view, or the whole app (training panel).
@@ -44,7 +44,7 @@ def course() -> tuple[dict[str, Any], ...]:
             continue  # a language file
         number, slug = int(found.group(1)), found.group(2)
         lesson = {"id": slug, "number": number, **_read(path), "texts": {}}
-        for lang in LANGS:
+        for lang in LANGUAGES:
             lesson["texts"][lang] = _read(path.with_name(f"{found.group(1)}-{slug}.{lang}.json"))
         check_lesson(lesson)
         out.append(lesson)
@@ -74,9 +74,9 @@ def check_lesson(lesson: dict[str, Any]) -> None:
 
 def lesson_index(lang: str = "en") -> list[dict[str, Any]]:
     """The path: each lesson's id, number, title and summary in ``lang``."""
-    return [{"id": lesson["id"], "number": lesson["number"],
-             "title": lesson["texts"][_lang(lang)]["title"],
-             "summary": lesson["texts"][_lang(lang)]["summary"]} for lesson in course()]
+    lang = checked_language(lang)
+    return [{"id": lesson["id"], "number": lesson["number"], "title": lesson["texts"][lang]["title"],
+             "summary": lesson["texts"][lang]["summary"]} for lesson in course()]
 
 
 def lesson(lesson_id: str, lang: str = "en") -> dict[str, Any]:
@@ -88,7 +88,7 @@ def lesson(lesson_id: str, lang: str = "en") -> dict[str, Any]:
                              params={"name": lesson_id, "known": ids})
     at = ids.index(lesson_id)
     data = course()[at]
-    text = data["texts"][_lang(lang)]
+    text = data["texts"][checked_language(lang)]
     return {
         "id": data["id"], "number": data["number"], "title": text["title"],
         "summary": text["summary"],
@@ -98,10 +98,3 @@ def lesson(lesson_id: str, lang: str = "en") -> dict[str, Any]:
         "previous": ids[at - 1] if at > 0 else None,
         "next": ids[at + 1] if at + 1 < len(ids) else None,
     }
-
-
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGS)}, got {lang!r}",
-                        allowed=list(LANGS))
-    return lang

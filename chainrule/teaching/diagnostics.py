@@ -19,11 +19,11 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.autodiff import Program, Run
 from chainrule.engine.graph import INPUT, Node
+from chainrule.languages import LANGUAGES
 
 KINDS: Final = ("nonfinite_origin", "vanishing", "exploding", "saturated", "dead_relu", "kink")
 SEVERITY: Final = {"nonfinite_origin": "error", "exploding": "error", "vanishing": "warning",
                    "saturated": "warning", "dead_relu": "warning", "kink": "info"}
-LANGUAGES: Final = ("en", "vi")
 
 VANISHING_RATIO: Final = 1e-6  # an input's |grad| below this times the largest input |grad|
 # ... but above this: below it a gradient is rounding noise around 0 (a sum that cancels, such

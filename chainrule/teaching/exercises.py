@@ -21,10 +21,10 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.analysis import analyze
 from chainrule.errors import ChainruleError, bad_value, limit_error
+from chainrule.languages import checked_language
 
 KINDS = ("local", "grad", "value")
 DEFAULT_ASK = ("local", "grad")
-LANGS = ("en", "vi")
 DEFAULT_RTOL = 1e-3
 #: An absolute tolerance beside ``rtol``, so that a true 0 accepts a float rounding of it.
 ATOL = 1e-9
@@ -49,7 +49,7 @@ def exercise(expression: str, values: Mapping[str, Any], output: str | None = No
     pass meets them. ``graph`` is the analysis with every asked number blanked (null).
     """
     kinds = _checked_kinds(ask)
-    lang = _checked_lang(lang)
+    lang = checked_language(lang)
     analysis = analyze(expression, values, output)
     questions = _candidates(analysis, kinds, texts(lang))
     if not questions:
@@ -84,7 +84,7 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
         raise bad_value("rtol", "out_of_range", f"must be in [0, 1), got {rtol}", min=0, max=1)
     analysis = analyze(exercise["expression"], exercise.get("values") or {}, exercise.get("output"))
     view = GraphView(analysis)
-    words = texts(_checked_lang(exercise.get("lang", "en")))
+    words = texts(checked_language(exercise.get("lang", "en")))
     results: dict[str, Any] = {}
     for question in questions:
         expected = view.expected(question)
@@ -167,13 +167,6 @@ def _checked_kinds(ask: Sequence[str] | None) -> tuple[str, ...]:
                                               f"{wrong[0] if wrong else 'nothing'!r}",
                         allowed=list(KINDS))
     return tuple(k for k in KINDS if k in kinds)
-
-
-def _checked_lang(lang: Any) -> str:
-    if lang not in LANGS:
-        raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGS)}, got {lang!r}",
-                        allowed=list(LANGS))
-    return str(lang)
 
 
 def _finite(value: Any) -> bool:

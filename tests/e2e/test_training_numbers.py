@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from chainrule.languages import LANGUAGES
+
 pytestmark = pytest.mark.e2e
 
-LANGS = ["en", "vi"]
+LANGS = list(LANGUAGES)
 
 
 def open_app(page: Page, path: str = "/") -> None:

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from chainrule.config import LIMITS
 from chainrule.engine.ops import OPERATORS
 from chainrule.engine.parser import NEGATION, TRANSPOSE
-from chainrule.routes.pages import DEFAULT_EMBED_PANELS, EMBED_PANELS
+from chainrule.languages import LANGUAGES
+from chainrule.registries import DEFAULT_EMBED_PANELS, EMBED_PANELS
 from chainrule.training.datasets import DATASETS
 from chainrule.training.optimizers import OPTIMIZERS
 
@@ -47,6 +48,7 @@ def test_meta_lists_every_registry(client: TestClient) -> None:
     assert [d["name"] for d in meta["datasets"]] == list(DATASETS)
     assert meta["limits"] == asdict(LIMITS)
     assert meta["embed"] == {"panels": list(EMBED_PANELS), "default": list(DEFAULT_EMBED_PANELS)}
+    assert meta["languages"] == list(LANGUAGES) == ["en", "vi"]
     ops = {(o["name"], o["symbol"], o["notation"]) for o in meta["operators"]}
     assert ops == {(op.name, s, "infix") for s, op in OPERATORS.items()} | {
         (NEGATION, "-", "prefix"),
