@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, create_model
 
 from chainrule.engine.values import Initializer
 from chainrule.languages import Language
+from chainrule.teaching.analysis import AnalysisSpec
 from chainrule.training.datasets import DATASETS
 from chainrule.training.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
+from chainrule.training.surface import SurfaceSpec
+from chainrule.training.train import TrainSpec
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    Spec = TypeVar("Spec", bound=DataclassInstance)
+else:
+    Spec = TypeVar("Spec")
 
 Number = StrictFloat | StrictInt | Literal["NaN", "Infinity", "-Infinity"]
 Tensor = Number | list[Any]
@@ -20,6 +31,24 @@ ValueSpec = Tensor | Initializer
 def plain_values(values: dict[str, Any]) -> dict[str, Any]:
     """Request values as the engine takes them: initializers back to plain dicts."""
     return {k: v.model_dump() if isinstance(v, Initializer) else v for k, v in values.items()}
+
+
+def spec_of(request: BaseModel, spec: type[Spec], **given: Any) -> Spec:
+    """The request object ``spec`` of the layer below (a dataclass), filled from the fields of
+    ``request`` that have its names, as that layer takes them (values and nested models as
+    plain dicts, a model's unset fields left out), then from ``given``."""
+    own = type(request).model_fields
+    taken: dict[str, Any] = {}
+    for field in fields(spec):
+        if field.name not in own or field.name in given:
+            continue
+        value = getattr(request, field.name)
+        if field.name == "values":
+            value = plain_values(value)
+        elif isinstance(value, BaseModel):
+            value = value.model_dump(exclude_none=True)
+        taken[field.name] = value
+    return spec(**taken, **given)
 
 
 class ErrorDetail(BaseModel):
@@ -68,6 +97,10 @@ class GraphRequest(BaseModel):
     lang: Language = Field("en", description="the language of diagnostics messages")
     mistake: Literal["overwrite", "early_visit"] | None = Field(
         None, description="compute the backward pass with a classic bug (see correct_gradients)")
+
+    def spec(self, **encoding: Any) -> AnalysisSpec:
+        """This request as the analysis takes it; ``encoding``: ``arrays``, ``max_numbers``."""
+        return spec_of(self, AnalysisSpec, **encoding)
 
 
 class Summary(BaseModel):
@@ -230,6 +263,10 @@ class TrainRequest(TrainingSetup):
     mistake: Literal["no_zero_grad"] | None = Field(
         None, description="no_zero_grad: gradients accumulate across steps (zero_grad() forgotten)")
 
+    def spec(self) -> TrainSpec:
+        """This request as the trainer takes it."""
+        return spec_of(self, TrainSpec)
+
 
 class UpdateExplanation(BaseModel):
     """One param's update at one step (for a tensor param, of the element at ``index``)."""
@@ -289,6 +326,10 @@ class SurfaceRequest(BaseModel):
         None, description="param -> [low, high]; default value ± max(1, |value|)"
     )
     resolution: int = Field(51, description="grid points per axis")
+
+    def spec(self) -> SurfaceSpec:
+        """This request as the surface takes it."""
+        return spec_of(self, SurfaceSpec)
 
 
 class SurfaceResponse(BaseModel):

@@ -28,7 +28,7 @@ from chainrule.engine.analysis import analyze
 from chainrule.export.picture import to_svg
 from chainrule.export.standalone import graph_markup, training_markup
 from chainrule.notebook.kernel import answer
-from chainrule.training.train import train as run_training
+from chainrule.training.train import TrainSpec, run_training
 
 BUNDLE = STATIC_DIR / "build" / "widget.js"
 STYLES = STATIC_DIR / "build" / "widget.css"
@@ -99,7 +99,8 @@ class ChainruleWidget(anywidget.AnyWidget):
         optimizer, steps, ...); the graphs then show the trained params. Returns the result."""
         if self.expression is None:
             raise ValueError("train() needs the widget made from an expression, not an analysis")
-        result = run_training(self.expression, self.values, list(params), output=self.output, **setup)
+        result = run_training(TrainSpec(expression=self.expression, values=self.values, params=list(params),
+                                        output=self.output, **setup))
         self.trajectory = result["trajectory"]
         self.params = result["final_params"]
         self.values = {**self.values, **self.params}

@@ -21,7 +21,7 @@ from chainrule.export.standalone import render_page
 from chainrule.programs import cached_program
 from chainrule.responses import StrictJSONRoute
 from chainrule.schemas import ErrorResponse, ExportRequest, PytorchExportRequest, plain_values
-from chainrule.teaching.analysis import analyze
+from chainrule.teaching.analysis import run_analysis
 
 router = APIRouter(prefix="/api", tags=["export"], route_class=StrictJSONRoute)
 
@@ -104,13 +104,11 @@ def export_graph(format: Annotated[ExportFormat, PathParam(description="json, do
     """Analyze an expression and return it as a file: analysis JSON, Graphviz DOT, LaTeX, a
     picture, or a standalone HTML page (the graphs with step-through, no server needed)."""
     render, media_type, extension = FORMATS[format]
-    values = plain_values(request.values)
+    # JSON goes straight to orjson (arrays serialized natively); DOT and LaTeX read numbers.
+    spec = request.spec(arrays="numpy" if format == "json" else "list",
+                        max_numbers=LIMITS.max_response_numbers, full=())
     with compute_budget(LIMITS.request_budget_seconds):
-        # JSON goes straight to orjson (arrays serialized natively); DOT and LaTeX read numbers.
-        analysis = analyze(request.expression, values, request.output, request.detail, request.check,
-                           lang=request.lang, mistake=request.mistake,
-                           arrays="numpy" if format == "json" else "list",
-                           max_numbers=LIMITS.max_response_numbers)
+        analysis = run_analysis(spec)
         body = render(analysis, request)
     name = filename(analysis.get("output_name"), extension,
                     request.direction if format in ("dot", "svg", "png") else None)

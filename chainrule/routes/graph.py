@@ -10,8 +10,8 @@ from chainrule.config import LIMITS
 from chainrule.engine.budget import compute_budget
 from chainrule.metrics import note_analysis
 from chainrule.responses import FastJSONResponse, StrictJSONRoute
-from chainrule.schemas import ErrorResponse, GraphRequest, GraphResponse, plain_values
-from chainrule.teaching.analysis import analyze
+from chainrule.schemas import ErrorResponse, GraphRequest, GraphResponse
+from chainrule.teaching.analysis import run_analysis
 
 router = APIRouter(prefix="/api", tags=["graph"], route_class=StrictJSONRoute)
 
@@ -22,10 +22,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 413: {
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
 def analyze_graph(request: GraphRequest, http: Request) -> FastJSONResponse:
     """Parse, evaluate and differentiate an expression: the forward and backward graphs."""
-    values = plain_values(request.values)
+    spec = request.spec(arrays="numpy", max_numbers=LIMITS.max_response_numbers)
     with compute_budget(LIMITS.request_budget_seconds):
-        result = analyze(request.expression, values, request.output, request.detail, request.check,
-                         lang=request.lang, mistake=request.mistake, arrays="numpy",
-                         max_numbers=LIMITS.max_response_numbers, full=request.full)
+        result = run_analysis(spec)
     note_analysis(http, len(result["nodes"]))
     return FastJSONResponse(result)

@@ -10,19 +10,17 @@ from chainrule.responses import FastJSONResponse, StrictJSONRoute
 from chainrule.schemas import (
     DatasetData,
     DatasetListing,
-    DatasetRequest,
     ErrorResponse,
     SurfaceRequest,
     SurfaceResponse,
     TrainRequest,
     TrainResponse,
-    plain_values,
 )
 from chainrule.training.datasets import DATASETS, make_dataset
 from chainrule.training.examples import TRAINING_EXAMPLES
 from chainrule.training.optimizers import OPTIMIZERS
-from chainrule.training.surface import surface
-from chainrule.training.train import train
+from chainrule.training.surface import loss_surface
+from chainrule.training.train import run_training
 
 router = APIRouter(prefix="/api", tags=["training"], route_class=StrictJSONRoute)
 
@@ -33,10 +31,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _dataset(req: Any) -> str | dict[str, Any] | None:
-    return req.model_dump(exclude_none=True) if isinstance(req, DatasetRequest) else req
-
-
 # The handlers return the Python API's dicts as they are (already JSON-ready, non-finite
 # numbers as strings), rendered by orjson; the response models document them in OpenAPI.
 
@@ -44,38 +38,13 @@ def _dataset(req: Any) -> str | dict[str, Any] | None:
 @router.post("/train", response_model=TrainResponse, responses=ERRORS)
 def post_train(req: TrainRequest) -> FastJSONResponse:
     """Train the params of an expression step by step; return the whole trajectory."""
-    result = train(
-        req.expression,
-        plain_values(req.values),
-        req.params,
-        data=req.data,
-        optimizer=req.optimizer.model_dump(exclude_none=True),
-        steps=req.steps,
-        seed=req.seed,
-        batch_size=req.batch_size,
-        output=req.output,
-        dataset=_dataset(req.dataset),
-        per_example=req.per_example,
-        explain=req.explain,
-        mistake=req.mistake,
-    )
-    return FastJSONResponse(result)
+    return FastJSONResponse(run_training(req.spec()))
 
 
 @router.post("/surface", response_model=SurfaceResponse, responses=ERRORS)
 def post_surface(req: SurfaceRequest) -> FastJSONResponse:
     """Evaluate the loss on a grid over one or two params (the others fixed)."""
-    result = surface(
-        req.expression,
-        plain_values(req.values),
-        req.params,
-        data=req.data,
-        dataset=_dataset(req.dataset),
-        output=req.output,
-        ranges={k: list(v) for k, v in req.ranges.items()} if req.ranges else None,
-        resolution=req.resolution,
-    )
-    return FastJSONResponse(result)
+    return FastJSONResponse(loss_surface(req.spec()))
 
 
 @router.get("/datasets", response_model=DatasetListing)

@@ -5,6 +5,7 @@ backprop mistake computed for real (see :mod:`chainrule.teaching.diagnostics` an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from chainrule.engine.analysis import analyze as analyze_graph
@@ -16,13 +17,34 @@ from chainrule.teaching.diagnostics import diagnose
 from chainrule.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
 
+@dataclass(frozen=True, kw_only=True)
+class AnalysisSpec:
+    """One analysis request: the fields of ``POST /api/graph`` by the same names and defaults,
+    and how the caller wants the result encoded."""
+
+    expression: str
+    values: Mapping[str, Any]
+    output: str | None = None
+    detail: str = "full"  # "full", "summary" or "auto"
+    check: bool = False  # add central finite-difference gradients
+    lang: str = "en"  # the language of diagnostics and mistake explanations
+    mistake: str | None = None  # a classic backprop mistake to compute (GRAPH_MISTAKES)
+    full: Sequence[str] = ()  # node ids sent complete whatever ``detail`` says
+    arrays: str = "list"  # tensors as nested lists, or "numpy" (orjson fragments, the HTTP path)
+    max_numbers: int | None = None  # numbers the result may hold (the HTTP API's bound)
+
+
 def analyze(expression: str, values: Mapping[str, Any], output: str | None = None,
-            detail: str = "full", check: bool = False, *, lang: str = "en",
-            mistake: str | None = None, arrays: str = "list",
-            max_numbers: int | None = None, full: Sequence[str] = ()) -> dict[str, Any]:
+            **options: Any) -> dict[str, Any]:
+    """The Python API of ``POST /api/graph``: ``options`` are the other fields of
+    :class:`AnalysisSpec` (``detail``, ``check``, ``lang``, ``mistake``, ``full``, ...)."""
+    return run_analysis(AnalysisSpec(expression=expression, values=values, output=output, **options))
+
+
+def run_analysis(request: AnalysisSpec) -> dict[str, Any]:
     """:func:`chainrule.engine.analysis.analyze` with ``diagnostics`` (of the true gradients) and,
     with a ``mistake``, the buggy gradients beside ``correct_gradients`` (see docs/api.md)."""
-    checked_language(lang)
+    lang, mistake = checked_language(request.lang), request.mistake
     if mistake is not None and mistake not in GRAPH_MISTAKES:
         raise bad_value("mistake", "not_allowed", f"must be one of {', '.join(GRAPH_MISTAKES)}, "
                                                   f"got {mistake!r}", allowed=list(GRAPH_MISTAKES))
@@ -35,5 +57,6 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             extra.update(apply_mistake(program, run, mistake, mode, lang))
         return extra
 
-    return analyze_graph(expression, values, output, detail, check, arrays=arrays, extend=teach,
-                         max_numbers=max_numbers, programs=PROGRAMS, full=full)
+    return analyze_graph(request.expression, request.values, request.output, request.detail,
+                         request.check, arrays=request.arrays, extend=teach,
+                         max_numbers=request.max_numbers, programs=PROGRAMS, full=request.full)

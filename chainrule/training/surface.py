@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,23 +20,40 @@ from chainrule.training.inputs import split_inputs
 DEFAULT_RESOLUTION = 51
 
 
-def surface(
-    expression: str,
-    values: Mapping[str, Any],
-    params: Sequence[str],
-    data: Mapping[str, Any] | None = None,
-    dataset: str | Mapping[str, Any] | None = None,
-    output: str | None = None,
-    ranges: Mapping[str, Sequence[float]] | None = None,
-    resolution: int = DEFAULT_RESOLUTION,
-) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class SurfaceSpec:
+    """One surface request: the fields of ``POST /api/surface``, by the same names and defaults.
+
+    ``ranges`` maps a param to ``[low, high]``; by default ``value ± max(1, |value|)``.
+    """
+
+    expression: str
+    values: Mapping[str, Any]
+    params: Sequence[str]
+    data: Mapping[str, Any] | None = None
+    dataset: str | Mapping[str, Any] | None = None
+    output: str | None = None
+    ranges: Mapping[str, Sequence[float]] | None = None
+    resolution: int = DEFAULT_RESOLUTION
+
+
+def surface(expression: str, values: Mapping[str, Any], params: Sequence[str],
+            **options: Any) -> dict[str, Any]:
+    """The Python form of ``POST /api/surface``: ``options`` are the other fields of
+    :class:`SurfaceSpec`."""
+    return loss_surface(SurfaceSpec(expression=expression, values=values, params=params, **options))
+
+
+def loss_surface(request: SurfaceSpec) -> dict[str, Any]:
     """Evaluate the loss (forward only, on the full data) on a ``resolution``-point grid per
-    param. ``ranges`` maps a param to ``[low, high]``; by default ``value ± max(1, |value|)``.
+    param.
 
     Returns ``{"params", "axes": {p: [...]}, "loss", "shape", "at", "loss_at", "range",
     "warnings"}``: for one param ``loss[i]`` is at ``axes[p0][i]``; for two,
     ``loss[j][i]`` is at ``(axes[p0][i], axes[p1][j])`` (rows follow the second param).
     """
+    expression, values, params = request.expression, request.values, request.params
+    resolution, ranges = request.resolution, request.ranges
     if not isinstance(expression, str):
         raise ChainruleError("bad_value", "expression must be a string")
     if not isinstance(values, Mapping):
@@ -52,13 +70,14 @@ def surface(
         raise ChainruleError("bad_value", "resolution must be an integer >= 2")
     if resolution > LIMITS.max_grid:
         raise limit_error("resolution", LIMITS.max_grid, "CHAINRULE_MAX_GRID", resolution)
-    program = cached_program(expression, output)
+    program = cached_program(expression, request.output)
     names = list(params)
     unknown = [p for p in names if p not in program.input_names]
     if unknown:
         raise ChainruleError("bad_value", f"param(s) {', '.join(unknown)} not inputs of the expression")
     warnings: dict[str, None] = {}
-    columns, env = split_inputs(program, values, names, data, dataset, warnings, role="surface param")
+    columns, env = split_inputs(program, values, names, request.data, request.dataset, warnings,
+                                role="surface param")
     env.update(columns)
     for p in names:
         if isinstance(env[p], np.ndarray):

@@ -1,6 +1,9 @@
 """Step-through training: compile once, then forward/backward/update ``steps`` times.
 
-``train(...)`` returns the JSON-ready dict of ``POST /api/train`` (see docs/api.md):
+A request is one :class:`TrainSpec`, built by the route from the HTTP body
+(``TrainRequest.spec()``) or by :func:`train` from the Python API's keywords;
+:func:`run_training` runs it and returns the JSON-ready dict of ``POST /api/train``
+(see docs/api.md):
 ``trajectory[k]`` holds the params *before* update k with the loss and gradients there;
 ``final_params`` are the params after the last update and ``final_loss`` the loss at them,
 evaluated on the full data. A diverging run (non-finite loss or gradient, or a loss that
@@ -55,27 +58,55 @@ class TrainingStep:
     terms: dict[str, dict[str, Value]] | None = None  # the update's arithmetic, when explained
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class TrainSpec:
+    """One training request: the fields of ``POST /api/train``, by the same names and defaults.
+
+    ``mistake="no_zero_grad"`` trains as a loop that never zeroes its gradients would;
+    ``per_example=None`` lists each batch row's loss and gradients when a batch has at most
+    ``CHAINRULE_MAX_EXAMPLE_ROWS`` rows.
+    """
+
+    expression: str
+    values: Mapping[str, Any]
+    params: Sequence[str]
+    data: Mapping[str, Any] | None = None
+    optimizer: Mapping[str, Any] | None = None
+    steps: int = 100
+    seed: int = 0
+    batch_size: int | None = None
+    output: str | None = None
+    dataset: str | Mapping[str, Any] | None = None
+    per_example: bool | None = None
+    explain: bool = True
+    mistake: str | None = None
+
+
+@dataclass(kw_only=True)
 class Setup:
     """A validated training request: the compiled program, its inputs and the optimizer."""
 
+    request: TrainSpec
     program: Program
     params: list[str]
-    spec: type[Optimizer]
+    rule: type[Optimizer]  # the optimizer's class: its name, formula and explanation
     optimizer: Optimizer
     columns: dict[str, np.ndarray]  # data columns (full length)
     resolved: dict[str, Any]  # every other input
-    steps: int
-    seed: int
-    batch_size: int | None
-    per_example: bool
-    explain: bool
-    mistake: str | None  # a classic mistake to reproduce (see train)
+    per_example: bool  # resolved from the request's None: on for small batches
     warnings: dict[str, None] = field(default_factory=dict)  # an ordered set
 
     @property
     def rows(self) -> int:
         return next(iter(self.columns.values())).shape[0] if self.columns else 0
+
+    @property
+    def steps(self) -> int:
+        return self.request.steps
+
+    @property
+    def batch_size(self) -> int | None:
+        return self.request.batch_size
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -89,46 +120,26 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return value
 
 
-def train(
-    expression: str,
-    values: Mapping[str, Any],
-    params: Sequence[str],
-    data: Mapping[str, Any] | None = None,
-    optimizer: Mapping[str, Any] | None = None,
-    steps: int = 100,
-    seed: int = 0,
-    batch_size: int | None = None,
-    output: str | None = None,
-    dataset: str | Mapping[str, Any] | None = None,
-    per_example: bool | None = None,
-    explain: bool = True,
-    mistake: str | None = None,
-) -> dict[str, Any]:
-    """Train ``params`` of ``expression`` (its output is the loss); see the module doc.
-    ``mistake="no_zero_grad"`` trains as a loop that never zeroes its gradients would."""
-    setup = prepare(expression, values, params, data, optimizer, steps, seed, batch_size, output,
-                    dataset, per_example, explain, mistake)
+def train(expression: str, values: Mapping[str, Any], params: Sequence[str],
+          **options: Any) -> dict[str, Any]:
+    """Train ``params`` of ``expression`` (its output is the loss): the Python API of
+    ``POST /api/train``. ``options`` are the other fields of :class:`TrainSpec` (``data``,
+    ``optimizer``, ``steps``, ``seed``, ``batch_size``, ``output``, ``dataset``,
+    ``per_example``, ``explain``, ``mistake``)."""
+    return run_training(TrainSpec(expression=expression, values=values, params=params, **options))
+
+
+def run_training(request: TrainSpec) -> dict[str, Any]:
+    """Run one training request; see the module doc for the result."""
+    setup = prepare(request)
     check_work(setup)
     records, final_params, stopped = run_steps(setup)
     return respond(setup, records, final_params, stopped)
 
 
-def prepare(
-    expression: str,
-    values: Mapping[str, Any],
-    params: Sequence[str],
-    data: Mapping[str, Any] | None,
-    optimizer: Mapping[str, Any] | None,
-    steps: int,
-    seed: int,
-    batch_size: int | None,
-    output: str | None,
-    dataset: str | Mapping[str, Any] | None,
-    per_example: bool | None,
-    explain: bool,
-    mistake: str | None,
-) -> Setup:
+def prepare(request: TrainSpec) -> Setup:
     """Validate the request: compile, resolve the inputs, build the optimizer."""
+    expression, values, mistake = request.expression, request.values, request.mistake
     if not isinstance(expression, str):
         raise ChainruleError("bad_value", "expression must be a string")
     if not isinstance(values, Mapping):
@@ -136,20 +147,22 @@ def prepare(
     if mistake not in (None, "no_zero_grad"):
         raise bad_value("mistake", "not_allowed", f"must be no_zero_grad, got {mistake!r}",
                         allowed=["no_zero_grad"])
-    steps = _check_int("steps", steps, 0, LIMITS.max_train_steps)
-    seed = _check_int("seed", seed, 0)
-    program = cached_program(expression, output)
-    param_names = check_param_names(params, program)
+    _check_int("steps", request.steps, 0, LIMITS.max_train_steps)
+    _check_int("seed", request.seed, 0)
+    program = cached_program(expression, request.output)
+    param_names = check_param_names(request.params, program)
     warnings: dict[str, None] = {}
     ignored: list[str] = []
-    spec, opt = make_optimizer(optimizer, ignored)
+    rule, opt = make_optimizer(request.optimizer, ignored)
     if ignored:
-        warnings.setdefault(f"optimizer {spec.name!r} has no {', '.join(ignored)}: ignored")
-    columns, resolved = split_inputs(program, values, param_names, data, dataset, warnings)
+        warnings.setdefault(f"optimizer {rule.name!r} has no {', '.join(ignored)}: ignored")
+    columns, resolved = split_inputs(program, values, param_names, request.data, request.dataset,
+                                     warnings)
     for name in values:
         if name not in program.input_names:
             warnings.setdefault(f"value {name!r} is not used by the expression")
     n_rows = next(iter(columns.values())).shape[0] if columns else 0
+    batch_size, per_example = request.batch_size, request.per_example
     if batch_size is not None and not columns:
         raise ChainruleError("bad_value", "batch_size needs data to slice into batches")
     check_batch_size(batch_size, n_rows)
@@ -161,8 +174,8 @@ def prepare(
             "bad_value",
             f"per_example needs data in batches of at most {LIMITS.max_example_rows} rows",
         )
-    return Setup(program, param_names, spec, opt, columns, resolved, steps, seed, batch_size,
-                 per_example, explain, mistake, warnings)
+    return Setup(request=request, program=program, params=param_names, rule=rule, optimizer=opt,
+                 columns=columns, resolved=resolved, per_example=per_example, warnings=warnings)
 
 
 def check_work(setup: Setup) -> None:
@@ -198,7 +211,7 @@ def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str |
             except BudgetExceeded:
                 _stop_for_budget(setup, k)
                 return records, params, "budget"
-            if setup.mistake == "no_zero_grad":
+            if setup.request.mistake == "no_zero_grad":
                 step.grads = piled = forgotten_zero_grad(piled, step.grads)
             records.append(step)
             loss_ref = max(abs(step.loss), 1.0) if loss_ref is None else loss_ref
@@ -211,7 +224,7 @@ def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str |
             # path (compiled: typed float) takes Python floats only
             new = {p: v if isinstance(v, np.ndarray) else float(v) for p, v in new.items()}
             step.new_params = new
-            step.terms = terms if setup.explain else None
+            step.terms = terms if setup.request.explain else None
             params = new
             env.update(params)
             if k + 1 < setup.steps and budget_spent():
@@ -235,7 +248,8 @@ def _own_copy(v: Value) -> Value:
 
 def _batches(setup: Setup) -> Iterator[tuple[int | None, np.ndarray | None]]:
     """(epoch, batch rows) per step; (None, None) for full-batch steps."""
-    sampler = batches(setup.rows, setup.batch_size, setup.seed) if setup.batch_size is not None else None
+    size = setup.batch_size
+    sampler = batches(setup.rows, size, setup.request.seed) if size is not None else None
     for _ in range(setup.steps):
         yield next(sampler) if sampler is not None else (None, None)
 
@@ -296,9 +310,9 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
         "final_params": {p: encode(v) for p, v in params.items()},
         "final_loss": encode(final.loss),
         "warnings": list(setup.warnings),
-        "optimizer": {"name": setup.spec.name,
+        "optimizer": {"name": setup.rule.name,
                       "hyper": {k: (list(v) if isinstance(v, tuple) else v) for k, v in hp.items()},
-                      "formula": setup.spec.formula(hp)},
+                      "formula": setup.rule.formula(hp)},
         "steps_run": len(records),
         "stopped": stopped,
         "data_rows": setup.rows if setup.columns else None,
@@ -380,7 +394,7 @@ def _explain(name: str, rec: TrainingStep, setup: Setup) -> dict[str, Any]:
         "grad": encode(ge),
         "after": encode(ne),
         "terms": {k: encode(v) for k, v in t.items()},
-        "lines": explain_update(setup.spec, setup.optimizer.hp, label, we, ge, ne, t),
+        "lines": explain_update(setup.rule, setup.optimizer.hp, label, we, ge, ne, t),
     }
     if index is not None:
         out["index"] = list(index)
