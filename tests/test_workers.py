@@ -129,7 +129,15 @@ def test_workers_stop_cleanly(server: tuple[str, subprocess.Popen[bytes]]) -> No
     workers = _children(proc.pid)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
-    time.sleep(0.2)
-    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-             and " Z " not in Path(f"/proc/{pid}/stat").read_text()]
+    deadline = time.monotonic() + 5
+    while (alive := [pid for pid in workers if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polled: the workers exit with their parent
     assert alive == []
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (its parent has not reaped it yet)."""
+    try:
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False

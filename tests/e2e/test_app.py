@@ -8,26 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import api_analysis, node_text, open_app, reanalysed, wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
-
-
-def open_app(page: Page, path: str = "/") -> None:
-    page.goto(path)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
-
-
-def node_text(page: Page, view: str, label: str) -> str:
-    node = page.locator(f"#svg-{view} g.node[data-label='{label}'] text.main")
-    expect(node).to_have_count(1)
-    return node.text_content() or ""
-
-
-def analysis(page: Page, expression: str, values: dict) -> dict:
-    r = page.request.post("/api/graph", data={"expression": expression, "values": values})
-    assert r.ok, r.text()
-    return r.json()
 
 
 def step_to_end(page: Page, n: int) -> list[str]:
@@ -49,7 +34,7 @@ def test_worked_example_values_then_gradients(page: Page, console_errors: list[s
     # Forward step-through: the computation of y written out.
     page.locator("#btn-forward").click()
     assert node_text(page, "forward", "y") == "?"
-    data = analysis(page, WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1})
+    data = api_analysis(page, WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1})
     y_index = next(
         i
         for i, nid in enumerate(data["forward_order"])
@@ -91,7 +76,7 @@ def test_step_through_visits_every_node(page: Page, console_errors: list[str]) -
     page.locator("#value-x").fill("3")
     page.locator("#value-x").press("Enter")
     expect(page.locator("#svg-forward g.node[data-label='z'] text.main")).to_have_text("-21")
-    data = analysis(page, expression, values)
+    data = api_analysis(page, expression, values)
 
     page.locator("#btn-forward").click()
     forward = step_to_end(page, len(data["forward_order"]))
@@ -164,7 +149,7 @@ def test_switching_to_vietnamese_changes_labels(page: Page, console_errors: list
     assert node_text(page, "backward", "w") == "gradient = 2"
     # remembered across visits (localStorage), even without the URL parameter
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     expect(page.locator("#h-forward")).to_have_text("Đồ thị xuôi")
     assert page.locator("#lang").input_value() == "vi"
     # every string exists in both languages
@@ -219,13 +204,12 @@ def test_gradient_check_and_examples(page: Page, console_errors: list[str], arti
     options = page.locator("#examples option")
     for i in range(1, options.count()):
         value = options.nth(i).get_attribute("value")
-        page.evaluate("document.body.dataset.ready = ''")
-        page.locator("#examples").select_option(value)
-        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        with reanalysed(page):
+            page.locator("#examples").select_option(value)
         expect(page.locator("#editor-error")).to_be_hidden()
         assert page.locator("#svg-forward g.node").count() > 1
     page.locator("#examples").select_option("2")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    wait_ready(page)
     page.locator("#btn-backward").click()
     page.screenshot(path=str(artifacts / "tensor-example.png"), full_page=True)
     assert console_errors == []
@@ -299,15 +283,14 @@ def test_big_graph_collapses_by_default_and_draws_on_canvas(
     }""",
         [expression, values],
     )
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    wait_ready(page, timeout=20_000)
     expect(page.locator("#graph-status")).to_contain_text("groups collapsed")
     shown = page.locator("#svg-forward g.node").count()
     assert 0 < shown < 400
     assert page.locator("#svg-forward g.node.group").count() > 100
     page.screenshot(path=str(artifacts / "big-collapsed.png"))
-    page.evaluate("document.body.dataset.ready = ''")
-    page.locator("#btn-expand-all").click()
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    with reanalysed(page, timeout=20_000):
+        page.locator("#btn-expand-all").click()
     expect(page.locator("#graph-status")).to_contain_text("1003 nodes")
     expect(page.locator("#panel-forward canvas.graph-canvas")).to_be_visible()
     assert page.locator("#svg-forward g.node").count() == 0
@@ -349,12 +332,12 @@ def test_dark_theme_is_remembered_and_embed_renders(
     page.locator("#btn-backward").click()
     page.screenshot(path=str(artifacts / "dark-backward.png"))
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     assert page.locator("html").get_attribute("data-theme") == "dark"
     page.locator("#btn-theme").click()
     # the embeddable view: graphs and step-through only, same modules
     page.goto("/embed")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     assert node_text(page, "forward", "loss") == "3"
     assert page.locator("#examples").count() == 0
     assert console_errors == []
@@ -363,7 +346,7 @@ def test_dark_theme_is_remembered_and_embed_renders(
 def test_link_restores_expression_values_and_step(page: Page, console_errors: list[str]) -> None:
     expression = "y = x*x + x"
     open_app(page)
-    data = analysis(page, expression, {"x": 3})
+    data = api_analysis(page, expression, {"x": 3})
     query = page.evaluate(
         """async (expr) => {
             const {serialize, parse, defaults} = await import('/static/js/state.js');
@@ -377,7 +360,7 @@ def test_link_restores_expression_values_and_step(page: Page, console_errors: li
         expression,
     )
     page.goto("/?" + query)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     assert page.locator("#source").input_value() == expression
     assert page.locator("#value-x").input_value() == "3"
     expect(page.locator("#explain")).to_have_attribute("data-node", data["backward_order"][1])

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
+from tests.e2e.helpers import wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
@@ -65,7 +67,7 @@ def open_host(page: Page, host_origin: str, base_url: str, query: str) -> Frame:
     frame_el = page.locator("#frame")
     frame = frame_el.element_handle().content_frame()
     assert frame is not None
-    expect(frame.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(frame)
     return frame
 
 
@@ -101,8 +103,11 @@ def test_embed_in_a_cross_origin_iframe_posts_its_height(
     frame.locator("#btn-next").click()
     expect(frame.locator("#step-counter")).to_have_text("Backward step 2 of 8")
     page.set_viewport_size({"width": 700, "height": 1000})
-    page.wait_for_function("(n) => window.messages.length > n", arg=len(page.evaluate("window.messages")) - 1)
-    page.wait_for_timeout(300)
+    # narrower, so taller: the frame posts a height other than the last one
+    page.wait_for_function(
+        """(last) => window.messages.some((m, i) => m.data && m.data.type === 'chainrule:height'
+                                                   && i >= last.count && m.data.height !== last.height)""",
+        arg={"count": len(page.evaluate("window.messages")), "height": posted[-1]})
     assert heights(page, base_url)[-1] != posted[-1]
     assert "mode=backward" in (frame.locator("#embed-open").get_attribute("href") or "")
     page.screenshot(path=str(artifacts / "embed-host.png"), full_page=True)

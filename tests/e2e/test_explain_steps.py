@@ -11,19 +11,9 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import api_analysis, open_with, wait_ready
+
 pytestmark = pytest.mark.e2e
-
-
-def open_with(page: Page, expression: str, values: dict[str, object]) -> None:
-    texts = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-    page.goto(f"/?e={quote(expression)}&v={quote(json.dumps(texts))}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
-
-
-def analysis(page: Page, expression: str, values: dict[str, object]) -> dict:
-    r = page.request.post("/api/graph", data={"expression": expression, "values": values})
-    assert r.ok, r.text()
-    return r.json()
 
 
 def label_of(data: dict, node_id: str) -> str:
@@ -50,7 +40,7 @@ def test_worked_example_steps_show_local_formula_value_and_product(
     page: Page, console_errors: list[str], artifacts: Path
 ) -> None:
     open_with(page, WORKED, WORKED_VALUES)
-    data = analysis(page, WORKED, WORKED_VALUES)
+    data = api_analysis(page, WORKED, WORKED_VALUES)
     texts = backward_texts(page)
     by_label = {label_of(data, k): v for k, v in texts.items()}
     everything = "\n".join(texts.values())
@@ -81,7 +71,7 @@ def test_worked_example_steps_show_local_formula_value_and_product(
 
 def test_shared_node_lists_every_contribution_and_the_sum(page: Page, console_errors: list[str]) -> None:
     open_with(page, "y = x*x + x", {"x": 2})
-    data = analysis(page, "y = x*x + x", {"x": 2})
+    data = api_analysis(page, "y = x*x + x", {"x": 2})
     by_label = {label_of(data, k): v for k, v in backward_texts(page).items()}
     x = by_label["x"]
     assert x.count("∂(x * x)/∂x = x = 2") == 2
@@ -93,13 +83,13 @@ def test_tensor_steps_show_shapes_order_broadcast_and_no_label_gradient(
     page: Page, console_errors: list[str], artifacts: Path
 ) -> None:
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     examples = page.request.get("/api/examples").json()
     mlp = next(i for i, ex in enumerate(examples) if "cross_entropy" in ex["expression"])
     page.locator("#examples").select_option(str(mlp))
     expect(page.locator("#svg-forward g.node[data-label='logits']")).to_have_count(1)
     ex = examples[mlp]
-    data = analysis(page, ex["expression"], ex["values"])
+    data = api_analysis(page, ex["expression"], ex["values"])
     texts = backward_texts(page)
     by_label = {label_of(data, k): v for k, v in texts.items()}
     # integer class labels get no gradient: the backward pass does not step through them
@@ -124,7 +114,7 @@ def test_parallel_edges_are_drawn_apart_each_with_its_label(
 ) -> None:
     expression, values = "y = x*x + x", {"x": 2}
     open_with(page, expression, values)
-    data = analysis(page, expression, values)
+    data = api_analysis(page, expression, values)
     assert sorted(e["local"] for e in data["edges"]) == [1, 1, 2, 2]
     # the SVG views: two distinct paths from x into x*x, each labelled 2 (backward)
     paths = page.eval_on_selector_all("#svg-backward path.edge", "els => els.map(e => e.getAttribute('d'))")

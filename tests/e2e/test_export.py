@@ -11,16 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import open_app, reanalysed, wait_ready
+
 pytestmark = pytest.mark.e2e
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LABELS = {"w", "x", "b", "y", "y_true", "loss"}
-
-
-def open_app(page: Page) -> None:
-    page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def export(page: Page, kind: str, direction: str | None = None) -> tuple[str, bytes]:
@@ -150,10 +147,9 @@ def test_big_graph_on_canvas_exports_svg_from_layout_and_png(
         }""",
         terms,
     )
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=30_000)
-    page.evaluate("document.body.dataset.ready = ''")
-    page.locator("#btn-expand-all").click()
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=30_000)
+    wait_ready(page, timeout=30_000)
+    with reanalysed(page, timeout=30_000):
+        page.locator("#btn-expand-all").click()
     expect(page.locator("#svg-forward")).to_have_class(re.compile(r"\bbig\b"))
     shown = page.evaluate("window.chainrule.model.nodes.size")
     assert shown > 400

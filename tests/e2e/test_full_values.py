@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_app import open_app
+from tests.e2e.helpers import open_app, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_show_all_values_of_a_summarized_tensor(page: Page, console_errors: list
     }""",
         [EXPRESSION, X],
     )
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    wait_ready(page, timeout=20_000)
     expect(page.locator("body")).not_to_have_class("has-error")
 
     page.locator("#svg-forward g.node[data-label='x']").first.click()

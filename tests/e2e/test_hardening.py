@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_app import open_app
+from tests.e2e.helpers import open_app, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_a_million_element_tensor_arrives_summarized(page: Page, console_errors:
     }""",
         [HUGE, HUGE_INIT],
     )
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    wait_ready(page, timeout=20_000)
     expect(page.locator("body")).not_to_have_class("has-error")
     assert sizes and max(sizes) < 200_000, sizes  # not the 359 MB of full values
     row = page.locator("#node-table tbody tr[data-id='n0']")
@@ -60,10 +60,20 @@ def test_a_2000_optimizer_compare_link_starts_a_handful_of_trainings(
         compare: Array.from({length: 2000}, (_, i) => ({name: 'sgd', lr: 0.001 * (i + 1)}))}""")
     assert "z=" in link
     trains: list[dict] = []
+    answered: list[str] = []
     page.on("request", lambda r: trains.append(r.post_data_json) if r.url.endswith("/api/train") else None)
+    for event in ("requestfinished", "requestfailed"):
+        page.on(event, lambda r: answered.append(r.url) if r.url.endswith("/api/train") else None)
     page.goto(link)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
-    page.wait_for_timeout(2_000)  # anything the restore would start has started
+    wait_ready(page, timeout=20_000)
+    # the restore is over when the panel stands at the link's step, every compared run is
+    # listed, and every training it asked for has been answered
+    expect(page.locator("#train-position")).to_have_value("3", timeout=20_000)
+    expect(page.locator("#train-compare li")).to_have_count(limit)
+    deadline = time.monotonic() + 20
+    while len(answered) < len(trains):  # polled: Playwright delivers the events while it waits
+        assert time.monotonic() < deadline, f"{len(trains) - len(answered)} trainings never answered"
+        page.wait_for_timeout(50)
     assert 1 <= len(trains) <= limit + 1, len(trains)
     # the restore replays the steps up to the link's position (3), not the link's 10,000
     assert all(body["steps"] <= 4 for body in trains), [body["steps"] for body in trains]
@@ -92,7 +102,7 @@ def test_a_decompression_bomb_is_refused_with_a_message(page: Page, console_erro
     assert len(packed) < 20_000  # a small link ...
     start = time.perf_counter()
     page.goto("/?z=" + packed)  # ... that would decompress past the limit
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     assert time.perf_counter() - start < 5.0
     expect(page.locator("#link-notice p[data-code='too_large']")).to_contain_text(f"{limit}")
     assert "aaaa" not in page.locator("#source").input_value()  # nothing of it was opened

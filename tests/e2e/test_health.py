@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import open_app, reanalysed, wait_ready
+
 EXAMPLE_TITLE = {
     "sigmoid-chain": "Vanishing gradient: a 10-layer sigmoid chain",
     "large-lr-exploding": "A learning rate too large for the curvature: exploding gradients",
@@ -15,15 +17,9 @@ EXAMPLE_TITLE = {
 }
 
 
-def open_app(page: Page, path: str = "/") -> None:
-    page.goto(path)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
-
-
 def load_example(page: Page, title: str) -> None:
-    page.evaluate("document.body.dataset.ready = ''")
-    page.locator("#examples").select_option(label=title)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    with reanalysed(page):
+        page.locator("#examples").select_option(label=title)
 
 
 def node(page: Page, view: str, label: str):
@@ -80,7 +76,7 @@ def choose_training_example(page: Page, title: str, expression_start: str) -> No
     again in that case, so the tests only wait for the example's graph."""
     page.locator("#train-example").select_option(label=title)
     expect(page.locator("#source")).to_have_value(re.compile("^" + re.escape(expression_start)))
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     expect(page.locator("#health-list li")).to_have_count(0, timeout=15_000)  # healthy at the start
 
 
@@ -117,9 +113,8 @@ def test_play_stops_mid_run_when_a_gradient_explodes(page: Page, console_errors:
 
 def test_mistakes_switch_marks_the_wrong_nodes(page: Page, console_errors: list[str], artifacts: Path) -> None:
     open_app(page)
-    page.evaluate("document.body.dataset.ready = ''")
-    page.locator("#mistake").select_option("overwrite")  # opens on b = x + x; c = b + b
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    with reanalysed(page):
+        page.locator("#mistake").select_option("overwrite")  # opens on b = x + x; c = b + b
     expect(page.locator("#mistake-card")).to_be_visible()
     expect(node(page, "backward", "x")).to_have_class(re.compile(r"\bwrong\b"))
     expect(node(page, "backward", "b")).to_have_class(re.compile(r"\bwrong\b"))
@@ -139,9 +134,8 @@ def test_mistakes_switch_marks_the_wrong_nodes(page: Page, console_errors: list[
     expect(page.locator("#explain-mistake .buggy code")).to_have_text("x.grad = node.grad * local  → 1")
     expect(page.locator("#explain-mistake .right code")).to_have_text("x.grad += node.grad * local  → 4")
     page.screenshot(path=str(artifacts / "mistakes-overwrite.png"), full_page=True)
-    page.evaluate("document.body.dataset.ready = ''")
-    page.locator("#mistake").select_option("early_visit")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    with reanalysed(page):
+        page.locator("#mistake").select_option("early_visit")
     expect(node(page, "backward", "x").locator("text.main")).to_contain_text("6")
     expect(node(page, "backward", "x")).to_have_class(re.compile(r"\bwrong\b"))
     expect(node(page, "backward", "b")).not_to_have_class(re.compile(r"\bwrong\b"))

@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
+from tests.e2e.helpers import wait_ready
+
 pytestmark = pytest.mark.e2e
 
 
 def frame_ready(page: Page, expression: str) -> FrameLocator:
     """The live view, once it has analysed ``expression``."""
     frame = page.frame_locator("#learn-frame")
-    expect(frame.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    wait_ready(frame, timeout=20_000)
     expect(frame.locator("#source")).to_have_value(expression, timeout=10_000)
     return frame
 
@@ -36,7 +38,7 @@ def test_walk_every_lesson_in_both_languages(page: Page, console_errors: list[st
     assert len(lessons) == 9
     for lang in ("en", "vi"):
         page.goto(f"/learn/{lessons[0]['id']}?lang={lang}")
-        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        wait_ready(page)
         for number, item in enumerate(lessons, start=1):
             data = page.request.get(f"/api/lessons/{item['id']}?lang={lang}").json()
             expect(page.locator("#learn-title")).to_have_text(data["title"])
@@ -96,7 +98,7 @@ def test_lesson_8_try_it_solved_by_typing_with_a_hint_first(page: Page, console_
 
 def test_lesson_links_restore_step_language_and_embed(page: Page, console_errors: list[str]) -> None:
     page.goto("/learn/gradient?step=2&lang=vi&embed=1")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     expect(page.locator(".learn-header")).to_be_hidden()
     expect(page.locator(".learn-path")).to_be_hidden()
     expect(page.locator("#learn-count")).to_have_text("Bài 3 / 9 · bước 2 / 3")
@@ -144,11 +146,11 @@ def test_a_lesson_embedded_by_another_site(page: Page, live_server: str) -> None
     with course_site(live_server) as course:
         page.goto(f"{course}/?lesson=momentum")
         lesson = page.frame_locator("#course")
-        expect(lesson.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        wait_ready(lesson)
         expect(lesson.locator("#learn-blocked")).to_be_visible()
         expect(lesson.locator("#learn-blocked-link")).to_have_attribute("href", re.compile(r"^/\?e="))
         expect(lesson.locator("#learn-frame")).to_be_hidden()
         page.goto(f"{course}/?lesson=chain-rule")
         view = page.frame_locator("#course").frame_locator("#learn-frame")
-        expect(view.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        wait_ready(view)
         expect(view.locator("#source")).to_have_value("x1 = 2*x + 1\ny = x1**2")

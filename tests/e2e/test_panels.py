@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_app import open_app
+from tests.e2e.helpers import open_app
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
@@ -31,7 +33,7 @@ def answers_by_prompt(page: Page) -> dict[str, str]:
 
 def test_the_worked_backward_pass_typed_on_the_graph(page: Page, console_errors: list[str], artifacts: Path) -> None:
     page.goto(f"/?{LINK}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     blanks = page.locator("#svg-backward .practice-layer input")
     expect(blanks).to_have_count(14)
     answers = answers_by_prompt(page)
@@ -72,7 +74,7 @@ def test_the_worked_backward_pass_typed_on_the_graph(page: Page, console_errors:
 
 def test_an_exercise_is_an_embed_that_starts_in_practice(page: Page, console_errors: list[str]) -> None:
     page.goto(f"/embed?{LINK}&pcount=3&pseed=1&lang=vi")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     expect(page.locator("#svg-backward .practice-layer input")).to_have_count(3)
     expect(page.locator("#btn-practice")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#practice-status")).to_contain_text("Đã điền 0 / 3")

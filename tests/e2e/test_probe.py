@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,9 +12,8 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
-def open_with(page: Page, expression: str, values: dict[str, str]) -> None:
-    page.goto(f"/?e={quote(expression)}&v={quote(json.dumps(values))}&lang=en")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+def open_probe(page: Page, expression: str, values: dict[str, str]) -> None:
+    open_probe(page, expression, values, lang="en")
     expect(page.locator("#probe-input option")).not_to_have_count(0)
 
 
@@ -25,7 +23,7 @@ def cell(page: Page, row: str) -> float:
 
 def test_probe_slope_agrees_with_backprop_on_a_smooth_graph(page: Page, console_errors: list[str],
                                                             artifacts: Path) -> None:
-    open_with(page, "h = tanh(w*x + b)\nloss = (h - y)**2 + sin(w)", {"w": "0.7", "x": "1.5", "b": "-0.2", "y": "0.3"})
+    open_probe(page, "h = tanh(w*x + b)\nloss = (h - y)**2 + sin(w)", {"w": "0.7", "x": "1.5", "b": "-0.2", "y": "0.3"})
     page.locator("#probe-input").select_option("w")
     # the graphs follow the nudge live
     page.locator("#probe-eps-text").fill("0.01")
@@ -56,7 +54,7 @@ def test_probe_slope_agrees_with_backprop_on_a_smooth_graph(page: Page, console_
 
 
 def test_probe_flags_the_kink_of_relu_at_zero(page: Page, console_errors: list[str], artifacts: Path) -> None:
-    open_with(page, "y = relu(x)", {"x": "0"})
+    open_probe(page, "y = relu(x)", {"x": "0"})
     page.locator("#probe-eps-text").fill("1e-5")
     verdict = page.locator("#probe-verdict")
     expect(verdict).to_have_attribute("data-kink", "true", timeout=10_000)
@@ -72,7 +70,7 @@ def test_probe_flags_the_kink_of_relu_at_zero(page: Page, console_errors: list[s
 def test_probe_nudges_one_element_of_a_tensor_input(page: Page, console_errors: list[str]) -> None:
     expression = "h = tanh(x @ W)\nloss = sum(h * h)"
     values = {"x": "[[1.0, -0.5]]", "W": "[[0.1, 0.2, -0.3], [0.4, -0.5, 0.6]]"}
-    open_with(page, expression, values)
+    open_probe(page, expression, values)
     page.locator("#probe-input").select_option("W[1,2]")
     page.locator("#probe-eps-text").fill("1e-5")
     expect(page.locator("#probe-table tr[data-row='x-eps'] td")).to_have_text("0.60001", timeout=10_000)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
@@ -34,7 +36,7 @@ def _config(spec: dict) -> dict:
 def test_every_optimizer_and_dataset_survives_a_share_link(page: Page, console_errors: list[str]) -> None:
     meta = page.request.get("/api/meta").json()
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     configs = [_config(o) for o in meta["optimizers"]]
     lost = page.evaluate(
         """async ([configs, datasets]) => {
@@ -64,7 +66,7 @@ def test_every_optimizer_and_dataset_survives_a_share_link(page: Page, console_e
 def test_every_optimizer_of_a_link_trains_in_the_page(page: Page, console_errors: list[str], artifacts: Path) -> None:
     meta = page.request.get("/api/meta").json()
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     for spec in meta["optimizers"]:
         config = _config(spec)
         url = page.evaluate(
@@ -97,7 +99,7 @@ def test_every_dataset_of_a_link_is_chosen_in_the_page(page: Page, console_error
     meta = page.request.get("/api/meta").json()
     for d in meta["datasets"]:
         page.goto(f"/?td={d['name']}")
-        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        wait_ready(page)
         expect(page.locator("#train-data")).to_have_value(d["name"])
         expect(page.locator("#train-data-info")).to_contain_text(f"{d['defaults']['n']}")
     assert console_errors == []

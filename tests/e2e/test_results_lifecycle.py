@@ -12,14 +12,11 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import open_app
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
-
-
-def open_app(page: Page, query: str = "") -> None:
-    page.goto(f"/{query}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def boxes_overlap(a: dict, b: dict) -> bool:

@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.helpers import open_app, wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
 WORKED_VALUES = {"x": "2", "y_true": "4", "w": "3", "b": "1"}
 #: Query parameters of /embed that are frame options, not state: no property may use them.
 EMBED_OPTIONS = {"ro", "panels"}
-
-
-def open_app(page: Page, path: str = "/") -> None:
-    page.goto(path)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def graph_snapshot(page: Page) -> dict:
@@ -109,7 +106,7 @@ def test_link_opens_the_same_graph_and_step(
         }""",
         [expression, WORKED_VALUES],
     )
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     page.locator("#btn-backward").click()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
@@ -128,7 +125,7 @@ def test_link_opens_the_same_graph_and_step(
     other.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     other.on("pageerror", lambda e: errors.append(str(e)))
     other.goto(link)
-    expect(other.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(other)
     after = graph_snapshot(other)
     assert after == before
     assert other.url == link

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.helpers import untranslated_keys, wait_ready
+
 pytestmark = pytest.mark.e2e
 
 WORKED = {"expression": "y = w*x + b\nloss = abs(y_true - y)", "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}}
@@ -33,18 +35,12 @@ def open_offline(browser: Browser, path: Path) -> tuple[Page, list[str], list[st
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     return page, requests, errors
 
 
 def main_text(page: Page, view: str, label: str) -> str:
     return page.locator(f"#svg-{view} g.node[data-label='{label}'] text.main").text_content() or ""
-
-
-def untranslated_keys(page: Page) -> list[str]:
-    """The i18n keys that an element shows as its own text: a string the page never translated."""
-    return page.evaluate("[...document.querySelectorAll('[data-i18n]')]"
-                         ".filter(e => e.textContent.trim() === e.dataset.i18n).map(e => e.dataset.i18n)")
 
 
 def test_standalone_html_draws_and_steps_offline(page: Page, browser: Browser, tmp_path: Path,

@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import node_text, open_app
+
 pytestmark = pytest.mark.e2e
-
-
-def open_app(page: Page, path: str = "/") -> None:
-    page.goto(path)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def choose_example(page: Page, title: str) -> None:
@@ -25,12 +22,6 @@ def choose_example(page: Page, title: str) -> None:
     expect(page.locator("#training")).to_have_attribute("data-position", "0")
 
 
-def node_text(page: Page, label: str) -> str:
-    node = page.locator(f"#svg-forward g.node[data-label='{label}'] text.main")
-    expect(node).to_have_count(1)
-    return node.text_content() or ""
-
-
 def run_params(page: Page, run: int) -> dict:
     row = page.locator(f"#train-runs tbody tr[data-run='{run}']")
     return json.loads(row.get_attribute("data-params") or "{}")
@@ -38,7 +29,7 @@ def run_params(page: Page, run: int) -> dict:
 
 def test_worked_example_ten_steps(page: Page, console_errors: list[str], artifacts: Path) -> None:
     open_app(page)
-    assert node_text(page, "w") == "3"
+    assert node_text(page, "forward", "w") == "3"
     choose_example(page, "The worked example, trained on w and b")
     expect(page.locator("#train-params input[value='w']")).to_be_checked()
     expect(page.locator("#train-params input[value='b']")).to_be_checked()
@@ -75,7 +66,7 @@ def test_worked_example_ten_steps(page: Page, console_errors: list[str], artifac
     assert params["w"] == pytest.approx(1.8) and params["b"] == pytest.approx(0.4)
     # the graph shows the params after ten updates, with their gradients
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text("1.8")
-    assert node_text(page, "b") == "0.4"
+    assert node_text(page, "forward", "b") == "0.4"
     # two scalar params: a contour plot with the trajectory
     expect(page.locator("#train-surface")).to_have_attribute("data-kind", "contour")
     assert page.locator("#train-surface path.contour").count() > 3

@@ -12,15 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chainrule.languages import LANGUAGES
+from tests.e2e.helpers import open_app, wait_ready
 
 pytestmark = pytest.mark.e2e
 
 LANGS = list(LANGUAGES)
-
-
-def open_app(page: Page, path: str = "/") -> None:
-    page.goto(path)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def step(page: Page, to: int) -> None:
@@ -119,7 +115,7 @@ def test_an_embed_link_with_training_state_shows_the_trained_values(
         }"""
     )
     page.goto(embed)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     loss = page.locator("#svg-forward g.node[data-label='loss'] text.main")
     expect(loss).to_have_text(app_loss, timeout=15_000)
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text(app_w)

@@ -4,25 +4,16 @@ skipped by the backward pass; one tab stop per graph with arrow keys between nod
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.helpers import open_app, open_with, wait_until_still
+
 pytestmark = pytest.mark.e2e
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
-
-
-def open_with(page: Page, expression: str | None = None, values: dict | None = None) -> None:
-    if expression is None:
-        page.goto("/")
-    else:
-        texts = {k: json.dumps(v) for k, v in (values or {}).items()}
-        page.goto(f"/?e={quote(expression)}&v={quote(json.dumps(texts))}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
 
 
 def chain(n: int) -> str:
@@ -32,7 +23,7 @@ def chain(n: int) -> str:
 def test_graphs_hold_still_and_show_no_locals_during_the_forward_pass(
     page: Page, console_errors: list[str], artifacts: Path
 ) -> None:
-    open_with(page)
+    open_app(page)
     top = page.locator("#graphs").bounding_box()["y"]
     page.locator("#btn-forward").click()
     # during the forward pass no local gradient sits on the backward graph
@@ -83,12 +74,12 @@ def test_auto_pan_only_when_the_current_node_is_off_screen(page: Page, console_e
 
 
 def test_tensor_graph_opens_readable_and_fitted(page: Page, console_errors: list[str], artifacts: Path) -> None:
-    open_with(page)
+    open_app(page)
     examples = page.request.get("/api/examples").json()
     mlp = next(i for i, ex in enumerate(examples) if "cross_entropy" in ex["expression"])
     page.locator("#examples").select_option(str(mlp))
     expect(page.locator("#svg-forward g.node[data-label='logits']")).to_have_count(1)
-    page.wait_for_timeout(300)
+    wait_until_still(page, "#svg-forward g.viewport")  # fitted to the new graph
     k = page.evaluate("document.getElementById('svg-forward').__zoom.k")
     label_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#svg-forward text.label')).fontSize)")
     assert label_px * k >= 11, (label_px, k)

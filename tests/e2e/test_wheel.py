@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import wait_ready
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +110,7 @@ def wheel_server(dist: tuple[Path, Path], tmp_path_factory: pytest.TempPathFacto
 def test_the_installed_wheel_draws_the_worked_example(wheel_server: str, page: Page,
                                                       console_errors: list[str], artifacts: Path) -> None:
     page.goto(wheel_server + "/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    wait_ready(page, timeout=20_000)
     loss = page.locator("#svg-forward g.node[data-label='loss'] text.main")
     expect(loss).to_have_text("3")
     expect(page.locator("#svg-forward g.node[data-label='y'] text.main")).to_have_text("7")

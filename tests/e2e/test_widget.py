@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import chainrule
-from tests.e2e.test_standalone import untranslated_keys
+from tests.e2e.helpers import untranslated_keys, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,7 @@ def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
         page: Page, console_errors: list[str], artifacts: Path) -> None:
     # the app's own drawing of the worked example, to compare with
     page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    wait_ready(page)
     app = {view: node_texts(page, view) for view in ("forward", "backward")}
 
     w = chainrule.show(EXPRESSION, **WORKED)

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from chainrule.engine import analyze
 from chainrule.export.latex import escape, to_latex
-from chainrule.main import create_app
 from chainrule.routes.export import filename
 
 WORKED: dict[str, Any] = {"expression": "y = w*x + b; loss = abs(y_true - y)",
@@ -43,11 +42,6 @@ HOSTILE = [
     "\\\\newline\n\\end{document}",
     "\\catcode`\\@=11",
 ]
-
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app())
 
 
 def test_export_json_is_the_analysis_as_a_download(client: TestClient) -> None:

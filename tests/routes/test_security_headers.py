@@ -13,11 +13,6 @@ WORKED = {"expression": "y = w*x + b; loss = abs(y_true - y)",
 OTHER_ORIGIN = "https://course.example.edu"
 
 
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app())
-
-
 def _app_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> TestClient:
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -9,15 +9,9 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from chainrule.main import create_app
 from chainrule.routes.share import DEFAULT_HEIGHT, DEFAULT_WIDTH, embed_src
 
 BASE = "http://testserver"
-
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app())
 
 
 class _Tags(HTMLParser):

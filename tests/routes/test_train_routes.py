@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from chainrule.main import create_app
 from chainrule.training.optimizers import OPTIMIZERS
-
-
-@pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(create_app())
-
 
 REQUEST = {
     "expression": "loss = mean((w*x + b - y)**2)",
