@@ -102,12 +102,13 @@ def test_embed_in_a_cross_origin_iframe_posts_its_height(
     frame.locator("#btn-backward").click()
     frame.locator("#btn-next").click()
     expect(frame.locator("#step-counter")).to_have_text("Backward step 2 of 8")
+    seen = len(page.evaluate("window.messages"))
     page.set_viewport_size({"width": 700, "height": 1000})
     # narrower, so taller: the frame posts a height other than the last one
     page.wait_for_function(
         """(last) => window.messages.some((m, i) => m.data && m.data.type === 'chainrule:height'
-                                                   && i >= last.count && m.data.height !== last.height)""",
-        arg={"count": len(page.evaluate("window.messages")), "height": posted[-1]})
+                                                   && i >= last.seen && m.data.height !== last.height)""",
+        arg={"seen": seen, "height": posted[-1]})
     assert heights(page, base_url)[-1] != posted[-1]
     assert "mode=backward" in (frame.locator("#embed-open").get_attribute("href") or "")
     page.screenshot(path=str(artifacts / "embed-host.png"), full_page=True)

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import open_with
+
 pytestmark = pytest.mark.e2e
 
 
 def open_probe(page: Page, expression: str, values: dict[str, str]) -> None:
-    open_probe(page, expression, values, lang="en")
+    open_with(page, expression, values, lang="en")
     expect(page.locator("#probe-input option")).not_to_have_count(0)
 
 
