@@ -9,7 +9,7 @@ from chainrule import grade as app_grade
 from chainrule import train as app_train
 from chainrule.export.pytorch import to_pytorch
 
-#: What a notebook user finds under ``chainrule.`` (the README's Python API lists the same).
+#: What a notebook user finds under ``chainrule.`` (docs/api.md's Python API lists the same).
 PUBLIC = {"analyze", "train", "exercise", "grade", "to_pytorch", "to_html", "show", "ChainruleWidget",
           "ChainruleError", "__version__"}
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
 QUERY = ("e=" + quote(WORKED) + "&v=" + quote('{"x":"2","y_true":"4","w":"3","b":"1"}'))
 
-#: The host page: an iframe of the app and the README's listener, recording every message.
+#: The host page: an iframe of the app and the listener of docs/guide.md (Embedding), recording every message.
 HOST_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>course page</title><link rel="icon" href="data:,"></head>
 <body style="margin:0;font-family:sans-serif">
