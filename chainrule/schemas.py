@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, create_model
@@ -37,18 +38,22 @@ def spec_of(request: BaseModel, spec: type[Spec], **given: Any) -> Spec:
     """The request object ``spec`` of the layer below (a dataclass), filled from the fields of
     ``request`` that have its names, as that layer takes them (values and nested models as
     plain dicts, a model's unset fields left out), then from ``given``."""
-    own = type(request).model_fields
     taken: dict[str, Any] = {}
-    for field in fields(spec):
-        if field.name not in own or field.name in given:
+    for name in _shared_fields(type(request), spec):
+        if name in given:
             continue
-        value = getattr(request, field.name)
-        if field.name == "values":
+        value = getattr(request, name)
+        if name == "values":
             value = plain_values(value)
         elif isinstance(value, BaseModel):
             value = value.model_dump(exclude_none=True)
-        taken[field.name] = value
+        taken[name] = value
     return spec(**taken, **given)
+
+
+@cache
+def _shared_fields(model: type[BaseModel], spec: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(spec) if f.name in model.model_fields)
 
 
 class ErrorDetail(BaseModel):

@@ -17,7 +17,7 @@ from chainrule.teaching.diagnostics import diagnose
 from chainrule.teaching.mistakes import GRAPH_MISTAKES, apply_mistake
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class AnalysisSpec:
     """One analysis request: the fields of ``POST /api/graph`` by the same names and defaults,
     and how the caller wants the result encoded."""

@@ -20,7 +20,7 @@ from chainrule.training.inputs import split_inputs
 DEFAULT_RESOLUTION = 51
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class SurfaceSpec:
     """One surface request: the fields of ``POST /api/surface``, by the same names and defaults.
 

@@ -58,7 +58,7 @@ class TrainingStep:
     terms: dict[str, dict[str, Value]] | None = None  # the update's arithmetic, when explained
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class TrainSpec:
     """One training request: the fields of ``POST /api/train``, by the same names and defaults.
 
