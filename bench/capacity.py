@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load_test import (  # noqa: E402
+from bench.servers import (  # noqa: E402
     HOST,
     encode_request,
     free_port,

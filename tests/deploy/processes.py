@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load_test import free_port, stop_server  # the load test's own start and stop
+from bench.servers import free_port, stop_server  # the load test's own start and stop
 from chainrule.metrics import MULTIPROC_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
