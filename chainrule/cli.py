@@ -11,7 +11,10 @@ from chainrule.errors import ChainruleError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="chainrule", description="chainrule: serve the web app, or analyze an expression from the shell.",
+        epilog='example: chainrule analyze "y = w*x + b; loss = abs(y_true - y)" '
+               '--values \'{"x": 2, "y_true": 4, "w": 3, "b": 1}\'')
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="start the web app")
@@ -25,11 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("--values", default="{}", help='JSON object, e.g. \'{"x": 2}\'')
     analyze.add_argument("--output", default=None, help="the name to differentiate")
     analyze.add_argument("--format", choices=["json", "dot", "latex"], default="json")
-    analyze.add_argument("--direction", choices=["forward", "backward"], default="backward",
-                         help="with --format dot: which graph")
+    analyze.add_argument("--direction", choices=["forward", "backward"], default=None,
+                         help="which graph, with --format dot (default: backward)")
     analyze.add_argument("--check", action="store_true", help="add finite-difference gradients")
 
     args = parser.parse_args(argv)
+    if args.command == "analyze" and args.direction is not None and args.format != "dot":
+        analyze.error(f"--direction draws one graph of --format dot; --format {args.format} has no direction")
     if args.command == "serve":
         return _serve(args)
     return _analyze(args)
@@ -64,7 +69,7 @@ def _analyze(args: argparse.Namespace) -> int:
         return 2
     try:
         result = analyze(args.expression, values, args.output, check=args.check)
-        text = (to_dot(result, args.direction) if args.format == "dot"
+        text = (to_dot(result, args.direction or "backward") if args.format == "dot"
                 else to_latex(result) if args.format == "latex" else None)
     except ChainruleError as exc:
         print(json.dumps(exc.to_dict()), file=sys.stderr)

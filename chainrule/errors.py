@@ -130,12 +130,20 @@ def bad_value(field: str, reason: str, message: str, **params: Any) -> Chainrule
                           params={"field": field, "reason": reason, **params})
 
 
+#: Names people reach for that mean one of ours (other libraries' words): spelling alone
+#: would point ``std`` at ``seed``.
+SYNONYMS = {"std": "scale", "stddev": "scale", "sigma": "scale", "size": "shape", "dims": "shape",
+            "learning_rate": "lr", "epochs": "steps", "iterations": "steps"}
+
+
 def suggestions(name: str, candidates: Iterable[str], count: int = 3) -> list[str]:
-    """Known names close to ``name`` (difflib), best first: the "Did you mean …?" list."""
+    """Known names close to ``name``, best first: the "Did you mean …?" list. A known synonym
+    comes first, then names equal but for case, then close spellings (difflib)."""
     pool = list(candidates)
-    close = difflib.get_close_matches(name, pool, n=count, cutoff=0.5)
-    folded = [c for c in pool if c.lower() == name.lower() and c not in close]
-    return folded + close[: count - len(folded)]
+    meant = [SYNONYMS[name]] if SYNONYMS.get(name) in pool else []
+    folded = [c for c in pool if c.lower() == name.lower() and c not in meant]
+    close = [c for c in difflib.get_close_matches(name, pool, n=count, cutoff=0.5) if c not in meant + folded]
+    return (meant + folded + close)[:count]
 
 
 def did_you_mean(close: list[str]) -> str:

@@ -81,3 +81,25 @@ def test_latex_format_is_the_api_s_latex(capsys: pytest.CaptureFixture[str]) -> 
 
     assert main(["analyze", WORKED, "--values", VALUES, "--format", "latex"]) == 0
     assert capsys.readouterr().out == to_latex(analyze(WORKED, json.loads(VALUES)))
+
+
+def test_direction_without_dot_is_refused_not_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["analyze", WORKED, "--values", VALUES, "--direction", "forward"])
+    assert stopped.value.code == 2
+    assert "--direction draws one graph of --format dot" in capsys.readouterr().err
+
+
+def test_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "``" not in shown and "chainrule analyze" in shown
+
+
+def test_an_initializer_key_named_as_other_libraries_name_it_points_at_ours(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    values = '{"w": {"init": "normal", "shape": [2], "std": 1}, "x": 1}'
+    assert main(["analyze", "y = w*x", "--values", values]) == 1
+    error = json.loads(capsys.readouterr().err)["error"]
+    assert error["params"]["suggestions"] == ["scale"] and "did you mean 'scale'?" in error["message"]

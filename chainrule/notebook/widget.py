@@ -9,7 +9,7 @@ its API requests to the kernel as widget messages, answered by :func:`chainrule.
 (the functions of the HTTP routes); the params at the panel's step come back in ``params``,
 the last run it asked for in ``trajectory``. Where widgets cannot run (GitHub's notebook
 preview, nbconvert to HTML), the cell still shows the backward graph as a static SVG
-(``image/svg+xml`` in the MIME bundle).
+(an output of its own, which the live widget hides).
 """
 
 from __future__ import annotations
@@ -27,11 +27,14 @@ from chainrule.assets import STATIC_DIR
 from chainrule.engine.analysis import analyze
 from chainrule.export.picture import to_svg
 from chainrule.export.standalone import graph_markup, training_markup
+from chainrule.notebook.defaults import training_defaults
 from chainrule.notebook.kernel import answer
 from chainrule.training.train import TrainSpec, run_training
 
 BUNDLE = STATIC_DIR / "build" / "widget.js"
 STYLES = STATIC_DIR / "build" / "widget.css"
+#: Where a widget runs, its styles are in the page: the static pictures beside widgets go.
+HIDE_FALLBACK = "\n.chainrule-fallback[data-chainrule-fallback] { display: none; }\n"
 
 
 @cache
@@ -41,7 +44,7 @@ def _front_end() -> tuple[str, str]:
         raise RuntimeError(f"{BUNDLE} is missing: run `node scripts/build-static.mjs`")
     meta = orjson.dumps(registries.meta()).decode()
     return f"globalThis.chainruleMeta = {meta};\n" + BUNDLE.read_text(encoding="utf-8"), \
-        STYLES.read_text(encoding="utf-8")
+        STYLES.read_text(encoding="utf-8") + HIDE_FALLBACK
 
 
 class ChainruleWidget(anywidget.AnyWidget):
@@ -62,19 +65,21 @@ class ChainruleWidget(anywidget.AnyWidget):
     params = traitlets.Dict().tag(sync=True)
     trajectory: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
 
-    def __init__(self, expression: str | Mapping[str, Any], output: str | None = None,
-                 lang: str = "en", **values: Any) -> None:
+    def __init__(self, expression: str | Mapping[str, Any], values: Mapping[str, Any] | None = None, *,
+                 output: str | None = None, lang: str = "en", params: Sequence[str] | None = None,
+                 optimizer: Mapping[str, Any] | None = None) -> None:
         esm, css = _front_end()
         if isinstance(expression, Mapping):  # an analysis made before
             self.expression, self.values = None, {}
             analysis = dict(expression)
         else:
-            self.expression, self.values = expression, dict(values)
-            analysis = analyze(expression, values, output)
+            self.expression, self.values = expression, dict(values or {})
+            analysis = analyze(expression, self.values, output)
         self.output = output
         source = {} if self.expression is None else {
             "expression": self.expression, "output": output or "",
-            "values": orjson.loads(orjson.dumps(self.values, option=orjson.OPT_SERIALIZE_NUMPY))}
+            "values": orjson.loads(orjson.dumps(self.values, option=orjson.OPT_SERIALIZE_NUMPY)),
+            "train": training_defaults(self.expression, self.values, _inputs(analysis), params, optimizer)}
         super().__init__(_esm=esm, _css=css, analysis=analysis, ops=registries.ops(), lang=lang,
                          markup=graph_markup(), training_markup=training_markup(), source=source)
         self.on_msg(self._on_message)
@@ -108,7 +113,26 @@ class ChainruleWidget(anywidget.AnyWidget):
         self.analysis = analyze(self.expression, {**self.values, **data}, self.output)
         return result
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        data, metadata = super()._repr_mimebundle_(**kwargs) or ({}, {})
-        # where no widget manager runs, the notebook shows this picture of the backward graph
-        return {**data, "image/svg+xml": to_svg(self.analysis, "backward")}, metadata
+    def _ipython_display_(self) -> None:
+        """The widget, then a static picture of the backward graph (values and gradients) as
+        an output of its own. A live widget hides that picture; where no widget manager runs
+        (nbconvert to HTML, GitHub's preview, an offline page), it is what the reader sees:
+        nbconvert shows a widget's own output only from its saved state, which needs scripts
+        from a CDN."""
+        from IPython.display import display
+
+        view = self._repr_mimebundle_()  # ipywidgets' bundle: the widget view and its text
+        display(view[0] if isinstance(view, tuple) else view, raw=True)
+        display(self.fallback(), raw=True)
+
+    def fallback(self) -> dict[str, str]:
+        """The static picture as a MIME bundle (HTML wrapping the SVG, which the widget's styles
+        hide wherever a widget runs, and the SVG alone)."""
+        svg = to_svg(self.analysis, "backward")
+        html = f'<div class="chainrule-fallback" data-chainrule-fallback="backward">{svg}</div>'
+        return {"text/html": html, "image/svg+xml": svg, "text/plain": "chainrule: the backward graph"}
+
+
+def _inputs(analysis: Mapping[str, Any]) -> list[str]:
+    """The expression's inputs, in the order the analysis lists them."""
+    return [n["name"] for n in analysis["nodes"] if n["op"] == "input"]

@@ -49,7 +49,15 @@ function startTraining(box, { model, functions, show }) {
   box.innerHTML = model.get("training_markup");
   applyTranslations(box);
   let values = source.values;
-  const store = createStore({ expression: source.expression, values, output: source.output });
+  // the kernel chose where training starts (chainrule/notebook/defaults.py): the inputs that are
+  // not data, at a learning rate seen to lower the loss
+  const store = createStore({
+    expression: source.expression,
+    values,
+    output: source.output,
+    trainParams: source.train?.params ?? [],
+    optimizer: source.train?.optimizer ?? { name: "sgd" },
+  });
   const names = () => freeNames(store.get().expression, functions);
   let seq = 0;
   async function refresh() {

@@ -56,7 +56,8 @@ def test_a_route_the_notebook_does_not_serve_is_a_404_error() -> None:
 def test_the_widget_answers_its_front_ends_messages_and_keeps_the_trajectory(
         monkeypatch: pytest.MonkeyPatch) -> None:
     w = chainrule.show(WORKED, **VALUES)
-    assert w.source == {"expression": WORKED, "values": VALUES, "output": ""}
+    assert w.source == {"expression": WORKED, "values": VALUES, "output": "",
+                        "train": {"params": ["w", "b"], "optimizer": {"name": "sgd", "lr": 0.1}}}
     assert 'id="train-step"' in w.training_markup and "<link" not in w.training_markup
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(w, "send", sent.append)

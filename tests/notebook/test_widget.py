@@ -34,12 +34,53 @@ def test_show_an_analysis_made_before() -> None:
         w.train(["x"])
 
 
-def test_where_widgets_cannot_run_the_backward_graph_is_an_svg() -> None:
-    data, _ = chainrule.show(WORKED, x=2, y_true=4, w=3, b=1)._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in data
-    texts = {(t.text or "").strip() for t in ET.fromstring(data["image/svg+xml"]).iter(f"{SVG}text")}
+def test_where_widgets_cannot_run_the_backward_graph_is_a_picture() -> None:
+    w = chainrule.show(WORKED, x=2, y_true=4, w=3, b=1)
+    bundle = w.fallback()
+    texts = {(t.text or "").strip() for t in ET.fromstring(bundle["image/svg+xml"]).iter(f"{SVG}text")}
     assert {"w", "x", "b", "y", "loss"} <= texts
     assert {"grad = 2", "grad = 3"} <= texts
+    assert bundle["text/html"].startswith('<div class="chainrule-fallback" data-chainrule-fallback=')
+    assert bundle["image/svg+xml"] in bundle["text/html"]
+    # a live widget's styles hide that picture
+    assert ".chainrule-fallback[data-chainrule-fallback] { display: none; }" in w._css
+
+
+def test_values_may_be_named_like_the_options() -> None:
+    w = chainrule.show("loss = (lang - output)**2 * values", values={"lang": 3, "output": 1, "values": 2},
+                       lang="vi")
+    assert w.lang == "vi"
+    assert w.analysis["gradients"] == {"lang": 8.0, "output": -8.0, "values": 4.0}
+    with pytest.raises(TypeError, match="w given both"):
+        chainrule.show("y = w*x", {"w": 1, "x": 2}, w=3)
+
+
+def test_without_anywidget_the_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "chainrule.notebook.widget", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'chainrule\[notebook\]'"):
+        chainrule.show("y = w*x", {"w": 1, "x": 2})
+
+
+@pytest.mark.parametrize(("expression", "values", "params", "lr"), [
+    (WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1}, ["w", "b"], 0.1),  # the worked example's own
+    ("loss = (w*x - 100)**2", {"w": 0.5, "x": 20.0}, ["w"], 0.001),  # 0.1 diverges here
+    ("loss = mean((X @ W - Y)**2)", {"X": [[1.0, 2.0]], "W": [[0.1], [0.2]], "Y": [[1.0]]}, ["W"], 0.1),
+])
+def test_the_training_panel_starts_where_it_shows_learning(expression: str, values: dict, params: list[str],
+                                                           lr: float) -> None:
+    start = chainrule.show(expression, values).source["train"]
+    assert start == {"params": params, "optimizer": {"name": "sgd", "lr": lr}}
+    run = chainrule.train(expression, values, params, optimizer=start["optimizer"], steps=5)
+    assert run["final_loss"] < run["trajectory"][0]["loss"]
+
+
+def test_the_training_panel_starts_as_asked() -> None:
+    w = chainrule.show(WORKED, {"x": 2, "y_true": 4, "w": 3, "b": 1}, params=["b"],
+                       optimizer={"name": "adam", "lr": 0.5})
+    assert w.source["train"] == {"params": ["b"], "optimizer": {"name": "adam", "lr": 0.5}}
 
 
 def test_train_in_the_kernel_then_read_the_params_back() -> None:
@@ -60,9 +101,9 @@ def test_a_notebook_calling_show_runs_in_a_real_kernel() -> None:
                                   "print(len(w.trajectory), round(w.params['w'], 6))"),
     ]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    shown = nb.cells[0].outputs[0]
-    assert shown["output_type"] == "execute_result"
+    shown, picture = nb.cells[0].outputs
+    assert shown["output_type"] == picture["output_type"] == "display_data"
     assert "application/vnd.jupyter.widget-view+json" in shown["data"]
-    assert "<svg" in shown["data"]["image/svg+xml"]
+    assert "<svg" in picture["data"]["image/svg+xml"] and "data-chainrule-fallback" in picture["data"]["text/html"]
     assert nb.cells[1].outputs[0]["text"] == "2.0 none\n"
     assert nb.cells[2].outputs[0]["text"] == "3 2.7\n"
