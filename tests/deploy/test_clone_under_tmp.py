@@ -6,29 +6,24 @@ path-sensitive tests from there: the read-only-root test, which hides /tmp behin
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.deploy.processes import ROOT
+from tests.support.clone import fresh_clone
 
 #: Tests that read or hide paths of the checkout itself.
 PATH_SENSITIVE = ["tests/deploy/test_read_only_root.py"]
 
 
 @pytest.fixture
-def clone_under_tmp() -> Path:
-    base = Path(tempfile.mkdtemp(prefix="chainrule-clone-", dir="/tmp"))
-    clone = base / "chainrule"
-    subprocess.run(["git", "clone", "--quiet", "--shared", str(ROOT), str(clone)], check=True, timeout=120)
-    # the tracked files as they are in this checkout (uncommitted edits included)
-    changes = subprocess.run(["git", "stash", "create"], cwd=ROOT, check=True, capture_output=True,
-                             text=True).stdout.strip()
-    if changes:
-        subprocess.run(["git", "checkout", "--quiet", changes], cwd=clone, check=True, timeout=60)
+def clone_under_tmp() -> Iterator[Path]:
+    clone = fresh_clone()
     # A venv inside the clone, as `make` makes one, reusing this interpreter's packages: the
     # venv's python lives under /tmp, which is what hid the server before.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True, timeout=120)
@@ -39,7 +34,7 @@ def clone_under_tmp() -> Path:
                 and "site-packages" in p]
     Path(site, "_0_clone.pth").write_text("\n".join([str(clone), *packages]) + "\n")
     yield clone
-    subprocess.run(["rm", "-rf", str(base)], check=False, timeout=120)
+    shutil.rmtree(clone.parent, ignore_errors=True)
 
 
 def test_the_path_sensitive_tests_pass_from_a_clone_under_tmp(clone_under_tmp: Path) -> None:
