@@ -134,8 +134,16 @@ def test_widget_training_panel_trains_in_the_kernel(
     loss = widget.locator("#svg-forward g.node[data-label='loss'] text.main")
     expect(loss).to_have_text("3")
 
-    # the panel's menus come from the kernel (GET /api/datasets through the messages)
+    # the panel opens on the expression's parameters at a learning rate that shows learning
     panel = widget.locator("#training")
+    ticked = panel.locator("#train-params input[type=checkbox]:checked")
+    expect(ticked).to_have_count(2)
+    assert sorted(ticked.evaluate_all("boxes => boxes.map(b => b.value)")) == ["b", "w"]
+    assert "0.1" in panel.locator(".hyper-input").evaluate_all("inputs => inputs.map(i => i.value)")
+    panel.locator("#train-step").click()
+    expect(loss).to_have_text("2.5")
+
+    # the panel's menus come from the kernel (GET /api/datasets through the messages)
     panel.locator("#train-example").select_option(label="The worked example, trained on w and b")
     expect(panel).to_have_attribute("data-state", "running", timeout=15_000)
     expect(panel.locator("#train-formula")).to_contain_text("torch.optim.SGD")
