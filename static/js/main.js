@@ -20,7 +20,7 @@ import { layoutInWorker } from "./layout-client.js";
 import { createPanels } from "./panels.js";
 import { createPracticePanel } from "./practice.js";
 import { createProbePanel } from "./probe.js";
-import { createGraphView, nodeSize } from "./render.js";
+import { createGraphView, nodeSize, READABLE_SCALE } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createStepsPanel } from "./steps.js";
@@ -333,8 +333,6 @@ function outputFocus() {
 function fitViews(view = "forward") {
   views[view].fit(READABLE_SCALE, outputFocus());
 }
-/** Node labels are 13 px: at this zoom they are 11 px on screen, the smallest we open at. */
-const READABLE_SCALE = 11 / 13;
 
 // ------------------------------------------------------------------ drawing
 

@@ -16,6 +16,10 @@ export const DETAIL_MAX_NODES = 400;
 const LABEL_MAX = 12;
 /** Keys that move the focus between nodes: a step in forward order, or an end. */
 const ROVING_KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
+/** Node labels are 13 px (app.css): at this zoom they are 11 px on screen, the smallest any
+ * view (the app, the widget, the standalone page) opens at. */
+export const READABLE_SCALE = 11 / 13;
+
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
 const FAR_ZOOM = 0.45;
 

@@ -8,7 +8,7 @@ import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, setLanguage } from "./i18n.js";
 import { createInspector } from "./inspector.js";
 import { layoutGraph } from "./layout.js";
-import { createGraphView, nodeSize } from "./render.js";
+import { createGraphView, nodeSize, READABLE_SCALE } from "./render.js";
 import { createStepper } from "./stepper.js";
 import { createStepsPanel } from "./steps.js";
 
@@ -58,7 +58,10 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
       order: vis.order,
     });
     draw();
-    views.forward.fit(); // (the backward view follows its zoom)
+    // the whole graph if its labels stay readable, else the output end at the smallest
+    // readable zoom (the backward view follows the forward one's zoom)
+    const out = vis.nodes.findIndex((vn) => vn.id === vis.outputId);
+    views.forward.fit(READABLE_SCALE, out >= 0 ? { x: layout.x[out], y: layout.y[out] } : undefined);
   }
   function draw() {
     if (!vis || !layout) return;

@@ -92,3 +92,12 @@ def wait_until_still(page: Page, selector: str, attribute: str = "transform", fr
     """Wait until ``selector``'s ``attribute`` stops changing (a zoom that fits or pans a graph
     has settled); returns its value."""
     return page.evaluate(_STILL, [selector, attribute, frames, timeout])
+
+
+def smallest_label_px(where: Page | Frame, root: str = "body") -> float:
+    """The smallest on-screen size, in CSS pixels, of a node label drawn in SVG under ``root``:
+    its font size times the zoom the graph is drawn at."""
+    return where.evaluate(
+        """(root) => Math.min(...[...document.querySelector(root).querySelectorAll('svg g.node text.label')]
+            .filter((t) => t.getBoundingClientRect().width > 0)
+            .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))""", root)

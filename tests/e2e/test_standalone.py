@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.helpers import untranslated_keys, wait_ready
+from tests.e2e.helpers import smallest_label_px, untranslated_keys, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,7 @@ def test_standalone_html_draws_and_steps_offline(page: Page, browser: Browser, t
     assert main_text(offline, "backward", "w") == "grad = 2"
     assert main_text(offline, "backward", "x") == "grad = 3"
     expect(offline.locator("#source")).to_have_text(WORKED["expression"])
+    assert smallest_label_px(offline) >= 10.99  # readable at the size the page opens at
 
     # forward step-through: values appear one node at a time
     offline.locator("#btn-forward").click()

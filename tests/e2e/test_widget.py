@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import chainrule
-from tests.e2e.helpers import untranslated_keys, wait_ready
+from tests.e2e.helpers import smallest_label_px, untranslated_keys, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +74,7 @@ def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
     w = chainrule.show(EXPRESSION, **WORKED)
     state = model_state(w)
     page.goto("about:blank")  # (away from the app and its Content-Security-Policy)
+    page.set_viewport_size({"width": 960, "height": 800})
     page.set_content("<!doctype html><html><head><title>notebook</title></head><body></body></html>")
     page.evaluate(MOUNT, [w._esm, w._css, state])
     widget = page.locator(".chainrule-widget")
@@ -81,6 +82,8 @@ def test_widget_front_end_draws_the_apps_graphs_and_reports_the_step(
     for view in ("forward", "backward"):
         assert node_texts(page, view) == app[view]
     assert app["forward"]["loss"] == "3" and app["backward"]["w"] == "grad = 2"
+    # in a notebook-wide output (about 900 px), the labels open readable
+    assert smallest_label_px(page, ".chainrule-widget") >= 10.99, smallest_label_px(page, ".chainrule-widget")
 
     # step-through from the keyboard while the widget has the focus; Python's `step` follows
     widget.focus()
