@@ -6,7 +6,25 @@ Every operation is registered once, here, with:
   vector-Jacobian product is then ``unbroadcast(g * local)``), otherwise one VJP per
   argument ``vjp(g, ans, *args, **kw)`` (numpy arrays in, gradient of the argument's shape out);
 - the forward formula and the local-derivative formula as text (the template language
-  is documented in :mod:`chainrule.engine.formulas`).
+  is documented in :mod:`chainrule.engine.formulas`);
+- ``torch=``: how PyTorch writes it, a :class:`~chainrule.engine.spelling.Torch` template of
+  Python source over the arguments ``{0}``, ``{1}`` (and ``{dim}``, ``{keepdim}``... for axis
+  keywords; :mod:`chainrule.engine.spelling`). Write the plain expression and never
+  parenthesise a placeholder: the exporter substitutes argument *trees* and prints with
+  operator precedence. ``torch=Torch("torch.tanh({0})")``, ``Torch("{0} - {1}")``,
+  ``Torch("torch.mean(torch.square({0} - {1}))")``, ``Torch("F.softsign({0})")`` (``F`` is
+  ``torch.nn.functional``). The PyTorch export, its round-trip tests and the differential
+  tests' torch twin of a new elementwise op all read it;
+- what the gradient-health diagnostics need to know: ``kink=`` (where the op is not
+  differentiable: ``"zero"`` at a 0 argument, ``"tie"`` where its arguments are equal,
+  ``"extreme"`` where a reduction's extreme is tied), ``saturates=True`` (a squashing op whose
+  slope vanishes far from 0), ``restricted_domain=True`` (a pole or a domain edge, where NaN
+  and infinities come from).
+
+Adding an op: one registration here (with ``torch=``) and its cases in
+``tests/engine/test_ops.py``; an elementwise op then gets its random-program generator and
+torch twin from this table (``tests/support/random_expr.py``), a whole-tensor op also needs a
+generator there (its shapes).
 
 Registration reads like a sentence, one helper per kind of op: :func:`elementwise`
 (``local=``, one function per argument) and :func:`tensor_op` (``vjp=``).
@@ -31,6 +49,7 @@ import numpy as np
 
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.formulas import Pieces, compile_template, fill_formula
+from chainrule.engine.spelling import Torch
 
 
 class OpError(Exception):
@@ -149,6 +168,9 @@ def check_elements(shape: tuple[int, ...]) -> None:
 
 
 NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
+#: The kinds of non-differentiable point an op may have (``Op.kink``).
+KINKS: Final = ("", "zero", "tie", "extreme")
+NO_TORCH: Final = Torch("")  # refused at registration: every op says how torch writes it
 Fn = Callable[..., Any]
 
 
@@ -167,6 +189,10 @@ class Op:
     symbol: str | None = None  # the infix operator (+ - * / ** @), if any
     callable: bool = True  # whether the text may call it by name
     kwargs: Mapping[str, Any] = field(default_factory=lambda: NO_KWARGS)  # keyword args, defaults
+    torch: Torch = NO_TORCH  # how PyTorch writes it (chainrule.engine.spelling)
+    kink: str = ""  # "", "zero", "tie" or "extreme": where it is not differentiable
+    saturates: bool = False  # a squashing op: its slope vanishes far from 0
+    restricted_domain: bool = False  # a pole or a domain edge (log, sqrt, division)
     # The templates compiled once (chainrule.engine.formulas): labelling a graph fills them per node.
     formula_pieces: Pieces = field(init=False, repr=False, compare=False)
     local_formula_pieces: tuple[Pieces, ...] = field(init=False, repr=False, compare=False)
@@ -203,6 +229,8 @@ OPERATORS: dict[str, Op] = {}  # binary operator symbol -> op
 def _register(op: Op) -> Op:
     assert op.name not in OPS, op.name
     assert len(op.local or op.vjp or ()) == op.arity == len(op.local_formulas), op.name
+    assert op.kink in KINKS, op.name
+    op.torch.check(op.arity)
     OPS[op.name] = op
     if op.symbol and op.arity == 2:
         OPERATORS[op.symbol] = op
@@ -210,40 +238,48 @@ def _register(op: Op) -> Op:
 
 
 def elementwise(name: str, *, forward: Fn, local: tuple[Fn, ...], formula: str,
-                local_formulas: tuple[str, ...], description: str, symbol: str | None = None,
-                callable: bool = True) -> Op:
+                local_formulas: tuple[str, ...], description: str, torch: Torch,
+                symbol: str | None = None, callable: bool = True, kink: str = "",
+                saturates: bool = False, restricted_domain: bool = False) -> Op:
     """Register an elementwise op: ``forward(m, *args)`` and ``local[k](m, ans, *args)``, the
     derivative of the result by argument k, both written against a math namespace ``m``."""
     return _register(Op(name=name, arity=len(local), forward=forward, formula=formula,
                         local_formulas=local_formulas, description=description, local=local,
-                        symbol=symbol, callable=callable))
+                        symbol=symbol, callable=callable, torch=torch, kink=kink,
+                        saturates=saturates, restricted_domain=restricted_domain))
 
 
 def tensor_op(name: str, *, forward: Fn, vjp: tuple[Fn, ...], formula: str,
-              local_formulas: tuple[str, ...], description: str, symbol: str | None = None,
-              kwargs: Mapping[str, Any] = NO_KWARGS) -> Op:
+              local_formulas: tuple[str, ...], description: str, torch: Torch,
+              symbol: str | None = None, kwargs: Mapping[str, Any] = NO_KWARGS,
+              kink: str = "") -> Op:
     """Register a whole-tensor op: ``forward(m, *args, **kwargs)`` and ``vjp[k](g, ans,
     *args, **kwargs)``, the gradient of argument k given the result's gradient ``g``."""
     return _register(Op(name=name, arity=len(vjp), forward=forward, formula=formula,
                         local_formulas=local_formulas, description=description, vjp=vjp,
-                        symbol=symbol, kwargs=MappingProxyType(dict(kwargs))))
+                        symbol=symbol, kwargs=MappingProxyType(dict(kwargs)), torch=torch,
+                        kink=kink))
 
 
 # Elementwise arithmetic (operators). Kept as their own primitives, not derived
 # (a - b is not a + (-b)) so that the graph a student sees matches what they typed.
 elementwise("add", forward=lambda m, a, b: a + b,
+            torch=Torch("{0} + {1}"),
             local=(lambda m, y, a, b: 1.0, lambda m, y, a, b: 1.0),
             formula="{p0} + {p1}", local_formulas=("1", "1"), description="sum",
             symbol="+", callable=False)
 elementwise("sub", forward=lambda m, a, b: a - b,
+            torch=Torch("{0} - {1}"),
             local=(lambda m, y, a, b: 1.0, lambda m, y, a, b: -1.0),
             formula="{p0} - {p1}", local_formulas=("1", "-1"), description="difference",
             symbol="-", callable=False)
 elementwise("mul", forward=lambda m, a, b: a * b,
+            torch=Torch("{0} * {1}"),
             local=(lambda m, y, a, b: b, lambda m, y, a, b: a),
             formula="{p0} * {p1}", local_formulas=("{1}", "{0}"), description="product",
             symbol="*", callable=False)
 elementwise("div", forward=lambda m, a, b: a / b,
+            torch=Torch("{0} / {1}"), restricted_domain=True,
             local=(lambda m, y, a, b: 1.0 / b, lambda m, y, a, b: -a / (b * b)),
             formula="{p0} / {p1}", local_formulas=("1/{p1}", "-{p0}/{p1}^2"),
             description="quotient", symbol="/", callable=False)
@@ -260,34 +296,46 @@ def _pow_local_exponent(m: Any, y: Any, a: Any, b: Any) -> Any:
 
 
 elementwise("pow", forward=lambda m, a, b: m.pow(a, b),
+            torch=Torch("{0} ** {1}"),
             local=(_pow_local_base, _pow_local_exponent),
             formula="{p0}^{p1}", local_formulas=("{p1}·{p0}^({p1} - 1)", "{p0}^{p1}·ln({p0})"),
             description="power", symbol="**", callable=False)
 elementwise("neg", forward=lambda m, a: -a, local=(lambda m, y, a: -1.0,),
+            torch=Torch("-{0}"),
             formula="-{p0}", local_formulas=("-1",), description="negation", callable=False)
 
 # Elementwise functions. PyTorch's conventions at kinks: d|x|/dx = 0 and d relu/dx = 0 at 0.
 elementwise("relu", forward=lambda m, x: m.maximum(x, 0.0), local=(lambda m, y, x: m.step(x),),
+            torch=Torch("torch.relu({0})"), kink="zero",
             formula="relu({0})", local_formulas=("[{0} > 0]",),
             description="rectified linear unit max(x, 0)")
 elementwise("sigmoid", forward=lambda m, x: m.sigmoid(x), local=(lambda m, y, x: y * (1.0 - y),),
+            torch=Torch("torch.sigmoid({0})"), saturates=True,
             formula="sigmoid({0})", local_formulas=("sigmoid({0})·(1 - sigmoid({0}))",),
             description="logistic 1/(1+e^-x)")
 elementwise("tanh", forward=lambda m, x: m.tanh(x), local=(lambda m, y, x: 1.0 - y * y,),
+            torch=Torch("torch.tanh({0})"), saturates=True,
             formula="tanh({0})", local_formulas=("1 - tanh({0})^2",), description="hyperbolic tangent")
 elementwise("exp", forward=lambda m, x: m.exp(x), local=(lambda m, y, x: y,),
+            torch=Torch("torch.exp({0})"),
             formula="exp({0})", local_formulas=("exp({0})",), description="exponential")
 elementwise("log", forward=lambda m, x: m.log(x), local=(lambda m, y, x: 1.0 / x,),
+            torch=Torch("torch.log({0})"), restricted_domain=True,
             formula="log({0})", local_formulas=("1/{p0}",), description="natural logarithm")
 elementwise("sqrt", forward=lambda m, x: m.sqrt(x), local=(lambda m, y, x: 0.5 / y,),
+            torch=Torch("torch.sqrt({0})"), restricted_domain=True,
             formula="sqrt({0})", local_formulas=("1/(2·sqrt({0}))",), description="square root")
 elementwise("abs", forward=lambda m, x: m.abs(x), local=(lambda m, y, x: m.sign(x),),
+            torch=Torch("torch.abs({0})"), kink="zero",
             formula="abs({0})", local_formulas=("sign({0})",), description="absolute value")
 elementwise("sin", forward=lambda m, x: m.sin(x), local=(lambda m, y, x: m.cos(x),),
+            torch=Torch("torch.sin({0})"),
             formula="sin({0})", local_formulas=("cos({0})",), description="sine")
 elementwise("cos", forward=lambda m, x: m.cos(x), local=(lambda m, y, x: -m.sin(x),),
+            torch=Torch("torch.cos({0})"),
             formula="cos({0})", local_formulas=("-sin({0})",), description="cosine")
 elementwise("square", forward=lambda m, x: x * x, local=(lambda m, y, x: 2.0 * x,),
+            torch=Torch("torch.square({0})"),
             formula="{p0}^2", local_formulas=("2·{p0}",), description="square")
 
 
@@ -297,12 +345,14 @@ def _tie_local(m: Any, a: Any, b: Any, wins: Any) -> Any:
 
 
 elementwise("maximum", forward=lambda m, a, b: m.maximum(a, b),
+            torch=Torch("torch.maximum({0}, {1})"), kink="tie",
             local=(lambda m, y, a, b: _tie_local(m, a, b, a > b),
                    lambda m, y, a, b: _tie_local(m, b, a, b > a)),
             formula="maximum({0}, {1})",
             local_formulas=("[{0} > {1}] (½ at a tie)", "[{1} > {0}] (½ at a tie)"),
             description="elementwise maximum")
 elementwise("minimum", forward=lambda m, a, b: m.minimum(a, b),
+            torch=Torch("torch.minimum({0}, {1})"), kink="tie",
             local=(lambda m, y, a, b: _tie_local(m, a, b, a < b),
                    lambda m, y, a, b: _tie_local(m, b, a, b < a)),
             formula="minimum({0}, {1})",
@@ -356,9 +406,11 @@ def _matmul_vjp_b(g: Any, y: Any, a: Any, b: Any) -> Any:
 
 
 tensor_op("matmul", forward=_matmul, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+          torch=Torch("{0} @ {1}"),
           formula="{p0} @ {p1}", local_formulas=("{p1}^T", "{p0}^T"),
           description="matrix product (@)", symbol="@")
 tensor_op("dot", forward=_dot, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+          torch=Torch("torch.matmul({0}, {1})"),
           formula="dot({0}, {1})", local_formulas=("{p1}^T", "{p0}^T"),
           description="dot product of vectors or matrices")
 
@@ -370,6 +422,7 @@ def _transpose(m: Any, x: Any, axes: Any = None) -> Any:
 
 
 tensor_op("transpose", forward=_transpose,
+          torch=Torch("{0}.permute({order})"),
           vjp=(lambda g, y, x, axes=None: np.transpose(g, None if axes is None
                                                        else tuple(np.argsort(axes))),),
           formula="{p0}^T", local_formulas=("transpose back",), description="transpose (x.T)",
@@ -404,19 +457,23 @@ def _extreme_vjp(g: Any, y: Any, x: Any, axis: Any = None, keepdims: bool = Fals
 
 
 tensor_op("sum", forward=_reduce(np.sum),
+          torch=Torch("torch.sum({0}, dim={dim}, keepdim={keepdim})"),
           vjp=(lambda g, y, x, axis=None, keepdims=False:
                np.array(_expand(g, np.shape(x), axis, keepdims)),),
           formula="sum({0})", local_formulas=("1 (broadcast back)",),
           description="sum of elements", kwargs=_REDUCE_KW)
 tensor_op("mean", forward=_reduce(np.mean),
+          torch=Torch("torch.mean({0}, dim={dim}, keepdim={keepdim})"),
           vjp=(lambda g, y, x, axis=None, keepdims=False:
                _expand(g, np.shape(x), axis, keepdims) / _count(x, axis),),
           formula="mean({0})", local_formulas=("1/N (broadcast back)",),
           description="mean of elements", kwargs=_REDUCE_KW)
 tensor_op("max", forward=_reduce(np.max), vjp=(_extreme_vjp,),
+          torch=Torch("torch.amax({0}, dim={dim}, keepdim={keepdim})"), kink="extreme",
           formula="max({0})", local_formulas=("[x = max] (split at ties)",),
           description="largest element", kwargs=_REDUCE_KW)
 tensor_op("min", forward=_reduce(np.min), vjp=(_extreme_vjp,),
+          torch=Torch("torch.amin({0}, dim={dim}, keepdim={keepdim})"), kink="extreme",
           formula="min({0})", local_formulas=("[x = min] (split at ties)",),
           description="smallest element", kwargs=_REDUCE_KW)
 
@@ -442,18 +499,23 @@ def _log_softmax(m: Any, x: Any, axis: Any = -1) -> Any:
 
 
 tensor_op("logsumexp", forward=_logsumexp,
+          torch=Torch("torch.logsumexp({0}, dim={dims}, keepdim={keepdim})"),
           vjp=(lambda g, y, x, axis=None, keepdims=False:
                _expand(g, np.shape(x), axis, keepdims)
                * np.exp(x - _expand(y, np.shape(x), axis, keepdims)),),
           formula="logsumexp({0})", local_formulas=("softmax({0})",),
           description="log of the sum of exponentials (stable)", kwargs=_REDUCE_KW)
 tensor_op("softmax", forward=_softmax,
+          torch=Torch("torch.softmax({0}, dim={dim})",
+                several_axes="torch.exp({0} - torch.logsumexp({0}, dim={dim}, keepdim=True))"),
           vjp=(lambda g, y, x, axis=-1:
                y * (g - np.sum(g * y, axis=_axes(axis, np.ndim(x)), keepdims=True)),),
           formula="softmax({0})", local_formulas=("diag(s) - s·s^T",),
           description="normalised exponentials along an axis (default the last)",
           kwargs={"axis": -1})
 tensor_op("log_softmax", forward=_log_softmax,
+          torch=Torch("torch.log_softmax({0}, dim={dim})",
+                several_axes="{0} - torch.logsumexp({0}, dim={dim}, keepdim=True)"),
           vjp=(lambda g, y, x, axis=-1:
                g - np.exp(y) * np.sum(g, axis=_axes(axis, np.ndim(x)), keepdims=True),),
           formula="log_softmax({0})", local_formulas=("I - softmax({0})",),
@@ -477,6 +539,7 @@ def _mse_vjp(sign: float) -> Callable[..., Any]:
 
 
 tensor_op("mse", forward=_mse, vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)),
+          torch=Torch("torch.mean(torch.square({0} - {1}))"),
           formula="mse({0}, {1})", local_formulas=("2·({p0} - {p1})/N", "-2·({p0} - {p1})/N"),
           description="mean squared error mean((pred - target)^2)")
 
@@ -543,6 +606,7 @@ def _ce_vjp_target(g: Any, y: Any, logits: Any, target: Any) -> Any:
 
 
 tensor_op("cross_entropy", forward=_cross_entropy, vjp=(_ce_vjp_logits, _ce_vjp_target),
+          torch=Torch("F.cross_entropy({0}, {1})", targets=1),
           formula="cross_entropy({0}, {1})",
           local_formulas=("(softmax({0}) - {1})/N", "-log_softmax({0})/N (0 for class indices)"),
           description="mean softmax cross-entropy; target: class indices or probabilities")

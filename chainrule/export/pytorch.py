@@ -14,17 +14,21 @@ the parser) and the expression inside the docstring, where it is escaped.
 
 from __future__ import annotations
 
+import ast
+import copy
 import keyword
 import math
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from chainrule import engine
+from chainrule.engine import spelling
 from chainrule.engine.graph import CONST, INPUT, Graph, Node
-from chainrule.errors import ChainruleError
+from chainrule.engine.ops import Op
 from chainrule.programs import cached_program
 from chainrule.training.inputs import load_data
 from chainrule.training.optimizers import OPTIMIZERS
@@ -33,36 +37,26 @@ from chainrule.training.train import train
 #: Tolerances of the script's asserts (torch and numpy round differently in the last bits).
 RTOL = 1e-6
 ATOL = 1e-9
-#: The names forward() itself reads; an input or statement named so is renamed.
-RESERVED = frozenset({"torch", "F"})
-
-# Operator precedence of the Python written (higher binds tighter).
-ATOM, POWER, UNARY, PRODUCT, SUM = 5, 4, 3, 2, 1
-BINARY = {"add": ("+", SUM), "sub": ("-", SUM), "mul": ("*", PRODUCT), "div": ("/", PRODUCT),
-          "matmul": ("@", PRODUCT), "pow": ("**", POWER)}
-ELEMENTWISE_CALLS = {"relu": "torch.relu", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh",
-                     "exp": "torch.exp", "log": "torch.log", "sqrt": "torch.sqrt",
-                     "abs": "torch.abs", "sin": "torch.sin", "cos": "torch.cos",
-                     "square": "torch.square", "maximum": "torch.maximum",
-                     "minimum": "torch.minimum", "dot": "torch.matmul"}
-REDUCTIONS = {"sum": "torch.sum", "mean": "torch.mean", "max": "torch.amax", "min": "torch.amin",
-              "logsumexp": "torch.logsumexp"}
+#: The module-level names forward() reads; an input or statement named so is renamed.
+RESERVED = frozenset({"torch", "F", "inf", "nan"})
+#: Nested inline expressions deeper than this get a variable (the printer recurses per level).
+MAX_INLINE_DEPTH = 40
+#: A constant is written as an integer (``x ** 2``) when it is one of at most this magnitude.
+MAX_INTEGER_LITERAL = 2**31
 
 
 @dataclass
 class Code:
-    """A node written as Python: its text, its precedence, and whether it is a tensor
-    (a constant is a plain number until an operation needs it as a tensor)."""
+    """A node written as Python: its expression tree, and, for a constant that is still a
+    plain number (a tensor only when an operation needs one), that number."""
 
-    text: str
-    prec: int
-    tensor: bool = True
+    tree: ast.expr
+    number: float | None = None
+    depth: int = 0
 
-    def operand(self, minimum: int) -> str:
-        return self.text if self.prec >= minimum else f"({self.text})"
-
-    def as_tensor(self) -> str:
-        return self.text if self.tensor else f"torch.tensor({self.text})"
+    @property
+    def simple(self) -> bool:
+        return self.number is not None or isinstance(self.tree, ast.Name)
 
 
 def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = None,
@@ -82,11 +76,13 @@ def to_pytorch(expression: str, values: Mapping[str, Any], output: str | None = 
     resolved = engine.resolve_values({**values, **columns}, graph.input_names)
     names = _variable_names(graph)
     shapes = [tuple(node["shape"]) for node in analysis["nodes"]]
-    parts = [_header(expression), _forward_function(graph, names, shapes),
-             _analysis_check(graph, names, analysis, resolved)]
+    params = frozenset(training.get("params") or ()) if training is not None else frozenset()
+    integers = integer_inputs(graph, shapes, exclude=params)
+    parts = [_header(expression), _forward_function(graph, names, shapes, integers),
+             _analysis_check(graph, names, analysis, resolved, integers)]
     if training is not None:
         parts.append(_training_check(expression, values, output, training, names, columns,
-                                     scalar=not analysis["nodes"][graph.output]["shape"]))
+                                     integers, scalar=not analysis["nodes"][graph.output]["shape"]))
     parts.append('print("chainrule and PyTorch agree")\n')
     return "\n\n".join(parts)
 
@@ -107,7 +103,11 @@ def _variable_names(graph: Graph) -> dict[int, str]:
 
 
 def _fresh(base: str, taken: set[str]) -> str:
-    name = base if base.isidentifier() and not keyword.iskeyword(base) else "v"
+    """A free Python name for ``base``. Python reads identifiers in NFKC form (a fullwidth x
+    is x, the ligature fi is fi, the Kelvin sign is K), so names are compared and written in
+    that form."""
+    name = unicodedata.normalize("NFKC", base)
+    name = name if name.isidentifier() and not keyword.iskeyword(name) else "v"
     candidate, k = name, 1
     while candidate in taken:
         k += 1
@@ -119,7 +119,8 @@ def _fresh(base: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- the forward pass
 
 
-def _forward_function(graph: Graph, names: dict[int, str], shapes: list[tuple[int, ...]]) -> str:
+def _forward_function(graph: Graph, names: dict[int, str], shapes: list[tuple[int, ...]],
+                      integers: frozenset[int]) -> str:
     """``def forward(<inputs>): ...`` returning every named value and the output."""
     uses = [0] * len(graph.nodes)
     for node in graph.nodes:
@@ -128,22 +129,29 @@ def _forward_function(graph: Graph, names: dict[int, str], shapes: list[tuple[in
     taken = set(RESERVED) | set(names.values())
     code: dict[int, Code] = {}
     body: list[str] = []
-    temporaries = 0
+    temporaries = iter(range(1, len(graph.nodes) + 1))
+
+    def variable(index: int, written: Code) -> Code:
+        if index not in names:
+            names[index] = _fresh(f"t{next(temporaries)}", taken)
+        body.append(f"    {names[index]} = {ast.unparse(_as_tensor(written))}")
+        return Code(ast.Name(names[index]))
+
     for node in graph.nodes:
         if node.kind == INPUT:
-            code[node.index] = Code(names[node.index], ATOM)
+            code[node.index] = Code(ast.Name(names[node.index]))
             continue
-        written = _constant(node) if node.kind == CONST else _operation(node, shapes, code)
+        if node.kind == CONST:
+            written = _constant(node.const)
+        else:
+            for a in _repeated_args(node, shapes):
+                if not code[a].simple:
+                    code[a] = variable(a, code[a])
+            written = _operation(node, shapes, code, integers)
         needs_variable = (node.index in names or node.index == graph.output
-                          or (node.kind != CONST and uses[node.index] > 1))
-        if not needs_variable:
-            code[node.index] = written
-            continue
-        if node.index not in names:
-            temporaries += 1
-            names[node.index] = _fresh(f"t{temporaries}", taken)
-        body.append(f"    {names[node.index]} = {written.as_tensor()}")
-        code[node.index] = Code(names[node.index], ATOM)
+                          or (node.kind != CONST and uses[node.index] > 1)
+                          or written.depth > MAX_INLINE_DEPTH)
+        code[node.index] = variable(node.index, written) if needs_variable else written
     returned = [(label, names[i]) for i, label in _checked_nodes(graph)
                 if graph.nodes[i].kind != INPUT or i == graph.output]
     body.append("    return {" + ", ".join(f"{label!r}: {var}" for label, var in returned) + "}")
@@ -160,95 +168,197 @@ def _checked_nodes(graph: Graph) -> list[tuple[int, str]]:
     return out
 
 
-def _constant(node: Node) -> Code:
-    # an integer literal as typed (x ** 2), any other number as Python writes the float
-    text = node.text if node.text.isascii() and node.text.isdigit() else literal(node.const)
-    return Code(text, UNARY if text.startswith("-") else ATOM, tensor=False)
+def integer_inputs(graph: Graph, shapes: list[tuple[int, ...]],
+                   exclude: frozenset[str] = frozenset()) -> frozenset[int]:
+    """The inputs that hold class indices and nothing else: the script makes them
+    ``torch.long`` tensors without gradients, as PyTorch code writes labels."""
+    index_uses: dict[int, int] = {}
+    other_uses: set[int] = {graph.output}
+    for node in graph.nodes:
+        for k, a in enumerate(node.args):
+            if _is_index_argument(node, k, shapes):
+                index_uses[a] = index_uses.get(a, 0) + 1
+            else:
+                other_uses.add(a)
+    return frozenset(i for name, i in graph.inputs.items()
+                     if i in index_uses and i not in other_uses and name not in exclude)
 
 
-def _operation(node: Node, all_shapes: list[tuple[int, ...]], code: dict[int, Code]) -> Code:
+def _is_index_argument(node: Node, k: int, shapes: list[tuple[int, ...]]) -> bool:
+    targets = node.op.torch.targets if node.op is not None else None
+    return k == targets and shapes[node.args[k]] != shapes[node.args[0]]
+
+
+def _repeated_args(node: Node, shapes: list[tuple[int, ...]]) -> list[int]:
+    """The arguments the op's template writes more than once (given a variable first)."""
     assert node.op is not None
-    name = node.op.name
-    args = [code[a] for a in node.args]
-    shapes = [all_shapes[a] for a in node.args]
-    kwargs = {**node.op.kwargs, **node.kwargs}
-    if name in BINARY:
-        symbol, prec = BINARY[name]
-        left, right = args
-        if not left.tensor and not right.tensor:
-            left = Code(left.as_tensor(), ATOM)
-        if name == "pow":  # right-associative: a ** b ** c is a ** (b ** c)
-            return Code(f"{left.operand(POWER + 1)} ** {right.operand(POWER)}", POWER)
-        return Code(f"{left.operand(prec)} {symbol} {right.operand(prec + 1)}", prec)
-    if name == "neg":
-        return Code(f"-{args[0].operand(UNARY) if args[0].tensor else '(' + args[0].as_tensor() + ')'}",
-                    UNARY)
-    if name in ELEMENTWISE_CALLS:
-        return _call(ELEMENTWISE_CALLS[name], [a.as_tensor() for a in args])
-    if name in REDUCTIONS:
-        return _reduction(REDUCTIONS[name], args[0].as_tensor(), shapes[0], kwargs)
-    if name == "transpose":
-        return _transpose(args[0].as_tensor(), len(shapes[0]), kwargs.get("axes"))
-    if name in ("softmax", "log_softmax"):
-        return _softmax(name, args[0].as_tensor(), len(shapes[0]), kwargs.get("axis", -1))
-    if name == "mse":  # torch's mse_loss warns on broadcasting; this is its formula
-        return _call("torch.mean", [f"torch.square({args[0].as_tensor()} - {args[1].as_tensor()})"])
-    if name == "cross_entropy":
-        return _cross_entropy(args[0].as_tensor(), args[1].as_tensor(), shapes[0], shapes[1])
-    raise ChainruleError("bad_value", f"the PyTorch export does not know the operation {name!r}")
+    placeholders = spelling.fields(_template(node, shapes))
+    return [a for k, a in enumerate(node.args) if placeholders.count(str(k)) > 1]
 
 
-def _call(function: str, args: list[str], keywords: str = "") -> Code:
-    return Code(f"{function}({', '.join(args)}{keywords})", ATOM)
+def _template(node: Node, shapes: list[tuple[int, ...]]) -> str:
+    assert node.op is not None
+    torch = node.op.torch
+    if torch.several_axes and len(_axes_of(node, shapes)) > 1:
+        return torch.several_axes
+    return torch.template
 
 
-def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+def _kwargs(node: Node) -> dict[str, Any]:
+    assert node.op is not None
+    return {**node.op.kwargs, **node.kwargs}
+
+
+def _axes_of(node: Node, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The axes the node's ``axis=`` names, non-negative and sorted (every axis for None)."""
+    ndim = len(shapes[node.args[0]])
+    axis = _kwargs(node).get("axis")
     if axis is None:
         return tuple(range(ndim))
     items = axis if isinstance(axis, tuple) else (axis,)
     return tuple(sorted({a % ndim for a in items})) if ndim else ()
 
 
-def _reduction(function: str, x: str, shape: tuple[int, ...], kwargs: Mapping[str, Any]) -> Code:
-    axes = _axes(kwargs.get("axis"), len(shape))
-    keepdim = bool(kwargs.get("keepdims"))
-    if function == "torch.logsumexp" and not shape:  # it has no all-axes form
-        return _call(function, [x], ", dim=0")
-    if not shape or (kwargs.get("axis") is None and not keepdim and function != "torch.logsumexp"):
-        return _call(function, [x])
-    dim = str(axes[0]) if len(axes) == 1 else repr(axes)
-    return _call(function, [x], f", dim={dim}" + (", keepdim=True" if keepdim else ""))
+def _words(node: Node, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    """The values of the keyword placeholders (chainrule.engine.spelling); None: leave out."""
+    kwargs = _kwargs(node)
+    ndim = len(shapes[node.args[0]]) if node.args else 0
+    axes = _axes_of(node, shapes) if node.args else ()
+    dims: Any = (axes[0] if len(axes) == 1 else axes) if ndim else 0
+    keepdim = bool(kwargs.get("keepdims")) and ndim > 0
+    every = "axis" not in kwargs or (kwargs.get("axis") is None and not keepdim) or not ndim
+    order = kwargs.get("axes")
+    return {"dims": dims, "dim": None if every else dims, "keepdim": True if keepdim else None,
+            "order": tuple(order) if order is not None else tuple(reversed(range(ndim)))}
 
 
-def _transpose(x: str, ndim: int, axes: Any) -> Code:
-    order = tuple(axes) if axes is not None else tuple(reversed(range(ndim)))
-    if ndim == 2 and order == (1, 0):
-        return Code(f"{x}.T" if x.isidentifier() else f"({x}).T", ATOM)
-    if ndim < 2:
-        return Code(x, ATOM) if x.isidentifier() else Code(f"({x})", ATOM)
-    return Code(f"{x}.permute{order!r}" if x.isidentifier() else f"({x}).permute{order!r}", ATOM)
+def _operation(node: Node, shapes: list[tuple[int, ...]], code: dict[int, Code],
+               integers: frozenset[int]) -> Code:
+    assert node.op is not None
+    torch = node.op.torch
+    args = [code[a] for a in node.args]
+    if torch.targets is not None:
+        args = _class_targets(node, shapes, args, integers)
+    tree = _fill(_template(node, shapes), args, _words(node, shapes))
+    return Code(tree, depth=1 + max((a.depth for a in args), default=0))
 
 
-def _softmax(name: str, x: str, ndim: int, axis: Any) -> Code:
-    axes = _axes(axis, ndim)
-    if len(axes) <= 1:
-        return _call(f"torch.{name}", [x], f", dim={axes[0] if axes else 0}")
-    # several axes at once: torch.softmax takes one, so write it out with logsumexp
-    log = f"{x} - torch.logsumexp({x}, dim={axes!r}, keepdim=True)"
-    return Code(log, SUM) if name == "log_softmax" else _call("torch.exp", [log])
+def _class_targets(node: Node, shapes: list[tuple[int, ...]], args: list[Code],
+                   integers: frozenset[int]) -> list[Code]:
+    """chainrule's class axis is the last one, torch's the second: logits of more than two
+    axes are flattened to rows; class indices become integers."""
+    assert node.op is not None and node.op.torch.targets is not None
+    k = node.op.torch.targets
+    logits, target = shapes[node.args[0]], shapes[node.args[k]]
+    out = list(args)
+    if target != logits:  # class indices
+        given = args[k]
+        if given.number is not None:
+            out[k] = Code(_parse(f"torch.tensor({int(given.number)})"))
+        elif node.args[k] not in integers:
+            out[k] = Code(_fill("{0}.long()", [given], {}), depth=given.depth)
+    if len(logits) > 2:
+        rows = "{0}.reshape(-1)" if target != logits else f"{{0}}.reshape(-1, {logits[-1]})"
+        out[0] = Code(_fill(f"{{0}}.reshape(-1, {logits[-1]})", [out[0]], {}), depth=out[0].depth)
+        out[k] = Code(_fill(rows, [out[k]], {}), depth=out[k].depth)
+    return out
 
 
-def _cross_entropy(logits: str, target: str, logits_shape: tuple[int, ...],
-                   target_shape: tuple[int, ...]) -> Code:
-    # chainrule's class axis is the last one and the mean runs over every other position;
-    # torch's is axis 1, so anything but (N, C) logits is flattened to rows first.
-    classes = logits_shape[-1]
-    indices = target_shape != logits_shape
-    if len(logits_shape) == 2:
-        return _call("F.cross_entropy", [logits, f"{target}.long()" if indices else target])
-    rows = f"({logits}).reshape(-1, {classes})"
-    labels = f"({target}).reshape(-1).long()" if indices else f"({target}).reshape(-1, {classes})"
-    return _call("F.cross_entropy", [rows, labels])
+# --------------------------------------------------------------------------- templates
+
+
+def torch_source(op: Op, args: Sequence[str]) -> str:
+    """Python source of ``op`` applied to the variables ``args`` as the export writes it (for
+    an op without axis keywords): the differential tests' torch twin of a new elementwise op."""
+    return ast.unparse(_fill(op.torch.template, [Code(ast.Name(a)) for a in args], {}))
+
+_NOTHING = "_chainrule_nothing_"
+
+
+def _parse(source: str) -> ast.expr:
+    return ast.parse(source, mode="eval").body
+
+
+def _fill(template: str, args: list[Code], words: Mapping[str, Any]) -> ast.expr:
+    """The template's tree with each placeholder replaced by an argument's tree (the printer
+    adds the parentheses precedence needs), numbers made tensors where torch needs them, and
+    keyword arguments whose value is None left out."""
+    numbers: dict[int, float] = {}
+
+    class Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.expr:
+            if not node.id.startswith(spelling.PREFIX):
+                return node
+            key = node.id[len(spelling.PREFIX):]
+            if key.isdigit():
+                arg = args[int(key)]
+                tree = copy.deepcopy(arg.tree)
+                if arg.number is not None:
+                    numbers[id(tree)] = arg.number
+                return tree
+            value = words[key]
+            return ast.Name(_NOTHING) if value is None else _parse(repr(value))
+
+        def visit_Call(self, node: ast.Call) -> ast.Call:
+            self.generic_visit(node)
+            node.keywords = [k for k in node.keywords
+                             if not (isinstance(k.value, ast.Name) and k.value.id == _NOTHING)]
+            return node
+
+    tree = Substitute().visit(copy.deepcopy(spelling.parse(template)))
+    _settle(tree, numbers)
+    return tree
+
+
+def _settle(node: ast.AST, numbers: dict[int, float]) -> bool:
+    """Make tensors of the plain numbers torch cannot take where they stand: a call's
+    argument, an attribute's owner, the left of an operator between two numbers. Returns
+    whether ``node`` is still a plain number."""
+    if id(node) in numbers:
+        return True
+    if isinstance(node, ast.BinOp):
+        left, right = _settle(node.left, numbers), _settle(node.right, numbers)
+        if left and right:
+            node.left = _tensor(numbers[id(node.left)])
+        return False
+    if isinstance(node, ast.UnaryOp):
+        if _settle(node.operand, numbers):
+            node.operand = _tensor(numbers[id(node.operand)])
+        return False
+    if isinstance(node, ast.Call):
+        _settle(node.func, numbers)
+        node.args = [_tensor(numbers[id(a)]) if _settle(a, numbers) else a for a in node.args]
+        for keyword_ in node.keywords:
+            _settle(keyword_.value, numbers)
+        return False
+    if isinstance(node, ast.Attribute):
+        if _settle(node.value, numbers):
+            node.value = _tensor(numbers[id(node.value)])
+        return False
+    for child in ast.iter_child_nodes(node):
+        _settle(child, numbers)
+    return False
+
+
+def _constant(value: float) -> Code:
+    """A constant as a plain Python number: an integer when it is one (``x ** 2``), else the
+    float as Python writes it; ``inf``/``nan`` read the script's imports."""
+    if math.isfinite(value) and value == int(value) and abs(value) < MAX_INTEGER_LITERAL:
+        tree: ast.expr = ast.Constant(abs(int(value)))
+    else:
+        tree = _parse(literal(abs(value)) if not math.isnan(value) else "nan")
+    if math.copysign(1.0, value) < 0 and not math.isnan(value):
+        tree = ast.UnaryOp(ast.USub(), tree)
+    return Code(tree, number=value)
+
+
+def _tensor(value: float) -> ast.expr:
+    """``torch.tensor(<float>)``: a float64 tensor (torch.tensor(2) would be an integer)."""
+    return _parse(f"torch.tensor({literal(value)})")
+
+
+def _as_tensor(code: Code) -> ast.expr:
+    return _tensor(code.number) if code.number is not None else code.tree
 
 
 # --------------------------------------------------------------------------- numbers
@@ -270,8 +380,23 @@ def literal(value: Any) -> str:
     return repr(number)
 
 
+def _docstring_text(text: str) -> str:
+    """``text`` for the inside of a triple-quoted string: backslashes and quotes escaped, and
+    every character Python source cannot hold as it is (NUL, other controls, lone
+    surrogates) as an escape that means the same character."""
+    out = []
+    for ch in text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"'):
+        if ch in "\n\t" or (ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def _header(expression: str) -> str:
-    quoted = expression.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    quoted = _docstring_text(expression)
     return f'''"""Exported by chainrule: the computation below, rebuilt with PyTorch.
 
 {quoted.strip()}
@@ -300,12 +425,23 @@ def _leaf(value: Any) -> str:
     return f"torch.tensor({literal(value)}, requires_grad=True)"
 
 
+def _labels(value: Any) -> str:
+    """Class indices as PyTorch code holds them: an integer (torch.long) tensor."""
+    return f"torch.tensor({np.asarray(value, dtype=np.float64).astype(np.int64).tolist()!r})"
+
+
+def _input(value: Any, index: int, integers: frozenset[int]) -> str:
+    return _labels(value) if index in integers else _leaf(value)
+
+
 def _analysis_check(graph: Graph, names: dict[int, str], analysis: Mapping[str, Any],
-                    resolved: Mapping[str, Any]) -> str:
+                    resolved: Mapping[str, Any], integers: frozenset[int]) -> str:
     nodes = {n["id"]: n for n in analysis["nodes"]}
-    lines = ["# The inputs: leaf tensors, so backward() fills their .grad",
+    lines = ["# The inputs: leaf tensors, so backward() fills their .grad"
+             + ("; class indices are integer tensors, with no gradient" if integers else ""),
              "inputs = {"]
-    lines += [f"    {names[i]!r}: {_leaf(resolved[name])}," for name, i in graph.inputs.items()]
+    lines += [f"    {names[i]!r}: {_input(resolved[name], i, integers)},"
+              for name, i in graph.inputs.items()]
     lines += ["}", "values = forward(**inputs)"]
     out_label = dict(_checked_nodes(graph))[graph.output]
     for i, label in _checked_nodes(graph):
@@ -321,8 +457,9 @@ def _analysis_check(graph: Graph, names: dict[int, str], analysis: Mapping[str, 
     else:
         lines.append("# The output does not depend on any input: no backward pass, every gradient is 0")
     for name, i in graph.inputs.items():
-        lines.append(f"check({f'd {out_label}/d {name}'!r}, inputs[{names[i]!r}].grad, "
-                     f"{literal(analysis['gradients'][name])})")
+        if i not in integers:
+            lines.append(f"check({f'd {out_label}/d {name}'!r}, inputs[{names[i]!r}].grad, "
+                         f"{literal(analysis['gradients'][name])})")
     return "\n".join(lines) + "\n"
 
 
@@ -339,7 +476,7 @@ def _reaches_inputs(graph: Graph, index: int) -> bool:
 
 def _training_check(expression: str, values: Mapping[str, Any], output: str | None,
                     training: Mapping[str, Any], names: dict[int, str],
-                    columns: Mapping[str, np.ndarray], scalar: bool) -> str:
+                    columns: Mapping[str, np.ndarray], integers: frozenset[int], scalar: bool) -> str:
     keys = ("params", "data", "dataset", "optimizer", "steps", "seed", "batch_size")
     result = train(expression, values, output=output, explain=False, per_example=False,
                    **{k: training[k] for k in keys if k in training})
@@ -357,12 +494,13 @@ def _training_check(expression: str, values: Mapping[str, Any], output: str | No
         f"# Training: {spec.torch} on {', '.join(params)}, {len(trajectory)} steps; each step's",
         "# loss, params (before the update) and gradients are chainrule's trajectory.",
         "inputs = {",
-        *[f"    {var[n]!r}: {_leaf(v) if n in params else f'torch.tensor({literal(v)})'},"
+        *[f"    {var[n]!r}: {_constant_input(n, v, params, graph.inputs[n], integers)},"
           for n, v in engine.resolve_values({**values, **columns}, graph.input_names).items()
           if n not in columns],
         "}",
         "data = {",
-        *[f"    {var[c]!r}: torch.tensor({literal(a)})," for c, a in columns.items()],
+        *[f"    {var[c]!r}: {_constant_input(c, a, [], graph.inputs[c], integers)},"
+          for c, a in columns.items()],
         "}",
         f"optimizer = {spec.torch}([{', '.join(f'inputs[{var[p]!r}]' for p in params)}], {hyper})",
         f"TRAJECTORY = {_trajectory_literal(trajectory)}",
@@ -383,6 +521,13 @@ def _training_check(expression: str, values: Mapping[str, Any], output: str | No
         f"{literal(result['final_loss'])})",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _constant_input(name: str, value: Any, params: list[str], index: int,
+                    integers: frozenset[int]) -> str:
+    if name in params:
+        return _leaf(value)
+    return _labels(value) if index in integers else f"torch.tensor({literal(value)})"
 
 
 def _hyper_literal(value: Any) -> str:

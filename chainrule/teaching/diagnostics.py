@@ -19,6 +19,7 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.autodiff import Program, Run
 from chainrule.engine.graph import INPUT, Node
+from chainrule.engine.ops import ARRAY, SCALAR, Op
 from chainrule.languages import LANGUAGES
 
 KINDS: Final = ("nonfinite_origin", "vanishing", "exploding", "saturated", "dead_relu", "kink")
@@ -34,10 +35,8 @@ SATURATED_LOCAL: Final = 0.01  # a sigmoid/tanh local gradient below this
 SMALLEST_LOCALS_NAMED: Final = 3  # edges a vanishing message names
 PATH_SEARCHES: Final = 10  # vanishing inputs whose path is searched (each search walks the graph)
 
-SQUASHING: Final = frozenset({"sigmoid", "tanh"})
-KINKED: Final = frozenset({"abs", "relu", "maximum", "minimum", "max", "min"})
-WATCHED: Final = SQUASHING | KINKED
-
+#: Which ops are watched, and how, is the op table's to say: ``Op.saturates`` (a squashing
+#: activation), ``Op.kink`` (where it is not differentiable), ``Op.restricted_domain``.
 MESSAGES_FILE: Final = Path(__file__).parent / "messages" / "diagnostics.json"
 
 
@@ -146,7 +145,7 @@ def _stable_alternative(program: Program, node: Node) -> str:
     nodes = program.graph.nodes
     if node.op_name == "log" and node.args and nodes[node.args[0]].op_name == "softmax":
         return "log_softmax"
-    if node.op_name in ("log", "sqrt", "div"):
+    if node.op is not None and node.op.restricted_domain:
         return "domain"
     return "scale"
 
@@ -224,16 +223,16 @@ def _watched_ops(program: Program, run: Run) -> Iterator[tuple[int, str, dict[st
     labels = program.graph.labels()
     for node in nodes:
         op = node.op
-        if op is None or op.name not in WATCHED:
+        if op is None or not (op.saturates or op.kink):
             continue
         i, name = node.index, op.name
         args = [values[a] for a in node.args]
-        if name in SQUASHING:
-            yield from _saturated(i, name, labels[i], values[i], args[0])
+        if op.saturates:
+            yield from _saturated(i, op, labels[i], values[i], args[0])
             continue
         if name == "relu" and _all(args[0], lambda x: x <= 0.0):
             yield i, "dead_relu", {"label": labels[i], "largest": _number(float(np.max(args[0])))}
-        convention = _kink(name, args, values[i], node)
+        convention = _kink(op, args, node)
         if convention is not None:
             yield i, "kink", {"code": convention, "label": labels[i], "op": name}
 
@@ -242,10 +241,12 @@ def _all(x: Any, test: Any) -> bool:
     return bool(test(x)) if type(x) is float else bool(np.all(test(np.asarray(x))))
 
 
-def _saturated(i: int, name: str, label: str, value: Any, arg: Any
+def _saturated(i: int, op: Op, label: str, value: Any, arg: Any
                ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    name = op.name
+    assert op.local is not None  # a squashing op is elementwise
     if type(value) is float:
-        local = value * (1.0 - value) if name == "sigmoid" else 1.0 - value * value
+        local = float(op.local[0](SCALAR, value, arg))
         if local < SATURATED_LOCAL and value - value == 0.0:
             yield i, "saturated", {"label": label, "op": name, "input": _number(float(arg)),
                                    "local": f"{local:.1e}", "share": "100%"}
@@ -253,7 +254,7 @@ def _saturated(i: int, name: str, label: str, value: Any, arg: Any
     y = np.asarray(value)
     if y.size == 0:
         return
-    locals_ = y * (1.0 - y) if name == "sigmoid" else 1.0 - y * y
+    locals_ = np.broadcast_to(op.local[0](ARRAY, y, np.asarray(arg)), y.shape)
     low = np.count_nonzero(locals_ < SATURATED_LOCAL)
     if 2 * low > y.size:
         yield i, "saturated", {"label": label, "op": name,
@@ -262,11 +263,11 @@ def _saturated(i: int, name: str, label: str, value: Any, arg: Any
                                "share": f"{100 * low // y.size}%"}
 
 
-def _kink(name: str, args: list[Any], value: Any, node: Node) -> str | None:
+def _kink(op: Op, args: list[Any], node: Node) -> str | None:
     """The message code of the convention used at a non-differentiable point, or None."""
-    if name in ("abs", "relu"):
+    if op.kink == "zero":
         return "kink" if _any_zero(args[0]) else None
-    if name in ("maximum", "minimum"):
+    if op.kink == "tie":
         a, b = args
         tied = (a == b) if type(a) is float and type(b) is float else bool(np.any(np.equal(a, b)))
         return "kink_tie" if tied else None
@@ -274,7 +275,7 @@ def _kink(name: str, args: list[Any], value: Any, node: Node) -> str | None:
     if x.size < 2:
         return None
     axis = node.kwargs.get("axis")
-    extreme = (np.max if name == "max" else np.min)(x, axis=axis, keepdims=True)
+    extreme = op.forward(ARRAY, x, axis=axis, keepdims=True)
     hits = np.count_nonzero(x == extreme, axis=axis)
     return "kink_split" if bool(np.any(np.asarray(hits) > 1)) else None
 

@@ -35,6 +35,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from chainrule.engine.ops import OPS
+from chainrule.export.pytorch import torch_source
+
 Shape = tuple[int, ...]
 Rng = np.random.Generator
 
@@ -182,6 +185,20 @@ TORCH: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
+def _spelled_twin(name: str) -> Callable[..., torch.Tensor]:
+    """The torch twin of an elementwise op without a hand-written one: its spelling in the op
+    table (``Op.torch``), as the PyTorch export writes it, over tensors."""
+    names = [f"a{k}" for k in range(OPS[name].arity)]
+    source = f"lambda {', '.join(names)}: {torch_source(OPS[name], names)}"
+    twin: Callable[..., torch.Tensor] = eval(  # our own table's text, not a user's
+        compile(source, f"<torch twin of {name}>", "eval"), {"torch": torch, "F": torch.nn.functional})
+    return twin
+
+
+TORCH.update({name: _spelled_twin(name) for name, op in OPS.items()
+              if op.elementwise and name not in TORCH})
+
+
 def evaluate(e: Expr, tensors: dict[str, torch.Tensor], done: Sequence[torch.Tensor]) -> torch.Tensor:
     """``e`` in torch: inputs from ``tensors``, references from the statements ``done``."""
     if e.kind == "input":
@@ -322,6 +339,7 @@ class Drawer:
         self.rng = rng
         self.ops = ops
         self.max_depth = max_depth
+        self.infix_depth: int | None = None  # trees drawn at this depth are infix expressions
         self.inputs: dict[str, torch.Tensor] = {}
         self.class_inputs: set[str] = set()
         self.shadowed: set[str] = set()  # input names reassigned by a statement
@@ -407,6 +425,8 @@ class Drawer:
         """A tree whose value has ``shape`` and lies in ``domain`` ("any", "positive",
         "nonzero"); ``root``: the op at its top."""
         rng = self.rng
+        if root is None and depth == self.infix_depth:
+            return self.infix(shape, depth, domain)
         if root is None and (depth <= 0 or rng.random() < 0.15 + 0.1 * (self.max_depth - depth)):
             return self.leaf(shape, domain)
         for _ in range(4 if root is None else 40):
@@ -421,6 +441,19 @@ class Drawer:
                 return e
         if root is not None:
             raise Reject(f"could not draw {root} for shape {shape}")
+        return self.leaf(shape, domain)
+
+    def infix(self, shape: Shape, depth: int, domain: str) -> Expr:
+        """An operator expression (``a - b``, ``-a``, ``a ** b``...) of ``shape`` in ``domain``,
+        else a leaf: what a template that writes its argument without parentheses gets wrong."""
+        for _ in range(20):
+            name = INFIX[self.rng.integers(len(INFIX))]
+            try:
+                e = GENERATORS[name](self, shape, depth - 1)
+            except Reject:
+                continue
+            if _in_domain(e.value, domain):
+                return e
         return self.leaf(shape, domain)
 
     def pick_op(self, shape: Shape) -> str | None:
@@ -623,27 +656,24 @@ def _plus(d: Drawer, shape: Shape, depth: int) -> Expr:
     return d.op("pos", [d.expr(shape, depth)])
 
 
-#: A generator per op of ``OPS`` (plus ``pos``, unary plus, which makes no node).
-GENERATORS: dict[str, Generator] = {
-    "add": _elementwise_binary("add"),
-    "sub": _elementwise_binary("sub"),
-    "mul": _elementwise_binary("mul"),
-    "div": _elementwise_binary("div", "nonzero"),
+def _from_table(name: str) -> Generator:
+    """The generator of an elementwise op, from what the op table says of it: arguments away
+    from its kinks, inside its domain."""
+    op = OPS[name]
+    if op.arity == 1:
+        return _unary(name, "unkinked" if op.kink == "zero" else
+                      "positive" if op.restricted_domain else "any")
+    if op.kink == "tie":
+        return _tie_free(name)
+    return _elementwise_binary(name, "nonzero" if op.restricted_domain else "any")
+
+
+#: The ops whose arguments need more than the table says (shapes, keywords, bounds), plus
+#: ``pos`` (unary plus, which makes no node).
+SPECIAL: dict[str, Generator] = {
     "pow": _pow,
-    "neg": _unary("neg"),
     "pos": _plus,
-    "relu": _unary("relu", "unkinked"),
-    "sigmoid": _unary("sigmoid"),
-    "tanh": _unary("tanh"),
     "exp": _unary("exp", ceiling=EXP_CEILING),
-    "log": _unary("log", "positive"),
-    "sqrt": _unary("sqrt", "positive"),
-    "abs": _unary("abs", "unkinked"),
-    "sin": _unary("sin"),
-    "cos": _unary("cos"),
-    "square": _unary("square"),
-    "maximum": _tie_free("maximum"),
-    "minimum": _tie_free("minimum"),
     "matmul": _matmul("matmul"),
     "dot": _matmul("dot"),
     "transpose": _transpose,
@@ -657,6 +687,17 @@ GENERATORS: dict[str, Generator] = {
     "mse": _mse,
     "cross_entropy": _cross_entropy,
 }
+#: A generator per op of ``OPS``: the special ones, and every other elementwise op's from the table.
+def _generators() -> dict[str, Generator]:
+    order = list(OPS)
+    order.insert(order.index("neg") + 1, "pos")  # the order the draws were tuned with
+    return {name: SPECIAL[name] if name in SPECIAL else _from_table(name) for name in order
+            if name in SPECIAL or OPS[name].elementwise}
+
+
+GENERATORS: dict[str, Generator] = _generators()
+#: The operators an argument is drawn from when a test asks for infix arguments.
+INFIX = ("add", "sub", "mul", "div", "pow", "neg")
 _SCALAR_ONLY = frozenset({"mse", "cross_entropy"})
 _TENSOR_ONLY = frozenset({"transpose", "softmax", "log_softmax"})
 _ANY_SHAPE = frozenset(GENERATORS) - _SCALAR_ONLY - _TENSOR_ONLY
@@ -667,25 +708,26 @@ _ANY_SHAPE = frozenset(GENERATORS) - _SCALAR_ONLY - _TENSOR_ONLY
 
 def random_case(rng: Rng, *, statements: int | None = None, depth: int = 3,
                 ops: Sequence[str] | None = None, root: str | None = None,
-                seed: int | None = None) -> Case:
+                seed: int | None = None, infix_args: bool = False) -> Case:
     """A random program over the whole grammar.
 
     ``statements``: how many (default 1-4); ``depth``: nesting of each; ``ops``: draw only
     these ops (default all); ``root``: the last statement is this op (so a test can cover
-    each op in turn). Earlier statements' names are reused by later ones (a DAG), a name
+    each op in turn); ``infix_args``: the root's arguments are operator expressions where
+    their domain allows (``mse(a - b, c - a)``). Earlier statements' names are reused by later ones (a DAG), a name
     may be assigned twice, the output may be a tensor (differentiated as its sum) or an
     earlier statement (``output``), and the last statement may be a lone expression.
     """
     for _ in range(50):
         try:
-            return _draw_case(rng, statements, depth, ops, root, seed)
+            return _draw_case(rng, statements, depth, ops, root, seed, infix_args)
         except Reject:
             continue
     raise RuntimeError(f"no case could be drawn for root={root!r}")
 
 
 def _draw_case(rng: Rng, statements: int | None, depth: int, ops: Sequence[str] | None,
-               root: str | None, seed: int | None) -> Case:
+               root: str | None, seed: int | None, infix_args: bool = False) -> Case:
     d = Drawer(rng, None if ops is None else frozenset(ops), depth)
     count = statements if statements is not None else int(rng.integers(1, 5))
     program: list[Statement] = []
@@ -696,7 +738,10 @@ def _draw_case(rng: Rng, statements: int | None, depth: int, ops: Sequence[str] 
             shape = ()
         if root in _TENSOR_ONLY and last and shape == ():
             shape = d.shape(int(rng.integers(1, 4)))
+        if last and infix_args:
+            d.infix_depth = depth - 1
         expr = d.expr(shape, depth, root=root if last else None)
+        d.infix_depth = None
         if last and rng.random() < 0.15:
             program.append(Statement(None, expr))
             continue
