@@ -85,12 +85,14 @@ def _scalar_min(a: float, b: float) -> float:
     return a if (a <= b or a != a) else b
 
 
+# At NaN the slopes follow torch's backward: sign (abs) is 0, step (relu) is 1, because
+# torch masks with x > 0, x < 0 and x <= 0, all false for NaN.
 def _scalar_sign(x: float) -> float:
-    return float((x > 0) - (x < 0)) if x == x else x
+    return float((x > 0) - (x < 0))
 
 
 def _scalar_step(x: float) -> float:
-    return 1.0 if x > 0 else 0.0
+    return 0.0 if x <= 0 else 1.0
 
 
 def _scalar_where(cond: bool, a: float, b: float) -> float:
@@ -98,7 +100,11 @@ def _scalar_where(cond: bool, a: float, b: float) -> float:
 
 
 def _array_step(x: Any) -> Any:
-    return (np.asarray(x) > 0).astype(np.float64)
+    return (~(np.asarray(x) <= 0)).astype(np.float64)
+
+
+def _array_sign(x: Any) -> Any:
+    return np.nan_to_num(np.sign(x), nan=0.0)
 
 
 # The two math namespaces every elementwise op is written against (``m`` in the table), as
@@ -112,7 +118,7 @@ SCALAR: Final = SimpleNamespace(
 ARRAY: Final = SimpleNamespace(
     exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tanh=np.tanh, abs=np.abs,
     pow=np.power, sigmoid=_array_sigmoid, maximum=np.maximum, minimum=np.minimum,
-    sign=np.sign, where=np.where, step=_array_step)
+    sign=_array_sign, where=np.where, step=_array_step)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -286,8 +292,8 @@ elementwise("div", forward=lambda m, a, b: a / b,
 
 
 def _pow_local_base(m: Any, y: Any, a: Any, b: Any) -> Any:
-    # torch: b * a**(b-1), defined as 0 where b == 0 (so 0**0 has slope 0, not NaN)
-    return m.where(b == 0, 0.0 * a, b * m.pow(a, b - 1.0))
+    # torch: b * a**(b-1), defined as 0 where b == 0 (so 0**0, inf**0, NaN**0 have slope 0)
+    return m.where(b == 0, 0.0, b * m.pow(a, b - 1.0))
 
 
 def _pow_local_exponent(m: Any, y: Any, a: Any, b: Any) -> Any:
@@ -339,22 +345,23 @@ elementwise("square", forward=lambda m, x: x * x, local=(lambda m, y, x: 2.0 * x
             formula="{p0}^2", local_formulas=("2·{p0}",), description="square")
 
 
-def _tie_local(m: Any, a: Any, b: Any, wins: Any) -> Any:
-    # torch.maximum/minimum: the gradient is split in half between tied arguments.
-    return m.where(wins, 1.0, m.where(a == b, 0.5, 0.0))
+def _tie_local(m: Any, a: Any, b: Any, loses: Any) -> Any:
+    # torch.maximum/minimum: the gradient is split in half between tied arguments, and kept
+    # by an argument unless it loses (so both keep it beside a NaN, as in torch)
+    return m.where(a == b, 0.5, m.where(loses, 0.0, 1.0))
 
 
 elementwise("maximum", forward=lambda m, a, b: m.maximum(a, b),
             torch=Torch("torch.maximum({0}, {1})"), kink="tie",
-            local=(lambda m, y, a, b: _tie_local(m, a, b, a > b),
-                   lambda m, y, a, b: _tie_local(m, b, a, b > a)),
+            local=(lambda m, y, a, b: _tie_local(m, a, b, a < b),
+                   lambda m, y, a, b: _tie_local(m, b, a, b < a)),
             formula="maximum({0}, {1})",
             local_formulas=("[{0} > {1}] (½ at a tie)", "[{1} > {0}] (½ at a tie)"),
             description="elementwise maximum")
 elementwise("minimum", forward=lambda m, a, b: m.minimum(a, b),
             torch=Torch("torch.minimum({0}, {1})"), kink="tie",
-            local=(lambda m, y, a, b: _tie_local(m, a, b, a < b),
-                   lambda m, y, a, b: _tie_local(m, b, a, b < a)),
+            local=(lambda m, y, a, b: _tie_local(m, a, b, a > b),
+                   lambda m, y, a, b: _tie_local(m, b, a, b > a)),
             formula="minimum({0}, {1})",
             local_formulas=("[{0} < {1}] (½ at a tie)", "[{1} < {0}] (½ at a tie)"),
             description="elementwise minimum")

@@ -472,3 +472,45 @@ def test_every_op_describes_itself() -> None:
         assert d["name"] == name
         assert d["arity"] == op.arity == len(d["local_formulas"])
         assert "{" not in d["formula"] and all("{" not in f for f in d["local_formulas"])
+
+
+# --------------------------------------------------------------------------- NaN, as torch
+
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize(("expression", "values"), [
+    ("abs(a)", {"a": NAN}), ("relu(a)", {"a": NAN}),
+    ("maximum(a, b)", {"a": NAN, "b": 1.0}), ("maximum(a, b)", {"a": 1.0, "b": NAN}),
+    ("minimum(a, b)", {"a": NAN, "b": 1.0}), ("minimum(a, b)", {"a": NAN, "b": NAN}),
+    ("a ** b", {"a": NAN, "b": 0.0}), ("a ** b", {"a": math.inf, "b": 0.0}),
+    ("sum(abs(a))", {"a": [NAN, -1.0]}), ("sum(relu(a))", {"a": [NAN, -1.0]}),
+    ("sum(maximum(a, b))", {"a": [NAN, 1.0], "b": 1.0}),
+])
+def test_slopes_at_nan_are_torchs(expression: str, values: dict[str, Any]) -> None:
+    """torch's backward masks with comparisons that are all false at NaN: |x|' = 0, relu' = 1,
+    maximum/minimum pass the gradient to both arguments, d(a**0)/da = 0 (a training step
+    that went NaN then takes torch's next gradient)."""
+    torch = pytest.importorskip("torch")
+    leaves = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in values.items()}
+    fn = {"abs": torch.abs, "relu": torch.relu, "maximum": torch.maximum, "minimum": torch.minimum,
+          "sum": torch.sum}
+    out = eval(expression, {**fn}, leaves)  # our own expression, over torch tensors
+    out.backward()
+    result = analyze(expression, {n: _api_number(v) for n, v in values.items()})
+    for name, leaf in leaves.items():
+        got = np.asarray(_from_api(result["gradients"][name]), dtype=float)
+        np.testing.assert_array_equal(got, leaf.grad.numpy(), err_msg=f"{expression} d/d{name}")
+
+
+def _api_number(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_api_number(x) for x in v]
+    return "NaN" if v != v else ("Infinity" if v == math.inf else v)
+
+
+def _from_api(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_from_api(x) for x in v]
+    return {"NaN": NAN, "Infinity": math.inf, "-Infinity": -math.inf}.get(v, v) if isinstance(v, str) else v

@@ -194,3 +194,44 @@ def test_round_trip_of_each_op_with_infix_arguments(op: str) -> None:
             failures.append(f"{reproduction(case)}\n{type(exc).__name__}: {str(exc)[:500]}")
     assert not failures, f"{len(failures)} of {ROUND_TRIPS_PER_OP} fail:\n\n" + "\n\n".join(failures[:2])
     assert infix == set(range(OPS[op].arity)), f"{op}: arguments never infix: {infix}"
+
+
+# --------------------------------------------------------------------------- unusual but valid text
+
+
+@pytest.mark.parametrize(("expression", "values"), [
+    ("y = ｘ * x", {"ｘ": 2.0, "x": 3.0}),  # noqa: RUF001  Python reads both as x (NFKC)
+    ("y = ﬁ + fi", {"ﬁ": 2.0, "fi": 3.0}),
+    ("y = \u212a * K", {"\u212a": 2.0, "K": 3.0}),  # the Kelvin sign
+    ("ｔｏｒｃｈ = x * 2\ny = tanh(ｔｏｒｃｈ)", {"x": 0.5}),  # noqa: RUF001  would shadow the module
+    ("Ｆ = x * 2\ny = cross_entropy(z * Ｆ, k)", {"x": 0.5, "z": [[1.0, 2.0]], "k": [1]}),  # noqa: RUF001
+    ("y = inf * 2 + 1e400", {"inf": 1.0}),  # the literal overflows to inf; the input is not it
+    ("y = nan * 2 + inf * 0 + 1e400", {"nan": 1.0, "inf": 2.0}),
+    ("y = x * 007 + 010", {"x": 2.0}),  # leading zeros: not Python
+    ("y = x * 123456789012345678901234567890", {"x": 2.0}),  # not an int64
+    ("y = x ** 2  # a \x00 byte, a \x1b escape and \ud800", {"x": 2.0}),
+    ("y = 2", {}),  # a constant output is a float tensor
+])
+def test_unusual_but_valid_names_and_numbers_export_runnable_scripts(expression: str,
+                                                                     values: dict[str, Any]) -> None:
+    run_script(to_pytorch(expression, values))
+
+
+def test_the_docstring_keeps_an_unprintable_character_as_its_escape() -> None:
+    script = to_pytorch("y = x  # a \x00 byte", {"x": 2.0})
+    assert "\x00" not in script and "a \\x00 byte" in script
+    namespace: dict[str, Any] = {"__name__": "chainrule_export"}
+    exec(compile(script, "<chainrule export>", "exec"), namespace)
+    assert "y = x  # a \x00 byte" in namespace["__doc__"]
+
+
+# chainrule's rmsprop takes the square root of the negative variance as torch does (NaN), and
+# numpy says so: the training code does not silence it (chainrule/training/optimizers.py)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")
+def test_rmsprop_with_a_large_alpha_and_centering_follows_torch() -> None:
+    """alpha=5 drives the centred variance negative: both sides go NaN, and the next step's
+    gradient of abs at NaN is torch's, 0."""
+    script = to_pytorch("y = w*x + b\nloss = abs(y_true - y)", {"x": 2, "y_true": 4, "w": 3, "b": 1},
+                        training={"params": ["w", "b"], "steps": 5,
+                                  "optimizer": {"name": "rmsprop", "lr": 0.01, "alpha": 5, "centered": True}})
+    run_script(script)
