@@ -235,3 +235,35 @@ def test_rmsprop_with_a_large_alpha_and_centering_follows_torch() -> None:
                         training={"params": ["w", "b"], "steps": 5,
                                   "optimizer": {"name": "rmsprop", "lr": 0.01, "alpha": 5, "centered": True}})
     run_script(script)
+
+
+# --------------------------------------------------------------------------- class labels
+
+
+def test_class_labels_are_integer_tensors_without_gradients() -> None:
+    script = to_pytorch("loss = cross_entropy(z, k) + cross_entropy(z3, k3)",
+                        {"z": [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], "k": [2, 0],
+                         "z3": {"init": "normal", "shape": [2, 2, 3], "seed": 3}, "k3": [[0.0, 1.0], [2.0, 2.0]]})
+    assert "    'k': torch.tensor([2, 0]),\n" in script
+    assert "    'k3': torch.tensor([[0, 1], [2, 2]]),\n" in script
+    assert "F.cross_entropy(z, k)" in script and "k3.reshape(-1)" in script
+    assert ".long()" not in script and "/d k'" not in script and "/d k3'" not in script
+    namespace: dict[str, Any] = {"__name__": "chainrule_export"}
+    exec(compile(script, "<chainrule export>", "exec"), namespace)
+    assert namespace["inputs"]["k"].dtype == torch.long and not namespace["inputs"]["k"].requires_grad
+
+
+def test_an_input_used_as_labels_and_as_a_number_stays_a_float() -> None:
+    script = to_pytorch("loss = cross_entropy(z, k) + sum(k)", {"z": [[1.0, 2.0], [0.5, 0.0]], "k": [1, 0]})
+    assert "'k': torch.tensor([1.0, 0.0], requires_grad=True)" in script
+    assert "F.cross_entropy(z, k.long())" in script
+    run_script(script)
+
+
+def test_labels_of_a_training_set_are_integer_tensors() -> None:
+    script = to_pytorch("loss = cross_entropy(x @ W, label)", {"W": [[0.1, -0.2], [0.3, 0.0]]},
+                        training={"params": ["W"], "data": {"x": [[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]],
+                                                           "label": [1, 0, 1]},
+                                  "optimizer": {"name": "sgd", "lr": 0.1}, "steps": 4, "batch_size": 2})
+    assert "    'label': torch.tensor([1, 0, 1]),\n" in script
+    run_script(script)
