@@ -513,16 +513,16 @@ tensor_op("logsumexp", forward=_logsumexp,
           formula="logsumexp({0})", local_formulas=("softmax({0})",),
           description="log of the sum of exponentials (stable)", kwargs=_REDUCE_KW)
 tensor_op("softmax", forward=_softmax,
-          torch=Torch("torch.softmax({0}, dim={dim})",
-                several_axes="torch.exp({0} - torch.logsumexp({0}, dim={dim}, keepdim=True))"),
+          torch=Torch("torch.softmax({0}, dim={dims})",
+                several_axes="torch.exp({0} - torch.logsumexp({0}, dim={dims}, keepdim=True))"),
           vjp=(lambda g, y, x, axis=-1:
                y * (g - np.sum(g * y, axis=_axes(axis, np.ndim(x)), keepdims=True)),),
           formula="softmax({0})", local_formulas=("diag(s) - s·s^T",),
           description="normalised exponentials along an axis (default the last)",
           kwargs={"axis": -1})
 tensor_op("log_softmax", forward=_log_softmax,
-          torch=Torch("torch.log_softmax({0}, dim={dim})",
-                several_axes="{0} - torch.logsumexp({0}, dim={dim}, keepdim=True)"),
+          torch=Torch("torch.log_softmax({0}, dim={dims})",
+                several_axes="{0} - torch.logsumexp({0}, dim={dims}, keepdim=True)"),
           vjp=(lambda g, y, x, axis=-1:
                g - np.exp(y) * np.sum(g, axis=_axes(axis, np.ndim(x)), keepdims=True),),
           formula="log_softmax({0})", local_formulas=("I - softmax({0})",),
