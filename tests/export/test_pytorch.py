@@ -6,6 +6,7 @@ The scripts are our own generated text (never a user's), executed in this proces
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -112,14 +113,17 @@ def test_the_expression_in_the_docstring_cannot_end_it() -> None:
     assert 'print(1)\n\nRunning' in script and '\\"\\"\\"' in script
 
 
-RANDOM_PROGRAMS = 400  # random programs of the differential generator (~3 s)
+#: CHAINRULE_SOAK=2000 exports that many random programs (and more per op) instead.
+SOAK = int(os.environ.get("CHAINRULE_SOAK", "0"))
+RANDOM_PROGRAMS = SOAK or 400  # random programs of the differential generator (~3 s)
 RANDOM_TRAININGS = 40
 
 
 def test_random_programs_pass_their_own_asserts() -> None:
     failures = []
     for seed in range(RANDOM_PROGRAMS):
-        case = random_case(np.random.default_rng(seed), seed=seed)
+        # every other program: the last statement's arguments are operator expressions
+        case = random_case(np.random.default_rng(seed), seed=seed, infix_args=seed % 2 == 1)
         try:
             run_script(to_pytorch(case.expression, case.values, case.output))
         except Exception as exc:  # collected, so one run reports every failing program
@@ -174,7 +178,7 @@ def test_operators_are_parenthesised_by_precedence(expression: str, written: str
     run_script(script)
 
 
-ROUND_TRIPS_PER_OP = 8
+ROUND_TRIPS_PER_OP = 8 * (1 + SOAK // 500)
 
 
 def _infix_positions(case: Any, op: str) -> set[int]:
