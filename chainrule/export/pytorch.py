@@ -15,7 +15,6 @@ the parser) and the expression inside the docstring, where it is escaped.
 from __future__ import annotations
 
 import ast
-import copy
 import keyword
 import math
 import unicodedata
@@ -284,6 +283,7 @@ def _fill(template: str, args: list[Code], words: Mapping[str, Any]) -> ast.expr
     adds the parentheses precedence needs), numbers made tensors where torch needs them, and
     keyword arguments whose value is None left out."""
     numbers: dict[int, float] = {}
+    inserted: set[int] = set()
 
     class Substitute(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.expr:
@@ -291,11 +291,13 @@ def _fill(template: str, args: list[Code], words: Mapping[str, Any]) -> ast.expr
                 return node
             key = node.id[len(spelling.PREFIX):]
             if key.isdigit():
+                # the argument's own tree, not a copy: an inline node has one consumer, and a
+                # shared one (a variable, a number) is never changed in place
                 arg = args[int(key)]
-                tree = copy.deepcopy(arg.tree)
                 if arg.number is not None:
-                    numbers[id(tree)] = arg.number
-                return tree
+                    numbers[id(arg.tree)] = arg.number
+                inserted.add(id(arg.tree))
+                return arg.tree
             value = words[key]
             return ast.Name(_NOTHING) if value is None else _parse(repr(value))
 
@@ -305,38 +307,40 @@ def _fill(template: str, args: list[Code], words: Mapping[str, Any]) -> ast.expr
                              if not (isinstance(k.value, ast.Name) and k.value.id == _NOTHING)]
             return node
 
-    tree = Substitute().visit(copy.deepcopy(spelling.parse(template)))
-    _settle(tree, numbers)
+    tree = Substitute().visit(spelling.parse(template))
+    _settle(tree, numbers, inserted)
     return tree
 
 
-def _settle(node: ast.AST, numbers: dict[int, float]) -> bool:
+def _settle(node: ast.AST, numbers: dict[int, float], inserted: set[int]) -> bool:
     """Make tensors of the plain numbers torch cannot take where they stand: a call's
     argument, an attribute's owner, the left of an operator between two numbers. Returns
-    whether ``node`` is still a plain number."""
+    whether ``node`` is still a plain number; the arguments' trees are settled already."""
     if id(node) in numbers:
         return True
+    if id(node) in inserted:
+        return False
     if isinstance(node, ast.BinOp):
-        left, right = _settle(node.left, numbers), _settle(node.right, numbers)
+        left, right = _settle(node.left, numbers, inserted), _settle(node.right, numbers, inserted)
         if left and right:
             node.left = _tensor(numbers[id(node.left)])
         return False
     if isinstance(node, ast.UnaryOp):
-        if _settle(node.operand, numbers):
+        if _settle(node.operand, numbers, inserted):
             node.operand = _tensor(numbers[id(node.operand)])
         return False
     if isinstance(node, ast.Call):
-        _settle(node.func, numbers)
-        node.args = [_tensor(numbers[id(a)]) if _settle(a, numbers) else a for a in node.args]
+        _settle(node.func, numbers, inserted)
+        node.args = [_tensor(numbers[id(a)]) if _settle(a, numbers, inserted) else a for a in node.args]
         for keyword_ in node.keywords:
-            _settle(keyword_.value, numbers)
+            _settle(keyword_.value, numbers, inserted)
         return False
     if isinstance(node, ast.Attribute):
-        if _settle(node.value, numbers):
+        if _settle(node.value, numbers, inserted):
             node.value = _tensor(numbers[id(node.value)])
         return False
     for child in ast.iter_child_nodes(node):
-        _settle(child, numbers)
+        _settle(child, numbers, inserted)
     return False
 
 
