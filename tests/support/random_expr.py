@@ -186,8 +186,8 @@ TORCH: dict[str, Callable[..., torch.Tensor]] = {
 
 
 def _spelled_twin(name: str) -> Callable[..., torch.Tensor]:
-    """The torch twin of an elementwise op without a hand-written one: its spelling in the op
-    table (``Op.torch``), as the PyTorch export writes it, over tensors."""
+    """The torch twin of an op without a hand-written one (and without keyword arguments):
+    its spelling in the op table (``Op.torch``), as the PyTorch export writes it, over tensors."""
     names = [f"a{k}" for k in range(OPS[name].arity)]
     source = f"lambda {', '.join(names)}: {torch_source(OPS[name], names)}"
     twin: Callable[..., torch.Tensor] = eval(  # our own table's text, not a user's
@@ -196,7 +196,7 @@ def _spelled_twin(name: str) -> Callable[..., torch.Tensor]:
 
 
 TORCH.update({name: _spelled_twin(name) for name, op in OPS.items()
-              if op.elementwise and name not in TORCH})
+              if name not in TORCH and not op.kwargs})
 
 
 def evaluate(e: Expr, tensors: dict[str, torch.Tensor], done: Sequence[torch.Tensor]) -> torch.Tensor:
