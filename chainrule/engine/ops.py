@@ -297,8 +297,9 @@ def _pow_local_base(m: Any, y: Any, a: Any, b: Any) -> Any:
 
 
 def _pow_local_exponent(m: Any, y: Any, a: Any, b: Any) -> Any:
-    # torch: a**b * log(a), defined as 0 where a == 0 and b >= 0; NaN for a < 0
-    return m.where((a == 0) & (b >= 0), 0.0 * y, y * m.log(m.where(a == 0, 1.0, a)))
+    # torch: a**b * log(a), defined as 0 where a == 0 and b >= 0; NaN for a < 0. Where a == 0
+    # and b < 0, a**b is infinite and torch's inf * log(0) is -a**b, written so (no log(0))
+    return m.where(a == 0, m.where(b >= 0, 0.0, -y), y * m.log(m.where(a == 0, 1.0, a)))
 
 
 elementwise("pow", forward=lambda m, a, b: m.pow(a, b),

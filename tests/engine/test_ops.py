@@ -485,6 +485,8 @@ NAN = math.nan
     ("maximum(a, b)", {"a": NAN, "b": 1.0}), ("maximum(a, b)", {"a": 1.0, "b": NAN}),
     ("minimum(a, b)", {"a": NAN, "b": 1.0}), ("minimum(a, b)", {"a": NAN, "b": NAN}),
     ("a ** b", {"a": NAN, "b": 0.0}), ("a ** b", {"a": math.inf, "b": 0.0}),
+    ("a ** b", {"a": 0.0, "b": -1.0}), ("a ** b", {"a": -0.0, "b": -3.0}),
+    ("a ** b", {"a": 0.0, "b": -math.inf}), ("a ** b", {"a": 0.0, "b": NAN}),
     ("sum(abs(a))", {"a": [NAN, -1.0]}), ("sum(relu(a))", {"a": [NAN, -1.0]}),
     ("sum(maximum(a, b))", {"a": [NAN, 1.0], "b": 1.0}),
 ])
@@ -507,7 +509,7 @@ def test_slopes_at_nan_are_torchs(expression: str, values: dict[str, Any]) -> No
 def _api_number(v: Any) -> Any:
     if isinstance(v, list):
         return [_api_number(x) for x in v]
-    return "NaN" if v != v else ("Infinity" if v == math.inf else v)
+    return "NaN" if v != v else {math.inf: "Infinity", -math.inf: "-Infinity"}.get(v, v)
 
 
 def _from_api(v: Any) -> Any:
