@@ -39,6 +39,7 @@ wrong entry of ``values`` is always a ``bad_value`` (the engine's reader of valu
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -102,12 +103,24 @@ class ChainruleError(Exception):
             error["line"] = self.line
             error["col"] = self.col
         if self.params:
-            error["params"] = self.params
+            error["params"] = json_safe(self.params)
         return {"error": error}
 
     def __repr__(self) -> str:
         where = f" at {self.line}:{self.col}" if self.line is not None else ""
         return f"ChainruleError({self.code}{where}: {self.message})"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float spelled as the contract spells it ("NaN",
+    "Infinity", "-Infinity"): an error about a NaN the client sent must still be JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def limit_error(

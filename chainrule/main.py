@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from chainrule.allocator import keep_freed_memory
+from chainrule.allocator import FreedMemory, keep_freed_memory
 from chainrule.assets import STATIC_DIR
 from chainrule.config import LIMITS
 from chainrule.errors import ChainruleError
@@ -45,7 +45,8 @@ def create_app() -> FastAPI:
     # Innermost: a request takes a compute slot only once the rate limit has let it through.
     app.add_middleware(HeavyWorkLimit, slots=LIMITS.max_concurrent_work,
                        queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds,
-                       quantum=LIMITS.work_quantum_seconds)
+                       quantum=LIMITS.work_quantum_seconds, per_client=LIMITS.max_client_work,
+                       after_work=FreedMemory().release)
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
@@ -57,7 +58,7 @@ def create_app() -> FastAPI:
         "Referrer-Policy": "strict-origin-when-cross-origin",
     }, csp=content_security_policy(), policies={"/embed": content_security_policy(frame_ancestors),
                 "/learn": content_security_policy(frame_ancestors)})
-    app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=LIMITS.max_body_bytes, timeout=LIMITS.body_timeout_seconds)
     app.state.public_url = configured_public_url()
     hosts = allowed_hosts(app.state.public_url)
     if hosts is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -9,57 +11,80 @@ from chainrule.config import env_name
 
 
 class BodyLimit:
-    """Reject bodies over ``max_bytes`` with 413 and the contract's error object.
+    """Read a request's whole body before the app sees it: at most ``max_bytes`` (else 413)
+    and within ``timeout`` seconds (else 408), both with the contract's error object.
 
-    A declared Content-Length is checked up front; a streamed body (no Content-Length) is
-    read up to the limit first and then replayed to the app, so an over-size body is a 413
-    however it arrives.
+    A declared Content-Length over the limit is refused up front; otherwise the body is read
+    up to the limit and then replayed to the app. Reading it here, first, means a client
+    that sends half a body and waits holds no compute slot (``chainrule/workload.py`` admits
+    a request after this) and holds its connection for ``timeout`` seconds at most.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None:
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                await self._reject(send)
-                return
-            await self.app(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
             return
+        try:
+            async with asyncio.timeout(self.timeout):
+                messages = await self._read(receive)
+        except TimeoutError:
+            await self._too_slow(send)
+            return
+        if messages is None:
+            await self._reject(send)
+            return
+        await self.app(scope, _replay(messages, receive), send)
+
+    async def _read(self, receive: Receive) -> list[Message] | None:
+        """The body as one message (or the disconnect that cut it short); None: too large."""
         chunks: list[bytes] = []
         seen = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
-                await self.app(scope, _replay([message]), send)
-                return
+                return [message]
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_bytes:
-                await self._reject(send)
-                return
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body], receive), send)
+                return [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"error": {
+        await send_error(send, 413, {
             "code": "limit_exceeded",
             "message": f"the request body exceeds the limit of {self.max_bytes} bytes "
                        f"(set {env_name('max_body_bytes')})",
             "params": {"limit": env_name("max_body_bytes"), "value": self.max_bytes,
-                       "what": "request bytes"}}})
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+                       "what": "request bytes"}})
+
+    async def _too_slow(self, send: Send) -> None:
+        env = env_name("body_timeout_seconds")
+        await send_error(send, 408, {
+            "code": "limit_exceeded",
+            "message": f"the request body did not arrive within {self.timeout:g} s (set {env})",
+            "params": {"limit": env, "value": self.timeout, "what": "seconds to send the body"}},
+            [(b"connection", b"close")])
+
+
+async def send_error(send: Send, status: int, error: dict[str, object],
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A complete response carrying the contract's error object."""
+    body = orjson.dumps({"error": error})
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, create_model
 
+from chainrule.config import LIMITS, env_name
 from chainrule.engine.values import Initializer
+from chainrule.errors import limit_error
 from chainrule.languages import Language
 from chainrule.teaching.analysis import AnalysisSpec
 from chainrule.training.datasets import DATASETS
@@ -27,6 +29,21 @@ Number = StrictFloat | StrictInt | Literal["NaN", "Infinity", "-Infinity"]
 Tensor = Number | list[Any]
 """A number or a nested list of numbers (a tensor); non-finite numbers as strings."""
 ValueSpec = Tensor | Initializer
+
+
+def _few_entries(entries: Any) -> Any:
+    """Refuse a map or list of a request over CHAINRULE_MAX_REQUEST_ENTRIES before pydantic
+    validates its entries one by one (and builds an error for each bad one)."""
+    if isinstance(entries, dict | list) and len(entries) > LIMITS.max_request_entries:
+        raise limit_error("entries of one map or list of the request", LIMITS.max_request_entries,
+                          env_name("max_request_entries"), len(entries))
+    return entries
+
+
+Values = Annotated[dict[str, ValueSpec], BeforeValidator(_few_entries)]
+"""``values``: a value for every free name (at most CHAINRULE_MAX_REQUEST_ENTRIES names)."""
+Columns = Annotated[dict[str, list[Any]], BeforeValidator(_few_entries)]
+Names = Annotated[list[str], BeforeValidator(_few_entries)]
 
 
 def plain_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +102,7 @@ class GraphRequest(BaseModel):
     )
 
     expression: str = Field(description="statements `name = expr` separated by newlines or ';'")
-    values: dict[str, ValueSpec] = Field(default_factory=dict,
+    values: Values = Field(default_factory=dict,
                                          description="a value for every free name")
     output: str | None = Field(None, description="the name to differentiate; default: the last "
                                                  "assigned name, else the lone expression")
@@ -241,8 +258,8 @@ class TrainingSetup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    params: list[str] = Field(min_length=1)
-    data: dict[str, list[Any]] | None = Field(
+    params: Names = Field(min_length=1)
+    data: Columns | None = Field(
         None, description="columns sliced along axis 0 into mini-batches (equal lengths)"
     )
     dataset: str | DatasetRequest | None = Field(
@@ -257,7 +274,7 @@ class TrainRequest(TrainingSetup):
     """POST /api/train."""
 
     expression: str
-    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    values: Values = Field(default_factory=dict)
     output: str | None = None
     per_example: bool | None = Field(
         None,
@@ -322,12 +339,12 @@ class SurfaceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     expression: str
-    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    values: Values = Field(default_factory=dict)
     params: list[str] = Field(min_length=1, max_length=2)
-    data: dict[str, list[Any]] | None = None
+    data: Columns | None = None
     dataset: str | DatasetRequest | None = None
     output: str | None = None
-    ranges: dict[str, tuple[float, float]] | None = Field(
+    ranges: Annotated[dict[str, tuple[float, float]], BeforeValidator(_few_entries)] | None = Field(
         None, description="param -> [low, high]; default value ± max(1, |value|)"
     )
     resolution: int = Field(51, description="grid points per axis")
@@ -504,7 +521,7 @@ class ExerciseRequest(BaseModel):
     )
 
     expression: str
-    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    values: Values = Field(default_factory=dict)
     output: str | None = None
     ask: list[QuestionKind] = Field(["local", "grad"], description="local gradients on edges, "
                                     "gradients d(output)/d(node) on nodes, forward values on nodes")
@@ -530,12 +547,12 @@ class Exercise(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     expression: str
-    values: dict[str, ValueSpec] = Field(default_factory=dict)
+    values: Values = Field(default_factory=dict)
     output: str | None = None
     ask: list[QuestionKind] = ["local", "grad"]
     seed: int = 0
     lang: Language = "en"
-    questions: list[Question]
+    questions: Annotated[list[Question], BeforeValidator(_few_entries)]
 
 
 class ExerciseResponse(BaseModel):
@@ -548,7 +565,7 @@ class GradeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exercise: Exercise
-    answers: dict[str, Any] = Field(description="question id -> a number, a nested list, or "
+    answers: Annotated[dict[str, Any], BeforeValidator(_few_entries)] = Field(description="question id -> a number, a nested list, or "
                                                 "arithmetic text without names such as \"1*1*2\"")
     rtol: float = Field(1e-3, ge=0, lt=1, description="relative tolerance of a right answer")
 

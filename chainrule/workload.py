@@ -12,7 +12,14 @@ behind ten-thousand-step trainings. So:
 - at most ``max_queued_work`` more may wait; any further one is answered at once with 503
   ``busy`` and ``Retry-After`` (the page's api.js retries after it, twice at most; the
   server stays responsive);
-- pages, static files and GET endpoints pass straight through, and ``/api/health`` is
+- one client (its address: the peer's, or the one a trusted proxy names) may have at most
+  ``max_client_work`` of those admitted at once, so a client that sends a burst of heavy
+  work fills its own share and is answered ``busy`` past it, while everyone else's
+  requests are still admitted and wait only for turns;
+- a request is admitted only once its body has arrived (``chainrule/middleware.py`` reads
+  it first, within ``body_timeout_seconds``): a client that sends half a body holds no slot;
+- pages, static files and the cheap GET endpoints pass straight through (a generated
+  dataset, ``GET /api/datasets/<name>``, is heavy work too), and ``/api/health`` is
   ``async``: answered on the event loop, never behind the thread pool.
 """
 
@@ -22,14 +29,34 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chainrule.config import env_name
 from chainrule.engine.budget import set_turn
 
 HEAVY_PREFIX = "/api/"
+#: GET endpoints that compute (the others read registries or static data).
+HEAVY_GET_PREFIXES = ("/api/datasets/",)
+
+
+def is_heavy(scope: Scope) -> bool:
+    """Whether a request computes: every POST /api/*, and the GETs that generate data."""
+    if scope["type"] != "http" or not scope["path"].startswith(HEAVY_PREFIX):
+        return False
+    if scope["method"] == "POST":
+        return True
+    return scope["method"] == "GET" and scope["path"].startswith(HEAVY_GET_PREFIXES)
+
+
+def client_key(scope: Scope) -> str:
+    """Who sent a request: the client address (uvicorn puts a trusted proxy's
+    X-Forwarded-For there, see deploy/README.md), else "unknown"."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 class Turns:
@@ -94,42 +121,64 @@ class RequestTurn:
 
 
 class HeavyWorkLimit:
-    """Pure-ASGI middleware: admit at most ``slots + queue`` heavy requests, give each a turn."""
+    """Pure-ASGI middleware: admit at most ``slots + queue`` heavy requests, at most
+    ``per_client`` of them from one client, and give each a turn."""
 
     def __init__(self, app: ASGIApp, slots: int, queue: int, retry_after: float,
-                 quantum: float = 0.05) -> None:
+                 quantum: float = 0.05, per_client: int = 4,
+                 after_work: Callable[[], object] | None = None) -> None:
         self.app = app
         self.turns = Turns(slots)
         self.slots = self.turns.slots
         self.queue = max(0, queue)
+        self.per_client = max(1, per_client)
         self.quantum = quantum
         self.retry_after = max(1, math.ceil(retry_after))
+        self.after_work = after_work
         self._admitted = 0  # event-loop side only: no lock needed
+        self._by_client: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] != "POST"
-                or not scope["path"].startswith(HEAVY_PREFIX)):
+        if not is_heavy(scope):
             await self.app(scope, receive, send)
             return
+        client = client_key(scope)
+        mine = self._by_client.get(client, 0)
         if self._admitted >= self.slots + self.queue:
-            await self._reject(send)
+            await self._reject(send, own_share=False)
+            return
+        if mine >= self.per_client:
+            await self._reject(send, own_share=True)
             return
         self._admitted += 1
+        self._by_client[client] = mine + 1
         # the handler's thread inherits this context, so its compute_budget takes turns
         set_turn(RequestTurn(self.turns, self.quantum))
         try:
             await self.app(scope, receive, send)
         finally:
             self._admitted -= 1
+            left = self._by_client[client] - 1
+            if left:
+                self._by_client[client] = left
+            else:
+                del self._by_client[client]
             set_turn(None)
+            if self.after_work is not None:  # e.g. hand freed memory back (chainrule/allocator.py)
+                await run_in_threadpool(self.after_work)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, own_share: bool) -> None:
         slots, queue = env_name("max_concurrent_work"), env_name("max_queued_work")
-        body = orjson.dumps({"error": {
-            "code": "busy",
-            "message": f"the server is busy with {self.slots} computations and {self.queue} "
-                       f"waiting; retry in {self.retry_after} s (set {slots} and {queue})",
-            "params": {"retry_after": self.retry_after, "limit": slots, "value": self.slots}}})
+        if own_share:
+            mine = env_name("max_client_work")
+            message = (f"this client already has {self.per_client} computations running or "
+                       f"waiting; retry in {self.retry_after} s (set {mine})")
+            params = {"retry_after": self.retry_after, "limit": mine, "value": self.per_client}
+        else:
+            message = (f"the server is busy with {self.slots} computations and {self.queue} "
+                       f"waiting; retry in {self.retry_after} s (set {slots} and {queue})")
+            params = {"retry_after": self.retry_after, "limit": slots, "value": self.slots}
+        body = orjson.dumps({"error": {"code": "busy", "message": message, "params": params}})
         await send({"type": "http.response.start", "status": 503, "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 
+from chainrule.config import LIMITS
 from chainrule.errors import ChainruleError
-from chainrule.responses import FastJSONResponse
+from chainrule.responses import FastJSONResponse, parse_json
 from chainrule.routes.graph import analyze_graph
 from chainrule.routes.meta import get_meta
 from chainrule.routes.train import get_dataset, get_datasets, post_surface, post_train
@@ -28,7 +29,7 @@ class DatasetQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     n: int | None = None
     noise: float | None = None
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=LIMITS.max_seed)
 
 
 # (method, path) -> the model its body (or query) is validated as, and the route's function
@@ -70,7 +71,7 @@ def answer(message: Mapping[str, Any]) -> dict[str, Any]:
         url = urlsplit(str(message.get("url", "")))
         model, call = _route(str(message.get("method", "GET")), url.path)
         text = message.get("body")
-        payload = orjson.loads(text) if isinstance(text, str) else dict(parse_qsl(url.query))
+        payload = parse_json(text) if isinstance(text, str) else dict(parse_qsl(url.query))
         result = call(model.model_validate(payload) if model else None)
         return {**reply, "status": 200, "body": _json(result)}
     except orjson.JSONDecodeError as exc:  # the app answers a RequestValidationError with a 422
@@ -79,4 +80,6 @@ def answer(message: Mapping[str, Any]) -> dict[str, Any]:
         error, status = body_error(exc.errors(), payload, model), 422
     except ChainruleError as exc:
         error, status = exc, exc.status
+    except Exception as exc:  # the widget waits for a reply to every request: never leave it none
+        error, status = ChainruleError("internal_error", f"the kernel could not answer: {exc}"), 500
     return {**reply, "status": status, "body": error.to_dict()}

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from chainrule.config import LIMITS
 from chainrule.responses import FastJSONResponse, StrictJSONRoute
 from chainrule.schemas import (
     DatasetData,
@@ -62,7 +63,7 @@ def get_dataset(
     name: str,
     n: int | None = Query(None, description="rows"),
     noise: float | None = Query(None, description="noise level"),
-    seed: int = Query(0, description="random seed"),
+    seed: int = Query(0, ge=0, le=LIMITS.max_seed, description="random seed"),
 ) -> dict[str, Any]:
     """Generate one built-in dataset (for plotting its points)."""
     columns = make_dataset({"name": name, "n": n, "noise": noise, "seed": seed})

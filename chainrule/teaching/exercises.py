@@ -20,6 +20,7 @@ import numpy as np
 
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.analysis import analyze
+from chainrule.engine.budget import check_budget
 from chainrule.errors import ChainruleError, bad_value, limit_error
 from chainrule.languages import checked_language
 
@@ -87,6 +88,7 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
     words = texts(checked_language(exercise.get("lang", "en")))
     results: dict[str, Any] = {}
     for question in questions:
+        check_budget()  # the answers are parsed here: arithmetic text up to max_answer_chars each
         expected = view.expected(question)
         raw = answers.get(question["id"])
         given = None if raw is None else read_answer(question["id"], raw, np.shape(expected))
@@ -94,7 +96,7 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
         result: dict[str, Any] = {"correct": correct, "expected": expected,
                                   "given": None if given is None else given.tolist()}
         if not correct:
-            result["hint"] = view.hint(question, words)
+            result["hint"] = _cut(view.hint(question, words), LIMITS.max_hint_chars)
         results[question["id"]] = result
     right = sum(r["correct"] for r in results.values())
     return {"score": right / len(questions), "correct": right, "total": len(questions),
@@ -118,7 +120,10 @@ def read_answer(qid: str, raw: Any, shape: tuple[int, ...]) -> np.ndarray:
     return array
 
 
-def _leaves(qid: str, raw: Any) -> Any:
+def _leaves(qid: str, raw: Any, depth: int = 0) -> Any:
+    if depth > LIMITS.max_depth:
+        raise bad_value(f"answers.{qid}", "too_deep", f"the answer to {qid} nests lists more than "
+                        f"{LIMITS.max_depth} deep", limit=LIMITS.max_depth)
     if isinstance(raw, bool) or raw is None:
         raise bad_value(f"answers.{qid}", "not_a_number",
                         f"the answer to {qid}: {json.dumps(raw)} is not a number")
@@ -127,7 +132,7 @@ def _leaves(qid: str, raw: Any) -> Any:
     if isinstance(raw, str):
         return arithmetic(qid, raw)
     if isinstance(raw, list):
-        return [_leaves(qid, item) for item in raw]
+        return [_leaves(qid, item, depth + 1) for item in raw]
     raise bad_value(f"answers.{qid}", "not_a_number", f"the answer to {qid} should be a number, "
                                                       f"a nested list or arithmetic text")
 
@@ -149,6 +154,11 @@ def arithmetic(qid: str, text: str) -> Any:
         raise bad_value(f"answers.{qid}", "invalid", f"cannot read the answer to {qid}, "
                         f"{_shown(text)}: {exc.message}", got=_shown(text)) from exc
     return result["value"]
+
+
+def _cut(text: str, limit: int) -> str:
+    """A hint of at most ``limit`` characters: a long path of long labels is cut, marked '…'."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
 def _shown(text: str) -> str:
@@ -212,10 +222,23 @@ def _questions_of(exercise: Mapping[str, Any]) -> list[dict[str, Any]]:
     questions = exercise.get("questions")
     if not isinstance(questions, list) or not questions:
         raise bad_value("exercise.questions", "too_short", "must list the questions", min=1)
+    if len(questions) > LIMITS.max_request_entries:
+        raise limit_error("questions of an exercise", LIMITS.max_request_entries,
+                          env_name("max_request_entries"), len(questions))
+    seen: set[Any] = set()
     for q in questions:
         if not isinstance(q, Mapping) or not isinstance(q.get("id"), str):
             raise bad_value("exercise.questions", "missing_key", "every question needs an id",
                             key="id")
+        # an exercise asks each thing once, under one id: a repeat would grade (and parse
+        # the answer, and write the hint) again for nothing
+        for key in (q["id"], (q.get("kind"), q.get("edge"), q.get("node"))):
+            if key in seen:
+                name = q["id"] if isinstance(key, str) else f"the {q.get('kind')} of {key[1] or key[2]}"
+                raise bad_value("exercise.questions", "duplicate",
+                                f"{name} is asked twice; send the exercise as it came",
+                                names=[q["id"]])
+            seen.add(key)
     return list(questions)
 
 

@@ -351,6 +351,7 @@ def _trajectory(records: list[TrainingStep], setup: Setup) -> list[dict[str, Any
     params = {p: _column([rec.params[p] for rec in records]) for p in names}
     grads = {p: _column([rec.grads[p] for rec in records]) for p in names}
     losses = _column([rec.loss for rec in records])
+    explained = _explained_steps(records, setup)
     out = []
     for k, rec in enumerate(records):
         step: dict[str, Any] = {
@@ -364,10 +365,21 @@ def _trajectory(records: list[TrainingStep], setup: Setup) -> list[dict[str, Any
             step["batch"] = rec.batch.tolist()
         if rec.examples is not None:
             step["example_losses"], step["example_grads"] = rec.examples
-        if rec.new_params is not None and rec.terms is not None:
+        if rec.new_params is not None and rec.terms is not None and k < explained:
             step["update"] = {p: _explain(p, rec, setup) for p in names}
         out.append(step)
     return out
+
+
+def _explained_steps(records: list[TrainingStep], setup: Setup) -> int:
+    """How many steps get their update's arithmetic: the text is ~1 KB per param and step,
+    so at most LIMITS.max_explained_updates (steps x params) are written out."""
+    steps = max(LIMITS.max_explained_updates // max(len(setup.params), 1), 1)
+    if setup.explain and len(records) > steps:
+        setup.warnings.setdefault(
+            f"the update's arithmetic is shown for the first {steps} steps only "
+            f"({len(setup.params)} params; set {env_name('max_explained_updates')})")
+    return steps
 
 
 def _elem(x: Any, index: tuple[int, ...] | None) -> Any:
