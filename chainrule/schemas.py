@@ -44,6 +44,7 @@ Values = Annotated[dict[str, ValueSpec], BeforeValidator(_few_entries)]
 """``values``: a value for every free name (at most CHAINRULE_MAX_REQUEST_ENTRIES names)."""
 Columns = Annotated[dict[str, list[Any]], BeforeValidator(_few_entries)]
 Names = Annotated[list[str], BeforeValidator(_few_entries)]
+Answers = Annotated[dict[str, Any], BeforeValidator(_few_entries)]
 
 
 def plain_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -565,8 +566,8 @@ class GradeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exercise: Exercise
-    answers: Annotated[dict[str, Any], BeforeValidator(_few_entries)] = Field(description="question id -> a number, a nested list, or "
-                                                "arithmetic text without names such as \"1*1*2\"")
+    answers: Answers = Field(description="question id -> a number, a nested list, or arithmetic "
+                                         "text without names such as \"1*1*2\"")
     rtol: float = Field(1e-3, ge=0, lt=1, description="relative tolerance of a right answer")
 
 
