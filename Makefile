@@ -79,11 +79,16 @@ chromium:
 	@chromium --version 2>/dev/null | head -1
 
 # Graphviz and pdflatex: the DOT and LaTeX exports are checked by the real tools, never skipped.
+# nginx: tests/deploy/test_nginx_forwarded.py runs deploy/compose.yaml's proxy config.
 test-tools:
 	@command -v dot >/dev/null 2>&1 && command -v pdflatex >/dev/null 2>&1 || { \
 	  echo "Installing Graphviz and pdflatex for the export tests"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends graphviz texlive-latex-base >/dev/null; }
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx for the proxy test"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
 
 # The shared rate-limit test (tests/deploy) starts Debian's redis-server itself on a free port.
 redis:

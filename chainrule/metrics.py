@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METRICS_ENV = "CHAINRULE_METRICS"
@@ -50,9 +51,21 @@ def metrics_enabled() -> bool:
 
 
 def add_metrics(app: FastAPI) -> None:
-    """Serve /metrics and count requests when CHAINRULE_METRICS=1 (call last: outermost)."""
-    if metrics_enabled():
-        app.add_middleware(MetricsMiddleware, known_paths=lambda: set(app.openapi()["paths"]))
+    """Serve /metrics and count requests when CHAINRULE_METRICS=1 (call last: outermost).
+
+    The scrape is an ordinary route, so it passes the same host check and gets the same
+    security headers as every other response; the counting middleware is outermost."""
+    if not metrics_enabled():
+        return
+    instruments = Instruments.create()
+
+    async def scrape(request: Request) -> Response:
+        return Response(instruments.scrape(), media_type=CONTENT_TYPE_LATEST,
+                        headers={"cache-control": "no-store"})
+
+    app.add_route(METRICS_PATH, scrape, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_middleware(MetricsMiddleware, known_paths=lambda: set(app.openapi()["paths"]),
+                       instruments=instruments)
 
 
 def note_analysis(request: Request, nodes: int) -> None:
@@ -104,9 +117,10 @@ class Instruments:
 class MetricsMiddleware:
     """Pure-ASGI: serve GET /metrics; count, time and size every other HTTP request."""
 
-    def __init__(self, app: ASGIApp, known_paths: Callable[[], set[str]]) -> None:
+    def __init__(self, app: ASGIApp, known_paths: Callable[[], set[str]],
+                 instruments: Instruments) -> None:
         self.app = app
-        self.instruments = Instruments.create()
+        self.instruments = instruments
         self._known_paths = known_paths
         self._paths: set[str] | None = None
 
@@ -114,8 +128,8 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD"):
-            await self._serve_scrape(send)
+        if scope["path"] == METRICS_PATH:  # the scrape itself is not counted
+            await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         seen = _Seen()
@@ -161,14 +175,6 @@ class MetricsMiddleware:
         if self._paths is None:
             self._paths = self._known_paths()
         return scope["path"] if scope["path"] in self._paths else OTHER
-
-    async def _serve_scrape(self, send: Send) -> None:
-        body = self.instruments.scrape()
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", CONTENT_TYPE_LATEST.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store")]})
-        await send({"type": "http.response.body", "body": body})
 
 
 class _Seen:

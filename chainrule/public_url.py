@@ -42,9 +42,19 @@ def allowed_hosts(public_url: str | None) -> list[str] | None:
 
 
 def public_base(request: Request) -> str:
-    """``scheme://host[:port]/root/`` as the world sees this server."""
+    """``scheme://host[:port]/root/`` as the world sees this server: ``CHAINRULE_PUBLIC_URL``,
+    else the address the server listens on. Never the request's ``Host`` header, which the
+    client writes (a forged one would otherwise go into the links handed out)."""
     configured = getattr(request.app.state, "public_url", None)
-    return f"{configured}/" if configured else str(request.base_url)
+    if configured:
+        return f"{configured}/"
+    scheme = request.scope.get("scheme", "http")
+    host, port = request.scope.get("server") or ("localhost", None)
+    if ":" in str(host):  # an IPv6 address
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = f"{host}" if port in (None, default) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}/"
 
 
 def public_url_of(request: Request) -> str:

@@ -2,14 +2,16 @@
 
 Off unless ``CHAINRULE_RATE_LIMIT`` is set, e.g. ``60/minute`` or ``10/second;300/hour``
 (the `limits` notation). One moving-window budget per client IP, shared by every
-``POST /api/...`` endpoint; pages, static files, GET endpoints and CORS preflights are never
+``POST /api/...`` endpoint and the GET endpoints that compute (``chainrule.workload.is_heavy``:
+a generated dataset); pages, static files, the registries and CORS preflights are never
 counted. Over the limit: 429 with the contract's error object (code ``rate_limited``) and
 ``Retry-After`` (seconds).
 
 Counters live in each worker's memory by default, so with N workers a client may get up to
 N times the limit; set ``CHAINRULE_RATE_LIMIT_STORAGE`` (e.g. ``redis://host:6379``; the ``redis``
 client is a dependency) to share them across workers and pods. Behind a reverse proxy, run uvicorn with
-``--proxy-headers --forwarded-allow-ips=<proxy>`` so the client IP is the real one.
+``--proxy-headers --forwarded-allow-ips=<proxy>`` (``FORWARDED_ALLOW_IPS``) naming that proxy
+only: a client reaching the server through a proxy that trusts ``*`` picks its own key.
 
 Why ``limits`` directly and not slowapi's middleware: slowapi 0.1.10 finds a request's
 route by looking for ``endpoint`` on ``chainrule.routes``, which FastAPI 0.163 no longer exposes
@@ -33,15 +35,16 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chainrule.workload import client_key, is_heavy
+
 RATE_ENV = "CHAINRULE_RATE_LIMIT"
 STORAGE_ENV = "CHAINRULE_RATE_LIMIT_STORAGE"
-LIMITED_PREFIX = "/api/"
 STORAGE_WARNING_EVERY_S = 60.0
 logger = logging.getLogger("chainrule.ratelimit")
 
 
 def add_rate_limit(app: FastAPI, rate: str | None = None, storage_uri: str | None = None) -> None:
-    """Limit ``POST /api/*`` per client IP (arguments default to the environment variables)."""
+    """Limit ``POST /api/*`` (and the GETs that compute) per client IP (arguments default to the environment variables)."""
     rate = (rate if rate is not None else os.environ.get(RATE_ENV, "")).strip()
     if not rate:
         return
@@ -54,7 +57,7 @@ def add_rate_limit(app: FastAPI, rate: str | None = None, storage_uri: str | Non
 
 
 class RateLimit:
-    """Pure-ASGI middleware: count POST /api/* per client IP, answer 429 past the limit."""
+    """Pure-ASGI middleware: count heavy requests per client IP, answer 429 past the limit."""
 
     def __init__(self, app: ASGIApp, items: list[RateLimitItem], storage_uri: str) -> None:
         self.app = app
@@ -63,12 +66,10 @@ class RateLimit:
         self._warned_at = -STORAGE_WARNING_EVERY_S
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] != "POST"
-                or not scope["path"].startswith(LIMITED_PREFIX)):
+        if not is_heavy(scope):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        key = client[0] if client else "unknown"
+        key = client_key(scope)
         try:
             for item in self.items:
                 if not self.limiter.hit(item, "chainrule", key):

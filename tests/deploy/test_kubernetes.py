@@ -160,3 +160,15 @@ def test_trusting_forwarded_for_comes_with_a_network_policy() -> None:
         for rule in policy["spec"]["ingress"]:
             assert rule["from"] and all("namespaceSelector" in peer or "podSelector" in peer
                                         for peer in rule["from"])
+
+
+def test_forwarded_for_is_believed_from_the_ingress_network_only() -> None:
+    """"*" would let a client name its own rate-limit key (uvicorn takes the left-most
+    address of X-Forwarded-For, which the client writes)."""
+    env = {e["name"]: e["value"] for e in web_container()["env"]}
+    trusted = env["FORWARDED_ALLOW_IPS"]
+    assert trusted.strip() and "*" not in trusted
+    import ipaddress
+
+    for entry in trusted.split(","):
+        ipaddress.ip_network(entry.strip())
