@@ -44,7 +44,8 @@ logger = logging.getLogger("chainrule.ratelimit")
 
 
 def add_rate_limit(app: FastAPI, rate: str | None = None, storage_uri: str | None = None) -> None:
-    """Limit ``POST /api/*`` (and the GETs that compute) per client IP (arguments default to the environment variables)."""
+    """Limit ``POST /api/*`` (and the GETs that compute) per client IP (arguments default to
+    the environment variables)."""
     rate = (rate if rate is not None else os.environ.get(RATE_ENV, "")).strip()
     if not rate:
         return
