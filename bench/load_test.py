@@ -14,9 +14,16 @@ sampled every few seconds (start vs end: "memory stable"). A script, not a unit 
 alone, in requests/s and per CPU-second: the figure to size replicas by (bench/capacity.py).
 
 ``--hostile N`` adds N connections that send only heavy requests (10,000-step training, a
-gradient check on a 2,000-node graph, a surface at its grid limit) beside the normal mix, and
-GETs /api/health every 0.25 s: the report then shows the normal requests' latency under
-attack, how many requests were turned away with 503 ``busy``, and the health latency.
+gradient check on a 2,000-node graph, a surface at its grid limit, a 600x600 tensor graph
+whose answer is megabytes, a 10-param training with its arithmetic explained) beside the
+normal mix, from their own loopback address (``--heavy-from``, default 127.0.0.2: another
+client to the server), and GETs /api/health every 0.05 s: the report then shows the normal
+requests' latency under attack, how many of each were turned away with 503 ``busy``, the
+health latency (p95, max) and each worker's RSS before the load, at its peak, and
+``--settle`` seconds after it (do workers give the memory back?). The heavy mix of the
+hardening round:
+
+    .venv/bin/python bench/load_test.py --workers 2 --seconds 30 --concurrency 4 --hostile 50
 
 The client is one asyncio process speaking HTTP/1.1 over persistent connections, so it costs
 far less CPU than the server it loads (on a 2-core machine they still share the cores).
@@ -83,7 +90,16 @@ HEAVY_MIX: list[tuple[str, str, dict[str, Any]]] = [
         "expression": "loss = mean((w*x + b - y)**2)", "values": {"w": 0.3, "b": 0.0},
         "params": ["w", "b"], "data": {"x": list(range(1000)), "y": list(range(1000))},
         "resolution": 101}),
+    ("heavy tensor graph 600x600", "/api/graph", {
+        "expression": "h = W @ x\nloss = sum(h * h)",
+        "values": {"W": {"init": "normal", "shape": [600, 600], "seed": 1},
+                   "x": {"init": "normal", "shape": [600, 600], "seed": 2}}}),
+    ("heavy train explained", "/api/train", {
+        "expression": "loss = " + " + ".join(f"(p{i} - {i})**2" for i in range(10)),
+        "values": {f"p{i}": 0.0 for i in range(10)}, "params": [f"p{i}" for i in range(10)],
+        "optimizer": {"name": "adam", "lr": 0.01}, "steps": 10_000}),
 ]
+HEAVY_FROM = "127.0.0.2"  # Linux answers the whole 127/8 on loopback: a second client
 
 
 @dataclass
@@ -92,6 +108,7 @@ class Stats:
         default_factory=lambda: {name: [] for name, _, _ in MIX + HEAVY_MIX})
     errors: list[str] = field(default_factory=list)
     busy: dict[str, int] = field(default_factory=dict)  # 503 busy (and heavy 4xx) per kind
+    normal_busy: int = 0  # normal requests answered 503 busy
     health: list[float] = field(default_factory=list)  # GET /api/health latencies under load
 
     def all_latencies(self) -> list[float]:
@@ -104,8 +121,10 @@ class Stats:
 
 
 async def client(port: int, until: float, offset: int, stats: Stats | None,
-                 requests: list[bytes], mix: list[tuple[str, str, dict[str, Any]]] = MIX) -> None:
-    reader, writer = await asyncio.open_connection(HOST, port)
+                 requests: list[bytes], mix: list[tuple[str, str, dict[str, Any]]] = MIX,
+                 source: str | None = None) -> None:
+    local = (source, 0) if source else None
+    reader, writer = await asyncio.open_connection(HOST, port, local_addr=local)
     i = offset
     try:
         while time.perf_counter() < until:
@@ -121,12 +140,14 @@ async def client(port: int, until: float, offset: int, stats: Stats | None,
                 if stats is not None:
                     stats.errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 writer.close()
-                reader, writer = await asyncio.open_connection(HOST, port)
+                reader, writer = await asyncio.open_connection(HOST, port, local_addr=local)
                 continue
             elapsed = time.perf_counter() - start
             if stats is None:
                 continue
-            if status == 503 or (status in (400, 413) and mix is HEAVY_MIX):
+            if status == 503 and mix is MIX:
+                stats.normal_busy += 1
+            elif status == 503 or (status in (400, 413) and mix is HEAVY_MIX):
                 # turned away: busy, or a heavy request over its limits (the budget): by design
                 kind = f"{name}: {status}"
                 stats.busy[kind] = stats.busy.get(kind, 0) + 1
@@ -139,20 +160,20 @@ async def client(port: int, until: float, offset: int, stats: Stats | None,
 
 
 async def run_load(port: int, seconds: float, concurrency: int, stats: Stats | None,
-                   hostile: int = 0) -> float:
+                   hostile: int = 0, heavy_from: str | None = HEAVY_FROM) -> float:
     requests = [encode_request(path, body, port) for _, path, body in MIX]
     heavy = [encode_request(path, body, port) for _, path, body in HEAVY_MIX]
     start = time.perf_counter()
     until = start + seconds
     tasks = [client(port, until, k, stats, requests) for k in range(concurrency)]
-    tasks += [client(port, until, k, stats, heavy, HEAVY_MIX) for k in range(hostile)]
+    tasks += [client(port, until, k, stats, heavy, HEAVY_MIX, heavy_from) for k in range(hostile)]
     if hostile and stats is not None:
         tasks.append(poll_health(port, until, stats))
     await asyncio.gather(*tasks)
     return time.perf_counter() - start
 
 
-async def poll_health(port: int, until: float, stats: Stats, every: float = 0.25) -> None:
+async def poll_health(port: int, until: float, stats: Stats, every: float = 0.05) -> None:
     """GET /api/health on its own connection, as an orchestrator's probe would."""
     reader, writer = await asyncio.open_connection(HOST, port)
     probe = f"GET /api/health HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
@@ -184,10 +205,17 @@ async def measure(port: int, args: argparse.Namespace, pids: list[int]
     samples: list[tuple[float, list[float]]] = []
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_memory(pids, args.sample_every, samples, stop))
-    elapsed = await run_load(port, args.seconds, args.concurrency, stats, args.hostile)
+    elapsed = await run_load(port, args.seconds, args.concurrency, stats, args.hostile,
+                             args.heavy_from)
     stop.set()
     await sampler
     return stats, elapsed, samples
+
+
+def settled_rss(pids: list[int], seconds: float) -> list[float]:
+    """Each worker's RSS once the load has stopped and ``seconds`` have passed."""
+    time.sleep(seconds)
+    return [round(rss_mb(p), 1) for p in pids]
 
 
 # ---------------------------------------------------------------- the report
@@ -220,6 +248,7 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
                    "max": [round(max(s[1][k] for s in samples), 1) for k in range(len(pids))],
                    "samples": [[round(t, 1), [round(x, 1) for x in v]] for t, v in samples]},
         "memory_stable": growth <= args.max_growth_mb,
+        "normal_busy_503": stats.normal_busy,
         "first_errors": stats.errors[:5],
         "hostile": args.hostile,
         "busy_503": stats.busy,
@@ -239,8 +268,8 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float,
     print(f"RSS start {start_rss} -> end {end_rss} (max growth {growth:.1f} MB): "
           + ("memory stable" if result["memory_stable"] else "MEMORY GREW"))
     if args.hostile:
-        print(f"hostile connections: {args.hostile}; turned away (503 busy, heavy over a limit): "
-              f"{stats.busy}; "
+        print(f"hostile connections: {args.hostile} from {args.heavy_from}; turned away (503 busy, "
+              f"heavy over a limit): {stats.busy}; normal requests answered 503: {stats.normal_busy}; "
               f"GET /api/health ms: {result['health_ms']}")
     for line in result["first_errors"]:
         print("error:", line)
@@ -263,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="RSS growth of any worker that still counts as stable")
     parser.add_argument("--hostile", type=int, default=0,
                         help="extra connections sending only heavy requests (and a health probe)")
+    parser.add_argument("--heavy-from", default=HEAVY_FROM,
+                        help="loopback address the heavy connections come from (another client)")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds after the load before the last RSS reading")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -271,13 +304,18 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(port, args.workers, log)
         try:
             pids = worker_pids(proc.pid, args.workers)
+            fresh = [round(rss_mb(p), 1) for p in pids]
             asyncio.run(run_load(port, args.warmup, args.concurrency, None))
             stats, elapsed, samples = asyncio.run(measure(port, args, pids))
+            after = settled_rss(pids, args.settle)
         finally:
             code = stop_server(proc)
             log.seek(0)
             server_log = log.read().decode(errors="replace")
     result = report(args, stats, elapsed, samples, pids)
+    result["rss_mb"].update(fresh=fresh, after=after)
+    print(f"worker RSS (MB): fresh {fresh}, peak {result['rss_mb']['max']}, "
+          f"{args.settle:g} s after the load {after}")
     result["server_exit"] = code
     if server_log.strip():
         print("server log (last 2000 chars):\n" + server_log[-2000:])

@@ -19,13 +19,21 @@ import time
 
 ENV = "CHAINRULE_KEEP_FREED_MEMORY_MB"
 DEFAULT_MB = 64
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's mallopt parameters (malloc.h)
 MMAP_THRESHOLD_MAX = 32 << 20  # glibc's upper bound for M_MMAP_THRESHOLD on 64-bit
+TRIM_THREAD = "chainrule-trim"
 
 
-def keep_freed_memory() -> bool:
+def keep_freed_memory(arenas: int | None = None) -> bool:
     """Tune glibc's malloc as above; False where there is nothing to tune (not glibc, or
-    ``CHAINRULE_KEEP_FREED_MEMORY_MB=0``)."""
+    ``CHAINRULE_KEEP_FREED_MEMORY_MB=0``).
+
+    ``arenas`` caps glibc's heaps (one per thread by default, up to 8 per core): a thread's
+    own heap keeps the holes its requests left between live objects, which no trim can give
+    back, so a burst spread over forty threads left ~1 GB behind. The server computes
+    ``max_concurrent_work`` requests at once: that many heaps and the main one suffice."""
+    if arenas is not None:
+        _mallopt(M_ARENA_MAX, max(arenas, 1))
     raw = os.environ.get(ENV, "").strip()
     try:
         megabytes = int(raw) if raw else DEFAULT_MB
@@ -33,13 +41,16 @@ def keep_freed_memory() -> bool:
         raise RuntimeError(f"environment variable {ENV} must be an integer, got {raw!r}") from exc
     if megabytes <= 0:
         return False
+    return _mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX) and _mallopt(M_TRIM_THRESHOLD, megabytes << 20)
+
+
+def _mallopt(parameter: int, value: int) -> bool:
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
     except (OSError, AttributeError):  # musl, macOS, Windows: no mallopt
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)) and \
-        bool(mallopt(M_TRIM_THRESHOLD, megabytes << 20))
+    return bool(mallopt(parameter, value))
 
 
 def resident_bytes() -> int:
@@ -53,24 +64,22 @@ def resident_bytes() -> int:
 
 
 class FreedMemory:
-    """Hands freed heap memory back to the system once a burst of heavy requests is over.
+    """Hands freed heap memory back to the system after bursts of heavy requests.
 
     glibc returns a freed block to the system only from the top of its heaps; after fifty
-    concurrent trainings the heaps are full of freed holes and a worker keeps ~1 GB it no
-    longer uses. ``malloc_trim`` gives every wholly free page back (``madvise``). It runs
-    only when the process holds more than ``keep`` bytes above its size at start, so the
-    memory :func:`keep_freed_memory` keeps for the next response is left alone otherwise.
+    concurrent trainings the heaps are full of freed holes and a worker kept ~1 GB it no
+    longer used. ``malloc_trim`` gives every wholly free page back (``madvise``). A daemon
+    thread looks once a second and trims when the process holds more than ``keep`` bytes
+    above its size at start (so the memory :func:`keep_freed_memory` keeps for the next
+    response is left alone otherwise); off the event loop, since a trim walks every heap.
     """
 
-    MIN_INTERVAL_S = 1.0  # under steady load, trim at most this often
-
-    def __init__(self, keep_mb: int | None = None) -> None:
+    def __init__(self, keep_mb: int | None = None, every: float = 1.0) -> None:
         raw = os.environ.get(ENV, "").strip()
         megabytes = keep_mb if keep_mb is not None else (int(raw) if raw.isdigit() else DEFAULT_MB)
         self.keep = max(megabytes, 0) << 20
+        self.every = every
         self.baseline = resident_bytes()
-        self._busy = threading.Lock()
-        self._last = -self.MIN_INTERVAL_S
         try:
             self._trim = ctypes.CDLL(None).malloc_trim
             self._trim.argtypes, self._trim.restype = (ctypes.c_size_t,), ctypes.c_int
@@ -78,17 +87,26 @@ class FreedMemory:
             self._trim = None
 
     def due(self) -> bool:
-        return (self._trim is not None and time.monotonic() - self._last >= self.MIN_INTERVAL_S
-                and resident_bytes() > self.baseline + self.keep)
+        return self._trim is not None and resident_bytes() > self.baseline + self.keep
 
     def release(self) -> bool:
-        """``malloc_trim`` if due (call it off the event loop: it walks every heap)."""
-        if self._trim is None or not self._busy.acquire(blocking=False):
+        """``malloc_trim`` if due."""
+        if self._trim is None or not self.due():
             return False
-        try:
-            if not self.due():
-                return False
-            self._last = time.monotonic()
-            return bool(self._trim(self.keep))
-        finally:
-            self._busy.release()
+        return bool(self._trim(self.keep))
+
+    def watch(self) -> threading.Thread | None:
+        """Start the daemon thread that calls :meth:`release` every ``every`` seconds (one per
+        process: an app built again, as tests do, reuses the running one)."""
+        running = next((t for t in threading.enumerate() if t.name == TRIM_THREAD), None)
+        if running is not None or self._trim is None or self.baseline == 0:
+            return running
+
+        def loop() -> None:
+            while True:
+                time.sleep(self.every)
+                self.release()
+
+        thread = threading.Thread(target=loop, name=TRIM_THREAD, daemon=True)
+        thread.start()
+        return thread

@@ -30,7 +30,9 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app() -> FastAPI:
-    keep_freed_memory()  # large JSON responses reuse mapped pages (chainrule/allocator.py)
+    # large JSON responses reuse mapped pages; a heap per computing thread (chainrule/allocator.py)
+    keep_freed_memory(arenas=LIMITS.max_concurrent_work + 1)
+    FreedMemory().watch()  # and give it back after a burst of heavy requests
     app = FastAPI(title="chainrule", version=__version__, docs_url=None, redoc_url=None,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
     # Who may frame the embed view (CSP frame-ancestors) and call the API cross-origin (CORS):
@@ -45,8 +47,7 @@ def create_app() -> FastAPI:
     # Innermost: a request takes a compute slot only once the rate limit has let it through.
     app.add_middleware(HeavyWorkLimit, slots=LIMITS.max_concurrent_work,
                        queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds,
-                       quantum=LIMITS.work_quantum_seconds, per_client=LIMITS.max_client_work,
-                       after_work=FreedMemory().release)
+                       quantum=LIMITS.work_quantum_seconds, per_client=LIMITS.max_client_work)
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])

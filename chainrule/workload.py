@@ -29,10 +29,8 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chainrule.config import env_name
@@ -125,8 +123,7 @@ class HeavyWorkLimit:
     ``per_client`` of them from one client, and give each a turn."""
 
     def __init__(self, app: ASGIApp, slots: int, queue: int, retry_after: float,
-                 quantum: float = 0.05, per_client: int = 4,
-                 after_work: Callable[[], object] | None = None) -> None:
+                 quantum: float = 0.05, per_client: int = 4) -> None:
         self.app = app
         self.turns = Turns(slots)
         self.slots = self.turns.slots
@@ -134,7 +131,6 @@ class HeavyWorkLimit:
         self.per_client = max(1, per_client)
         self.quantum = quantum
         self.retry_after = max(1, math.ceil(retry_after))
-        self.after_work = after_work
         self._admitted = 0  # event-loop side only: no lock needed
         self._by_client: dict[str, int] = {}
 
@@ -164,8 +160,6 @@ class HeavyWorkLimit:
             else:
                 del self._by_client[client]
             set_turn(None)
-            if self.after_work is not None:  # e.g. hand freed memory back (chainrule/allocator.py)
-                await run_in_threadpool(self.after_work)
 
     async def _reject(self, send: Send, own_share: bool) -> None:
         slots, queue = env_name("max_concurrent_work"), env_name("max_queued_work")

@@ -81,6 +81,15 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
                      wrapper: Sequence[str] = ()) -> Iterator[str]:
     """``chainrule serve`` (the command the image runs) on a free loopback port; yields its URL.
     ``wrapper`` is a command that runs it (e.g. in a mount namespace)."""
+    with chainrule_process(tmp, env, workers, wrapper) as (base, _):
+        yield base
+
+
+@contextmanager
+def chainrule_process(tmp: Path, env: Mapping[str, str], workers: int = 1,
+                      wrapper: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`chainrule_server`, yielding its URL and its process (with one worker, the
+    process that serves; with several, their supervisor)."""
     port = free_port()
     log = tmp / f"chainrule-{port}.log"
     inherited = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}  # only if a test sets it
@@ -93,7 +102,7 @@ def chainrule_server(tmp: Path, env: Mapping[str, str], workers: int = 1,
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_until(lambda: get(base, "/api/health")[0] == 200, proc, log, "chainrule serve")
-            yield base
+            yield base, proc
         finally:
             stop_server(proc)
 
