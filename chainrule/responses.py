@@ -16,11 +16,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chainrule.config import LIMITS, env_name
+from chainrule.errors import limit_error
+
 #: pydantic errors kept from one failed validation: the error object reports the first one,
 #: and a body with a million bad entries must not become a million error objects in memory.
 MAX_VALIDATION_ERRORS = 20
 #: A run of this many digits may be an integer beyond 64 bits, which orjson rounds to a float.
 _LONG_DIGITS = re.compile(rb"\d{19,}")
+#: Object keys a body may hold per CHAINRULE_MAX_REQUEST_ENTRIES (a graded question has six).
+KEYS_PER_ENTRY = 8
 
 
 class FastJSONResponse(Response):
@@ -67,9 +72,20 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+def count_keys(body: bytes) -> None:
+    """Refuse a body with more object keys than any request needs before parsing it: a
+    dictionary of 400,000 keys holds the GIL for most of a second while it is built."""
+    keys = body.count(b'":')  # every key ends so (a string value may too: an over-count)
+    most = KEYS_PER_ENTRY * LIMITS.max_request_entries
+    if keys > most:
+        raise limit_error(f"keys in the request body ({KEYS_PER_ENTRY} per entry)", most,
+                          env_name("max_request_entries"), keys)
+
+
 def checked_body(body: bytes, model: type[BaseModel] | None) -> Any:
     """The parsed body, once ``model`` has accepted it; a ``RequestValidationError`` (with at
     most :data:`MAX_VALIDATION_ERRORS` errors) otherwise. Runs in a worker thread."""
+    count_keys(body)
     try:
         parsed = parse_json(body)
     except orjson.JSONDecodeError as exc:

@@ -6,7 +6,17 @@ from dataclasses import fields
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.values import Initializer
@@ -31,20 +41,45 @@ Tensor = Number | list[Any]
 ValueSpec = Tensor | Initializer
 
 
-def _few_entries(entries: Any) -> Any:
-    """Refuse a map or list of a request over CHAINRULE_MAX_REQUEST_ENTRIES before pydantic
-    validates its entries one by one (and builds an error for each bad one)."""
-    if isinstance(entries, dict | list) and len(entries) > LIMITS.max_request_entries:
-        raise limit_error("entries of one map or list of the request", LIMITS.max_request_entries,
-                          env_name("max_request_entries"), len(entries))
-    return entries
+#: Entries validated per call when a map or list is large: pydantic holds the GIL for a whole
+#: call, so a bad body is checked in slices, and only up to its first bad slice.
+ENTRY_SLICE = 256
 
 
-Values = Annotated[dict[str, ValueSpec], BeforeValidator(_few_entries)]
+def _bounded(entry_type: Any) -> BeforeValidator:
+    """A map or list of a request: refused over CHAINRULE_MAX_REQUEST_ENTRIES before pydantic
+    validates its entries one by one, and cut after its first bad slice of entries, so a
+    body with a hundred thousand bad entries costs the errors of a few hundred."""
+    adapter: list[TypeAdapter[Any]] = []
+
+    def check(entries: Any) -> Any:
+        if not isinstance(entries, dict | list):
+            return entries
+        if len(entries) > LIMITS.max_request_entries:
+            raise limit_error("entries of one map or list of the request", LIMITS.max_request_entries,
+                              env_name("max_request_entries"), len(entries))
+        if len(entries) <= ENTRY_SLICE:
+            return entries
+        if not adapter:
+            adapter.append(TypeAdapter(entry_type))
+        items = list(entries.items()) if isinstance(entries, dict) else entries
+        for end in range(ENTRY_SLICE, len(items) + ENTRY_SLICE, ENTRY_SLICE):
+            piece = items[end - ENTRY_SLICE:end]
+            try:
+                adapter[0].validate_python(dict(piece) if isinstance(entries, dict) else piece)
+            except ValidationError:  # the same first error, from the entries up to here
+                return dict(items[:end]) if isinstance(entries, dict) else items[:end]
+        return entries
+
+    return BeforeValidator(check)
+
+
+Values = Annotated[dict[str, ValueSpec], _bounded(dict[str, ValueSpec])]
 """``values``: a value for every free name (at most CHAINRULE_MAX_REQUEST_ENTRIES names)."""
-Columns = Annotated[dict[str, list[Any]], BeforeValidator(_few_entries)]
-Names = Annotated[list[str], BeforeValidator(_few_entries)]
-Answers = Annotated[dict[str, Any], BeforeValidator(_few_entries)]
+Columns = Annotated[dict[str, list[Any]], _bounded(dict[str, list[Any]])]
+Names = Annotated[list[str], _bounded(list[str])]
+Answers = Annotated[dict[str, Any], _bounded(dict[str, Any])]
+Ranges = Annotated[dict[str, tuple[float, float]], _bounded(dict[str, tuple[float, float]])]
 
 
 def plain_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -345,7 +380,7 @@ class SurfaceRequest(BaseModel):
     data: Columns | None = None
     dataset: str | DatasetRequest | None = None
     output: str | None = None
-    ranges: Annotated[dict[str, tuple[float, float]], BeforeValidator(_few_entries)] | None = Field(
+    ranges: Ranges | None = Field(
         None, description="param -> [low, high]; default value ± max(1, |value|)"
     )
     resolution: int = Field(51, description="grid points per axis")
@@ -553,7 +588,7 @@ class Exercise(BaseModel):
     ask: list[QuestionKind] = ["local", "grad"]
     seed: int = 0
     lang: Language = "en"
-    questions: Annotated[list[Question], BeforeValidator(_few_entries)]
+    questions: Annotated[list[Question], _bounded(list[Question])]
 
 
 class ExerciseResponse(BaseModel):
