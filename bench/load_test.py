@@ -167,26 +167,42 @@ async def run_load(port: int, seconds: float, concurrency: int, stats: Stats | N
     until = start + seconds
     tasks = [client(port, until, k, stats, requests) for k in range(concurrency)]
     tasks += [client(port, until, k, stats, heavy, HEAVY_MIX, heavy_from) for k in range(hostile)]
-    if hostile and stats is not None:
-        tasks.append(poll_health(port, until, stats))
+    prober = start_health_probe(port, seconds) if hostile and stats is not None else None
     await asyncio.gather(*tasks)
+    if prober is not None and stats is not None:
+        out, _ = prober.communicate(timeout=seconds + 60)
+        stats.health.extend(json.loads(out))
     return time.perf_counter() - start
 
 
-async def poll_health(port: int, until: float, stats: Stats, every: float = 0.05) -> None:
-    """GET /api/health on its own connection, as an orchestrator's probe would."""
-    reader, writer = await asyncio.open_connection(HOST, port)
-    probe = f"GET /api/health HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
-    try:
-        while time.perf_counter() < until:
-            start = time.perf_counter()
-            writer.write(probe)
-            await writer.drain()
-            status, _ = await read_response(reader)
-            stats.health.append(time.perf_counter() - start if status == 200 else float("inf"))
-            await asyncio.sleep(every)
-    finally:
-        writer.close()
+def start_health_probe(port: int, seconds: float) -> subprocess.Popen[str]:
+    """GET /api/health every 50 ms in a process of its own, as an orchestrator's probe would:
+    timed in this client's process, busy with the load's sockets, it would count the client's
+    own delays. Prints the latencies (s; inf for a failure) as JSON."""
+    code = f"from bench.load_test import poll_health; poll_health({port}, {seconds})"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+def poll_health(port: int, seconds: float, every: float = 0.05) -> None:
+    import http.client
+
+    seen: list[float] = []
+    until = time.perf_counter() + seconds
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    while time.perf_counter() < until:
+        start = time.perf_counter()
+        try:
+            conn.request("GET", "/api/health")
+            response = conn.getresponse()
+            response.read()
+            seen.append(time.perf_counter() - start if response.status == 200 else float("inf"))
+        except OSError:
+            seen.append(float("inf"))
+            conn.close()
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        time.sleep(every)
+    conn.close()
+    print(json.dumps(seen))
 
 
 async def sample_memory(pids: list[int], every: float, samples: list[tuple[float, list[float]]],

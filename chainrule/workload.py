@@ -25,7 +25,9 @@ behind ten-thousand-step trainings. So:
 
 from __future__ import annotations
 
+import asyncio
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -55,6 +57,27 @@ def client_key(scope: Scope) -> str:
     X-Forwarded-For there, see deploy/README.md), else "unknown"."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+#: OS priority (nice) of the threads that compute: below the event loop's, so that on a busy
+#: machine health checks and admission are scheduled ahead of computation.
+COMPUTE_NICENESS = 10
+#: How long a client over its own share waits for its 503.
+OWN_SHARE_DELAY_S = 0.5
+_niced = threading.local()
+
+
+def yield_cpu_to_the_event_loop() -> None:
+    """Lower this (thread-pool) thread's scheduling priority, once per thread (Linux: a
+    thread is a task with its own nice value; elsewhere nothing happens)."""
+    if getattr(_niced, "done", False):
+        return
+    _niced.done = True
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), COMPUTE_NICENESS))
+    except (AttributeError, OSError):
+        pass
 
 
 class Turns:
@@ -97,6 +120,7 @@ class RequestTurn:
 
     def begin(self) -> None:
         if self.depth == 0:
+            yield_cpu_to_the_event_loop()
             self.turns.acquire()
             self.since = time.perf_counter()
         self.depth += 1
@@ -144,6 +168,9 @@ class HeavyWorkLimit:
             await self._reject(send, own_share=False)
             return
         if mine >= self.per_client:
+            # Answered a little later: a client that resends at once on every 503 would
+            # otherwise keep this event loop busy refusing it, and health waits behind that.
+            await asyncio.sleep(OWN_SHARE_DELAY_S)
             await self._reject(send, own_share=True)
             return
         self._admitted += 1
