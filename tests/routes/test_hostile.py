@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 import tracemalloc
 from typing import Any
@@ -278,21 +277,6 @@ def test_over_size_body_with_a_small_limit_and_no_content_length(monkeypatch: py
 
 
 # --------------------------------------------------------------------------- every engine limit
-
-
-def _modules_reading_limits() -> list[Any]:
-    return [m for name, m in sorted(sys.modules.items())
-            if (name == "chainrule" or name.startswith("chainrule.")) and hasattr(m, "LIMITS")]
-
-
-@pytest.fixture
-def set_limit(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def apply(**changes: Any) -> None:
-        limits = dataclasses.replace(chainrule.config.LIMITS, **changes)
-        monkeypatch.setattr(chainrule.config, "LIMITS", limits)
-        for module in _modules_reading_limits():
-            monkeypatch.setattr(module, "LIMITS", limits)
-    return apply
 
 
 @pytest.mark.parametrize(("limit", "small", "body"), [
