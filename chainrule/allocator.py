@@ -16,6 +16,7 @@ import ctypes
 import os
 import threading
 import time
+from typing import Any
 
 ENV = "CHAINRULE_KEEP_FREED_MEMORY_MB"
 DEFAULT_MB = 64
@@ -80,6 +81,7 @@ class FreedMemory:
         self.keep = max(megabytes, 0) << 20
         self.every = every
         self.baseline = resident_bytes()
+        self._trim: Any = None
         try:
             self._trim = ctypes.CDLL(None).malloc_trim
             self._trim.argtypes, self._trim.restype = (ctypes.c_size_t,), ctypes.c_int

@@ -134,9 +134,8 @@ class StrictJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         field = self.body_field
-        model = field.field_info.annotation if field is not None else None
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            model = None
+        annotation = field.field_info.annotation if field is not None else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
         async def strict_handler(request: Request) -> Response:
             strict = StrictJSONRequest(request.scope, request.receive)
