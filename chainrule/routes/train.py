@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from chainrule.config import LIMITS
+from chainrule.engine.budget import compute_budget
 from chainrule.responses import FastJSONResponse, StrictJSONRoute
 from chainrule.schemas import (
     DatasetData,
@@ -66,7 +67,8 @@ def get_dataset(
     seed: int = Query(0, ge=0, le=LIMITS.max_seed, description="random seed"),
 ) -> dict[str, Any]:
     """Generate one built-in dataset (for plotting its points)."""
-    columns = make_dataset({"name": name, "n": n, "noise": noise, "seed": seed})
+    with compute_budget(LIMITS.request_budget_seconds):  # heavy work: it takes a turn
+        columns = make_dataset({"name": name, "n": n, "noise": noise, "seed": seed})
     spec = DATASETS[name]
     return {
         "name": name,
