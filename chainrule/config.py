@@ -56,8 +56,8 @@ class Limits:
     max_concurrent_work: int = 2  # CHAINRULE_MAX_CONCURRENT_WORK: POST /api/* running at once, per process
     work_quantum_seconds: float = 0.05  # CHAINRULE_WORK_QUANTUM_SECONDS: compute before handing the turn on
     max_queued_work: int = 16  # CHAINRULE_MAX_QUEUED_WORK: POST /api/* waiting for a slot; more: 503
-    max_client_work: int = 10  # CHAINRULE_MAX_CLIENT_WORK: computing or waiting from one client, per process
-    # (the page may compare max_compare_runs optimizers at once, and analyse beside them)
+    max_client_work: int = 12  # CHAINRULE_MAX_CLIENT_WORK: computing or waiting from one client, per process
+    # (the page may compare max_compare_runs optimizers at once; others keep 2 + 16 - 12 places)
     body_timeout_seconds: float = 10.0  # CHAINRULE_BODY_TIMEOUT_SECONDS: to send a request body; then 408
     max_request_entries: int = 10_000  # CHAINRULE_MAX_REQUEST_ENTRIES: one map or list of names
     # (values, data, ranges, answers, params, questions)

@@ -147,7 +147,7 @@ class HeavyWorkLimit:
     ``per_client`` of them from one client, and give each a turn."""
 
     def __init__(self, app: ASGIApp, slots: int, queue: int, retry_after: float,
-                 quantum: float = 0.05, per_client: int = 10) -> None:
+                 quantum: float = 0.05, per_client: int = 12) -> None:
         self.app = app
         self.turns = Turns(slots)
         self.slots = self.turns.slots
