@@ -375,7 +375,7 @@ def _explained_steps(records: list[TrainingStep], setup: Setup) -> int:
     """How many steps get their update's arithmetic: the text is ~1 KB per param and step,
     so at most LIMITS.max_explained_updates (steps x params) are written out."""
     steps = max(LIMITS.max_explained_updates // max(len(setup.params), 1), 1)
-    if setup.explain and len(records) > steps:
+    if setup.request.explain and len(records) > steps:
         setup.warnings.setdefault(
             f"the update's arithmetic is shown for the first {steps} steps only "
             f"({len(setup.params)} params; set {env_name('max_explained_updates')})")

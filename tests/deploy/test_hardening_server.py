@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.load_test import HEAVY_MIX, Stats, percentile, rss_mb, run_load, worker_pids
+from bench.load_test import HEAVY_MIX, Stats, percentile, run_load
+from bench.servers import rss_mb, worker_pids
 from chainrule.config import LIMITS
 from tests.deploy.processes import HOST, chainrule_process, request
 

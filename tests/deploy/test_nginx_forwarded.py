@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.load_test import free_port, stop_server
+from bench.servers import free_port, stop_server
 from tests.deploy.processes import HOST, _wait_until, chainrule_server, request
 
 ROOT = Path(__file__).resolve().parents[2]
