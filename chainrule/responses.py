@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from chainrule.config import LIMITS, env_name
 from chainrule.errors import limit_error
-from chainrule.workload import yield_cpu_to_the_event_loop
 
 #: pydantic errors kept from one failed validation: the error object reports the first one,
 #: and a body with a million bad entries must not become a million error objects in memory.
@@ -106,7 +105,6 @@ def count_keys(body: bytes) -> None:
 def checked_body(body: bytes, model: type[BaseModel] | None) -> Any:
     """The parsed body, once ``model`` has accepted it; a ``RequestValidationError`` (with at
     most :data:`MAX_VALIDATION_ERRORS` errors) otherwise. Runs in a worker thread."""
-    yield_cpu_to_the_event_loop()
     count_keys(body)
     try:
         parsed = parse_json(body)

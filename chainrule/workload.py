@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import threading
 import time
 from collections import deque
@@ -59,25 +58,8 @@ def client_key(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
-#: OS priority (nice) of the threads that compute: below the event loop's, so that on a busy
-#: machine health checks and admission are scheduled ahead of computation.
-COMPUTE_NICENESS = 10
 #: How long a client over its own share waits for its 503.
 OWN_SHARE_DELAY_S = 0.5
-_niced = threading.local()
-
-
-def yield_cpu_to_the_event_loop() -> None:
-    """Lower this (thread-pool) thread's scheduling priority, once per thread (Linux: a
-    thread is a task with its own nice value; elsewhere nothing happens)."""
-    if getattr(_niced, "done", False):
-        return
-    _niced.done = True
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), COMPUTE_NICENESS))
-    except (AttributeError, OSError):
-        pass
 
 
 class Turns:
@@ -120,7 +102,6 @@ class RequestTurn:
 
     def begin(self) -> None:
         if self.depth == 0:
-            yield_cpu_to_the_event_loop()
             self.turns.acquire()
             self.since = time.perf_counter()
         self.depth += 1
