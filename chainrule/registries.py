@@ -18,7 +18,7 @@ from chainrule.engine.ops import OPERATORS, OPS
 from chainrule.engine.parser import NEGATION, TRANSPOSE
 from chainrule.languages import LANGUAGES
 from chainrule.training.datasets import DATASETS
-from chainrule.training.optimizers import OPTIMIZERS
+from chainrule.training.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
 
 #: The panels an embed can show (``panels=forward,backward,steps,editor``), in page order.
 EMBED_PANELS: Final[tuple[str, ...]] = ("editor", "steps", "forward", "backward")
@@ -46,6 +46,7 @@ def meta() -> dict[str, Any]:
     """``GET /api/meta``: optimizers, datasets, limits, embed panels, operators, languages."""
     return {
         "optimizers": [o.to_dict() for o in OPTIMIZERS.values()],
+        "default_optimizer": DEFAULT_OPTIMIZER,
         "datasets": [d.to_dict() for d in DATASETS.values()],
         "limits": asdict(LIMITS),
         "embed": {"panels": list(EMBED_PANELS), "default": list(DEFAULT_EMBED_PANELS)},

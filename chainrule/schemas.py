@@ -482,6 +482,7 @@ class Meta(BaseModel):
     """GET /api/meta: the registries the front end reads instead of keeping copies."""
 
     optimizers: list[OptimizerListing]
+    default_optimizer: str = Field(description="the optimizer a training starts with when none is named")
     datasets: list[DatasetInfo]
     limits: dict[str, int | float] = Field(description="every limit of the Limits table, by field name")
     embed: EmbedPanels

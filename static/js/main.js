@@ -276,18 +276,21 @@ function markStale(stale) {
 async function relayout() {
   if (!model) return;
   const seq = ++layoutSeq;
-  vis = visibleGraph(model, store.get().collapsed);
-  vis.outputId = vis.owner.get(model.output) ?? model.output;
+  const next = visibleGraph(model, store.get().collapsed);
+  next.outputId = next.owner.get(model.output) ?? model.output;
   const graph = {
-    nodes: vis.nodes.map((vn) => ({ id: vn.id, ...nodeSize(vn) })),
-    edges: vis.edges.map((e) => ({ source: e.source, target: e.target })),
-    order: vis.order,
+    nodes: next.nodes.map((vn) => ({ id: vn.id, ...nodeSize(vn) })),
+    edges: next.edges.map((e) => ({ source: e.source, target: e.target })),
+    order: next.order,
   };
   setStatus(t("status.layout", { n: graph.nodes.length }));
   const t0 = performance.now();
   const direction = layoutDirection();
   const result = await layoutInWorker(graph, direction === "BT" ? { direction, gapX: 40, gapY: 16 } : { direction });
   if (seq !== layoutSeq) return;
+  // The visible graph and its layout change together: anything drawn while a layout is being
+  // computed (a step, a language change, Play) draws the previous pair, never a mix of two graphs.
+  vis = next;
   layout = result;
   drawViews();
   const key = `${store.get().expression}|${vis.nodes.length}`;
@@ -436,14 +439,16 @@ const exampleState = (ex) => ({
   ...(ex.optimizer ? { optimizer: ex.optimizer } : {}),
 });
 
+/** Show an example; resolves once its graph is analysed (to the API data, or null). */
 function loadExample(ex) {
   stepper.reset();
   inspector.hide();
   store.set({ ...exampleState(ex), collapsed: [] });
+  clearTimeout(valuesTimer); // its values are analysed now, not once more in 50 ms
   collapsedFor = null;
   editor.value = ex.expression;
   check?.hide();
-  analyse();
+  return analyse();
 }
 
 // ------------------------------------------------------------------ events

@@ -3,7 +3,7 @@
 // place of meta.js, and the page carries the registries inline, as a JSON <script> tag
 // #chainrule-meta or a global set before the bundle runs.
 
-const EMPTY = { optimizers: [], datasets: [], limits: {}, embed: { panels: [], default: [] }, operators: [] };
+const EMPTY = { optimizers: [], default_optimizer: "", datasets: [], limits: {}, embed: { panels: [], default: [] }, operators: [] };
 const tag = globalThis.document?.getElementById("chainrule-meta");
 
 /** @type {import("./meta.js").Meta} */

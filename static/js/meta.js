@@ -4,7 +4,7 @@
 import { fetchMeta } from "./api.js";
 
 /**
- * @typedef {{optimizers: object[], datasets: {name: string}[], limits: Record<string, number>,
+ * @typedef {{optimizers: object[], default_optimizer: string, datasets: {name: string}[], limits: Record<string, number>,
  *            embed: {panels: string[], default: string[]},
  *            operators: {name: string, symbol: string, notation: "infix"|"prefix"|"postfix"}[]}} Meta
  */
@@ -17,4 +17,4 @@ const r = await fetchMeta();
  */
 export const META = r.ok
   ? r.data
-  : { optimizers: [], datasets: [], limits: {}, embed: { panels: [], default: [] }, operators: [] };
+  : { optimizers: [], default_optimizer: "", datasets: [], limits: {}, embed: { panels: [], default: [] }, operators: [] };

@@ -66,7 +66,8 @@ export const PROPERTIES = [
   { name: "mistake", key: "mk", default: "", ...oneOf("", "overwrite", "early_visit") },
   // training panel (issue 4): params, optimizer {name, hyper...}, data, batch, steps, position
   { name: "trainParams", key: "tp", default: [], ...list },
-  { name: "optimizer", key: "opt", default: { name: "sgd" }, ...json },
+  // starts as the server's default optimizer (GET /api/meta), torch's defaults for its hyper-parameters
+  { name: "optimizer", key: "opt", default: { name: META.default_optimizer }, ...json },
   // none, pasted CSV, or a built-in dataset of the server's registry (GET /api/meta)
   { name: "trainData", key: "td", default: "", ...oneOf("", "csv", ...META.datasets.map((d) => d.name)) },
   { name: "csv", key: "csv", default: "", ...str },

@@ -12,12 +12,13 @@ let uid = 0;
 /**
  * @param {HTMLElement} container
  * @param {(config: Record<string, any>) => void} onChange  called with {name, ...changed hyper}
+ * @param {string} defaultName  the optimizer of a config that names none (GET /api/meta)
  */
-export function createOptimizerForm(container, onChange) {
+export function createOptimizerForm(container, onChange, defaultName) {
   /** @type {OptimizerListing[]} */
   let listing = [];
   /** @type {Record<string, any>} */
-  let config = { name: "sgd" };
+  let config = { name: defaultName };
   const id = `opt-${++uid}`;
 
   const spec = () => listing.find((o) => o.name === config.name) ?? listing[0];
@@ -129,7 +130,7 @@ export function createOptimizerForm(container, onChange) {
     },
     /** @param {Record<string, any>} cfg  {name, ...hyper} */
     set(cfg) {
-      config = { name: "sgd", ...cfg };
+      config = { name: defaultName, ...cfg };
       render();
     },
     /** @returns {Record<string, any>} */

@@ -74,6 +74,26 @@ export function paramSeries(run, name) {
 }
 
 /**
+ * The trajectories' range of each param, padded, for the surface request.
+ * @param {import("./runs.js").Run[]} runs
+ * @param {string[]} params
+ * @returns {Record<string, [number, number]>}
+ */
+export function surfaceRanges(runs, params) {
+  return Object.fromEntries(
+    params.map((p) => {
+      const vals = runs.flatMap((r) => paramSeries(r, p)).filter(Number.isFinite);
+      let lo = Math.min(...vals);
+      let hi = Math.max(...vals);
+      const pad = Math.max(0.5, 0.2 * (hi - lo));
+      lo -= pad;
+      hi += pad;
+      return [p, [lo, hi]];
+    }),
+  );
+}
+
+/**
  * The rows `indices` of every data column (all rows when indices is null).
  * @param {Record<string, any[]>} columns
  * @param {number[]|null|undefined} indices

@@ -9,26 +9,6 @@ const W = 460;
 const H = 300;
 const M = { top: 22, right: 14, bottom: 34, left: 58 };
 
-/**
- * The trajectories' range of each param, padded, for the surface request.
- * @param {import("./runs.js").Run[]} runs
- * @param {string[]} params
- * @returns {Record<string, [number, number]>}
- */
-export function surfaceRanges(runs, params) {
-  return Object.fromEntries(
-    params.map((p) => {
-      const vals = runs.flatMap((r) => paramSeries(r, p)).filter(Number.isFinite);
-      let lo = Math.min(...vals);
-      let hi = Math.max(...vals);
-      const pad = Math.max(0.5, 0.2 * (hi - lo));
-      lo -= pad;
-      hi += pad;
-      return [p, [lo, hi]];
-    }),
-  );
-}
-
 /** Linear interpolation of a 1-D grid at v. */
 function interp(xs, ys, v) {
   if (v <= xs[0]) return ys[0];
