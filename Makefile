@@ -7,7 +7,7 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest bench clean dist sdist
+.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest jstest bench clean dist sdist
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
@@ -108,6 +108,10 @@ lint: node_modules/.package-lock.json
 
 pytest:
 	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q
+
+## jstest: the front end's DOM-free modules under Node's own test runner (pytest runs it too: tests/test_js.py)
+jstest: frontend
+	node --test tests/js/
 
 ## dist: the sdist and wheel in dist/ (front end built in; engine compiled when a compiler is there)
 dist: setup

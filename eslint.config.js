@@ -15,7 +15,7 @@ export default [
     languageOptions: { globals: globals.worker },
   },
   {
-    files: ["scripts/**/*.mjs", "eslint.config.js", "bench/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "eslint.config.js", "bench/**/*.mjs", "tests/js/**/*.mjs"],
     languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: globals.node },
   },
   {
