@@ -1,8 +1,7 @@
 // The panel interface. A panel is one part of the page around the graphs (values, training,
 // node table, inspector, warnings, gradient check, ...): its own module exports a factory
 // `createXPanel(root, host)` that returns an object with any of these three methods.
-// main.js keeps them in one list and loops over it; a new panel is one module plus one line
-// in that list, never new wiring in main.js.
+// main.js keeps them in one list and loops over it, so it never learns what a panel does.
 //
 //   update(analysis)  after every analysis, successful or not (see Analysis below). The panel
 //                     redraws from it; on an error it keeps what it showed (or marks it stale).
@@ -13,6 +12,35 @@
 //
 // Everything else a panel needs (the store, callbacks into main.js) comes through `host` at
 // creation. A panel owns the DOM under its root and nothing else.
+//
+// Adding a panel (and nothing else changes):
+//   1. static/js/<feature>.js: `export function createXPanel(root, host)`, returning null when
+//      `root` is null (a page without it, e.g. /embed); it builds its card's content itself;
+//   2. its words beside it, a data module <feature>-strings.js ({en: {...}, vi: {...}}) that
+//      the panel module registers itself: `registerStrings(words)` (i18n.js);
+//   3. main.js: its import, and one entry in the panels list, its card made by `mountCard`:
+//      `createXPanel(mountCard("x-card"), { store })`.
+// A panel whose card must sit at a particular place in the page has a <section> in the
+// templates instead (templates/index.html) and main.js passes `$("x-card")`.
+
+/** Where mountCard puts new cards: the page's side column, after the cards already there. */
+const CARD_COLUMN = "main .side";
+
+/**
+ * A new, empty card for a panel, at the end of the page's side column; null on a page
+ * without that column (the embed), so the panel is left out there.
+ * @param {string} id  the card's element id
+ * @returns {HTMLElement|null}
+ */
+export function mountCard(id) {
+  const column = document.querySelector(CARD_COLUMN);
+  if (!column) return null;
+  const card = document.createElement("section");
+  card.className = "card";
+  card.id = id;
+  column.append(card);
+  return card;
+}
 
 /**
  * What every panel gets after an analysis.
