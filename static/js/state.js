@@ -27,6 +27,16 @@ const json = {
     return typeof d === "number" ? d + 1.5 : extra;
   },
 };
+/** Names -> the text typed for them; a link's non-text value (`{"x": 3}`) becomes its JSON text. */
+const texts = {
+  encode: json.encode,
+  decode: (s) => {
+    const v = JSON.parse(s);
+    if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
+  },
+  sample: (d) => ({ ...d, "k é&=": "[1, [2.5, -3e-7]]", s: "a,b&c=d+e", w: "3" }),
+};
 const int = {
   encode: (v) => String(v),
   decode: (s) => (/^-?\d+$/.test(s) ? Number(s) : undefined),
@@ -49,13 +59,13 @@ const list = {
   decode: (s) => (s === "" ? [] : s.split(",")),
   sample: (d) => [...d, "n3", "n12"],
 };
-export const CODECS = { str, json, int, num, bool, oneOf, list };
+export const CODECS = { str, json, texts, int, num, bool, oneOf, list };
 
 /** @type {Property[]} */
 export const PROPERTIES = [
   { name: "expression", key: "e", default: "", ...str },
   // name -> the text typed in the values panel (kept as typed, parsed on analyse)
-  { name: "values", key: "v", default: {}, ...json },
+  { name: "values", key: "v", default: {}, ...texts },
   { name: "output", key: "o", default: "", ...str },
   { name: "view", key: "view", default: "forward", ...oneOf("forward", "backward") },
   { name: "mode", key: "mode", default: "none", ...oneOf("none", "forward", "backward") },
