@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# How long an expect() waits for its condition by default. A ceiling, not a pause: a condition
+# that holds returns at once, so only a machine busy with other work gets near it.
+EXPECT_TIMEOUT_MS = int(os.environ.get("CHAINRULE_E2E_EXPECT_MS", "30000"))
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

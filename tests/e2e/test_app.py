@@ -208,10 +208,45 @@ def test_gradient_check_and_examples(page: Page, console_errors: list[str], arti
             page.locator("#examples").select_option(value)
         expect(page.locator("#editor-error")).to_be_hidden()
         assert page.locator("#svg-forward g.node").count() > 1
-    page.locator("#examples").select_option("2")
-    wait_ready(page)
+    with reanalysed(page):
+        page.locator("#examples").select_option("2")
     page.locator("#btn-backward").click()
+    expect(page.locator("#explain")).to_have_attribute("data-mode", "backward")
     page.screenshot(path=str(artifacts / "tensor-example.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_steps_taken_while_a_graph_is_laid_out_never_draw_two_graphs_mixed(
+    page: Page, console_errors: list[str]
+) -> None:
+    """Two graphs of 71 nodes (past the worker's threshold, so the layout takes a while), one
+    with twice the other's edges: the step-through draws on every step, and steps taken while
+    the next graph is being laid out must draw the previous graph with its own layout (they
+    drew the new graph's edges with the old layout: "Cannot read properties of undefined")."""
+    doubled = "\n".join(["a1 = x + x"] + [f"a{k} = a{k - 1} + a{k - 1}" for k in range(2, 71)])
+    chain = "\n".join(["a1 = sin(x)"] + [f"a{k} = sin(a{k - 1})" for k in range(2, 71)])
+    open_app(page, "/?e=x&v=%7B%22x%22%3A%220.5%22%7D")
+    for source, edges in ((doubled, 140), (chain, 70), (doubled, 140), (chain, 70)):
+        page.evaluate("document.body.dataset.ready = ''")
+        page.locator("#source").fill(source)
+        steps = page.evaluate("""() => new Promise((done) => {
+            let n = 0;
+            const until = performance.now() + 20000;  // a graph that is never drawn stops it too
+            const step = () => {
+                try {
+                    n += 1;
+                    window.chainrule.stepper.start('forward');  // an error here is a page error
+                } finally {
+                    if (document.body.dataset.ready === 'true' || performance.now() > until) done(n);
+                    else setTimeout(step, 0);
+                }
+            };
+            document.getElementById('btn-analyze').click();
+            step();
+        })""")
+        assert steps > 1  # some steps were drawn while the layout was pending
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#svg-forward path.edge")).to_have_count(edges)
     assert console_errors == []
 
 

@@ -24,7 +24,7 @@ def step(page: Page, to: int) -> None:
     training = page.locator("#training")
     for k in range(max(int(training.get_attribute("data-position") or "-1"), 0) + 1, to + 1):
         page.locator("#train-step").click()
-        expect(training).to_have_attribute("data-position", str(k), timeout=15_000)
+        expect(training).to_have_attribute("data-position", str(k))
 
 
 def graph_at(page: Page, loss: float) -> None:
@@ -33,7 +33,6 @@ def graph_at(page: Page, loss: float) -> None:
         """(want) => Math.abs(Number(document.querySelector("#svg-forward g.node[data-label='loss'] text.main")
                                 .textContent) - want) < 1e-3""",
         arg=loss,
-        timeout=10_000,
     )
 
 
@@ -117,7 +116,7 @@ def test_an_embed_link_with_training_state_shows_the_trained_values(
     page.goto(embed)
     wait_ready(page)
     loss = page.locator("#svg-forward g.node[data-label='loss'] text.main")
-    expect(loss).to_have_text(app_loss, timeout=15_000)
+    expect(loss).to_have_text(app_loss)
     expect(page.locator("#svg-forward g.node[data-label='w'] text.main")).to_have_text(app_w)
     page.screenshot(path=str(artifacts / f"embed-trained-{lang}.png"), full_page=True)
     assert console_errors == []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,8 @@ import torch
 from fastapi.testclient import TestClient
 
 from chainrule import analyze
+from chainrule.config import LIMITS
+from chainrule.routes import graph as graph_routes
 from chainrule.training.examples import TRAINING_EXAMPLES, train_kwargs
 
 SHARED = {"expression": "b = x + x\nc = b + b", "values": {"x": 1.0}}
@@ -92,14 +95,18 @@ def test_tensor_mistakes_match_a_hand_written_buggy_backprop() -> None:
     assert result["wrong_nodes"] == []
 
 
-def test_the_early_visit_walk_is_capped(client: TestClient) -> None:
-    # 2^20 paths from the output to x: the depth-first walk would visit ~2 million edges
+def test_the_early_visit_walk_is_capped(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2^20 paths from the output to x: the depth-first walk would visit ~2 million edges. The
+    # visit cap must stop it, whatever the machine's speed: the request's compute budget (a
+    # clock, which a busy machine reaches first) is lifted out of the way for this request.
+    monkeypatch.setattr(graph_routes, "LIMITS", dataclasses.replace(graph_routes.LIMITS, request_budget_seconds=600.0))
     expression = "\n".join(["b1 = x + x"] + [f"b{k} = b{k - 1} + b{k - 1}" for k in range(2, 21)])
     r = client.post("/api/graph", json={"expression": expression, "values": {"x": 1.0},
                                         "mistake": "early_visit"})
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "limit_exceeded"
     assert "CHAINRULE_MAX_MISTAKE_VISITS" in r.json()["error"]["message"]
+    assert r.json()["error"]["params"]["value"] == LIMITS.max_mistake_visits
     fine = post(client, {"expression": expression, "values": {"x": 1.0}, "mistake": "overwrite"})
     assert fine["gradients"] == {"x": 1.0} and fine["correct_gradients"] == {"x": 2.0**20}
 
