@@ -16,8 +16,8 @@
 // Adding a panel (and nothing else changes):
 //   1. static/js/<feature>.js: `export function createXPanel(root, host)`, returning null when
 //      `root` is null (a page without it, e.g. /embed); it builds its card's content itself;
-//   2. its words beside it, a data module <feature>-strings.js ({en: {...}, vi: {...}}) that
-//      the panel module registers itself: `registerStrings(words)` (i18n.js);
+//   2. its words beside it, a data module ({en: {...}, vi: {...}}) registered through
+//      `registerStrings` (i18n.js): the panel module may call it itself, so i18n.js need not change;
 //   3. main.js: its import, and one entry in the panels list, its card made by `mountCard`:
 //      `createXPanel(mountCard("x-card"), { store })`.
 // A panel whose card must sit at a particular place in the page has a <section> in the
