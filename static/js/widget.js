@@ -7,6 +7,7 @@
 import { analyzeGraph, setTransport } from "./api.js";
 import { freeNames } from "./editor.js";
 import { applyTranslations } from "./i18n.js";
+import { META } from "./meta.js";
 import { createStore } from "./state.js";
 import { createTrainingPanel } from "./training/panel.js";
 import { startViewer } from "./viewer.js";
@@ -56,7 +57,7 @@ function startTraining(box, { model, functions, show }) {
     values,
     output: source.output,
     trainParams: source.train?.params ?? [],
-    optimizer: source.train?.optimizer ?? { name: "sgd" },
+    optimizer: source.train?.optimizer ?? { name: META.default_optimizer },
   });
   const names = () => freeNames(store.get().expression, functions);
   let seq = 0;
@@ -79,7 +80,7 @@ function startTraining(box, { model, functions, show }) {
     loadExpression: (ex) => {
       values = ex.values;
       store.set({ expression: ex.expression, values: ex.values, output: ex.output ?? "" });
-      refresh();
+      return refresh(); // the example trains once its names are known
     },
     refresh,
   });
