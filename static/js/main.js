@@ -147,7 +147,8 @@ const probe = createProbePanel($("probe-card"), { analyse });
 const practice = createPracticePanel($("practice"), {
   store, svg: $("svg-backward"), values: () => panels.state().values, redraw: () => drawViews(), showBackward: () => setView("backward"),
 });
-const panels = createPanels([valuesPanel, training, steps, inspector, check, createNodeTable($("node-table")), createWarnings($("warnings-card")), probe, practice, createLinkNotice(link.problems), health]);
+const nodeTable = createNodeTable($("node-table"));
+const panels = createPanels([valuesPanel, training, steps, inspector, check, nodeTable, createWarnings($("warnings-card")), probe, practice, createLinkNotice(link.problems), health]);
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {
@@ -163,12 +164,14 @@ const views = {
     direction: "forward",
     onSelect: (id) => selectNode(id),
     onToggle: (id) => toggleCollapse(id),
+    onTable: (id) => nodeTable?.open(model?.nodes.has(id) ? id : undefined),
     onZoom: (tr) => views.backward.setTransform(tr),
   }),
   backward: createGraphView($("svg-backward"), {
     direction: "backward",
     onSelect: (id) => selectNode(id),
     onToggle: (id) => toggleCollapse(id),
+    onTable: (id) => nodeTable?.open(model?.nodes.has(id) ? id : undefined),
     onZoom: (tr) => views.forward.setTransform(tr),
   }),
 };

@@ -8,18 +8,19 @@ import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isT
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
 import { edgeGeometry, parallelOffsets } from "./edges.js";
+import { adjacency, moveForKey, nextFocus } from "./graph-keys.js";
+import { createAnnouncer } from "./announce.js";
 
 /** Node box sizes (layout units = px at zoom 1). */
 export const NODE = { width: 148, height: 50, tensorHeight: 86, groupWidth: 160, groupHeight: 56 };
 /** Above this many nodes the view is drawn on a canvas (the table view stays complete). */
 export const DETAIL_MAX_NODES = 400;
 const LABEL_MAX = 12;
-/** Keys that move the focus between nodes: a step in forward order, or an end. */
-const ROVING_KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
 /** Node labels are 13 px (app.css): at this zoom they are 11 px on screen, the smallest any
  * view (the app, the widget, the standalone page) opens at. */
 export const READABLE_SCALE = 11 / 13;
-
+/** Space around a node's box where its focus ring is drawn (layout units). */
+const RING_GAP = 5;
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
 const FAR_ZOOM = 0.45;
 
@@ -77,7 +78,9 @@ export function localLabel(e) {
  * Create a view bound to an <svg>.
  * @param {SVGSVGElement} svgEl
  * @param {{direction: "forward"|"backward", onSelect?: (id: string) => void,
- *          onToggle?: (id: string) => void, onZoom?: (transform: any) => void}} options
+ *          onToggle?: (id: string) => void, onZoom?: (transform: any) => void,
+ *          onTable?: (id: string) => void}} options
+ *   onTable: T pressed on a node (open the table view at its row)
  */
 export function createGraphView(svgEl, options) {
   const { direction } = options;
@@ -112,7 +115,20 @@ export function createGraphView(svgEl, options) {
   let lastVis = null;
   let lastCurrent = null;
   let focusId = null;
+  let lastLayout = null;
+  let lastDisplay = null;
+  /** How the keyboard focus arrived at focusId (graph-keys.js), null after a click or Tab. */
+  let keyContext = null;
+  /** The node the keyboard is moving to: its focus event keeps keyContext. */
+  let keyTarget = null;
   const canvas = createCanvasLayer(svgEl);
+  const speaker = createAnnouncer("graph-live", svgEl.ownerDocument);
+  // The short description: how the keys move, and what the graph computes.
+  const describe = svgEl.ownerDocument.createElement("p");
+  describe.id = `graph-desc-${direction}`;
+  describe.className = "sr-only";
+  svgEl.after(describe);
+  svgEl.setAttribute("aria-describedby", describe.id);
 
   function drawEdgeLabels(vis, edgeGeom, display, vertical) {
     const labelled = direction === "backward" && display.locals !== false ? vis.edges.filter((d) => !d.grouped) : [];
@@ -159,6 +175,8 @@ export function createGraphView(svgEl, options) {
    */
   function update(vis, layout, display) {
     lastVis = vis;
+    lastLayout = layout;
+    lastDisplay = display;
     lastCurrent = display.current;
     const detail = vis.nodes.length <= DETAIL_MAX_NODES;
     // Read the size before writing to the DOM, so fit() right after does not force a layout.
@@ -173,7 +191,6 @@ export function createGraphView(svgEl, options) {
     if (canvasMode) {
       gEdges.selectAll("*").remove();
       gLabels.selectAll("*").remove();
-      gNodes.selectAll("*").remove();
       const known = (id) => (backward ? display.grads === null || display.grads.has(id) : display.values === null || display.values.has(id));
       const boxes = vis.nodes.map((d) => {
         const p = pos.get(d.id);
@@ -194,9 +211,24 @@ export function createGraphView(svgEl, options) {
       });
       // drawn at the next frame (setScene schedules it), once, after a fit's new transform too
       canvas.setScene({ boxes, edges, display: { edgeLabels: backward } });
-      return;
+    } else {
+      canvas.setScene(null);
+      drawEdges(vis, edgeGeom, display);
     }
-    canvas.setScene(null);
+    drawNodes(vis, pos, display);
+    describe.textContent = `${t(vertical ? "graph.keysBT" : "graph.keysLR")} ${summary(vis, display)}`;
+  }
+
+  /** The graph in one sentence: its size and its output's value (once the view shows it). */
+  function summary(vis, display) {
+    const out = vis.nodes.find((vn) => vn.id === vis.outputId)?.node;
+    if (!out) return "";
+    const known = display.values === null || display.values?.has(vis.outputId);
+    return t("graph.summary", { n: vis.nodes.length, e: vis.edges.length, label: out.label, value: known ? fmtValue(out.value, out.shape) : t("node.pending") });
+  }
+
+  function drawEdges(vis, edgeGeom, display) {
+    const backward = direction === "backward";
 
     gEdges
       .selectAll("path.edge")
@@ -209,12 +241,22 @@ export function createGraphView(svgEl, options) {
 
     // Backward view: every edge carries its local gradient d(target)/d(source).
     drawEdgeLabels(vis, edgeGeom, display, vertical);
+  }
 
+  /**
+   * The nodes as SVG: every node, or (canvas mode) only the one that holds the keyboard
+   * focus, drawn transparent over the canvas so that it can be focused, named and ringed.
+   */
+  function drawNodes(vis, pos, display) {
+    const backward = direction === "backward";
+    const stop = rovingId();
+    const drawn = canvasMode ? vis.nodes.filter((vn) => vn.id === stop) : vis.nodes;
     const nodes = gNodes
       .selectAll("g.node")
-      .data(vis.nodes, (d) => d.id)
+      .data(drawn, (d) => d.id)
       .join((enter) => {
         const g = enter.append("g").attr("data-id", (d) => d.id);
+        g.append("rect").attr("class", "focus-ring").attr("rx", 10);
         g.append("rect").attr("class", "box").attr("rx", 7);
         g.append("text").attr("class", "label").attr("x", 8).attr("y", 17);
         g.append("text").attr("class", "main").attr("x", 8).attr("y", 38);
@@ -222,18 +264,10 @@ export function createGraphView(svgEl, options) {
           if (event.target.closest(".toggle")) return;
           options.onSelect?.(d.id);
         });
-        g.on("keydown", (event, d) => {
-          if (event.key === "Enter" || event.key === " ") {
-            event.preventDefault();
-            options.onSelect?.(d.id);
-          } else if (ROVING_KEYS[event.key]) {
-            // the arrows move between nodes (and do not step the passes meanwhile)
-            event.preventDefault();
-            event.stopPropagation();
-            moveFocus(d.id, ROVING_KEYS[event.key]);
-          }
-        });
+        g.on("keydown", (event, d) => onNodeKey(event, d.id));
         g.on("focus", (_event, d) => {
+          if (keyTarget !== d.id) keyContext = null; // arrived by Tab or a click
+          keyTarget = null;
           if (focusId !== d.id) setFocusId(d.id);
         });
         return g;
@@ -243,17 +277,24 @@ export function createGraphView(svgEl, options) {
       .attr("class", (d) => {
         const known = backward ? display.grads === null || display.grads.has(d.id) : display.values === null || display.values.has(d.id);
         const kind = d.members.length ? "group" : d.node.kind;
-        return `node ${kind}${d.id === display.current ? " current" : ""}${known ? "" : " pending"}${d.id === vis.outputId ? " output" : ""}`;
+        return `node ${kind}${d.id === display.current ? " current" : ""}${known ? "" : " pending"}${d.id === vis.outputId ? " output" : ""}${canvasMode ? " proxy" : ""}`;
       })
       .attr("transform", (d) => {
         const p = pos.get(d.id);
         return `translate(${p.x - p.w / 2},${p.y - p.h / 2})`;
       })
-      .attr("tabindex", (d) => (d.id === rovingId() ? 0 : -1))
+      .attr("tabindex", (d) => (d.id === stop ? 0 : -1))
       .attr("role", "button")
+      .attr("aria-roledescription", t("node.role"))
       .attr("data-label", (d) => d.node.label)
-      .attr("aria-label", (d) => ariaFor(d));
+      .attr("aria-label", (d) => ariaFor(d, display));
 
+    nodes
+      .select("rect.focus-ring")
+      .attr("x", -RING_GAP)
+      .attr("y", -RING_GAP)
+      .attr("width", (d) => pos.get(d.id).w + 2 * RING_GAP)
+      .attr("height", (d) => pos.get(d.id).h + 2 * RING_GAP);
     nodes
       .select("rect.box")
       .attr("width", (d) => pos.get(d.id).w)
@@ -345,24 +386,87 @@ export function createGraphView(svgEl, options) {
   function setFocusId(id) {
     focusId = id;
     const stop = rovingId();
+    // canvas mode draws only the focused node: draw the new one
+    if (canvasMode && lastVis && gNodes.select("g.node").datum()?.id !== stop) update(lastVis, lastLayout, lastDisplay);
     gNodes.selectAll("g.node").attr("tabindex", (d) => (d.id === stop ? 0 : -1));
   }
 
-  function moveFocus(fromId, step) {
-    const ids = lastVis.nodes.map((vn) => vn.id);
-    const i = ids.indexOf(fromId);
-    const j = step === "first" ? 0 : step === "last" ? ids.length - 1 : Math.max(0, Math.min(ids.length - 1, i + step));
-    setFocusId(ids[j]);
-    gNodes.selectAll("g.node").filter((d) => d.id === ids[j]).node()?.focus();
+  /** Keys on a focused node: Enter/Space open its details, the others follow the edges (graph-keys.js). */
+  function onNodeKey(event, id) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      options.onSelect?.(id);
+      return;
+    }
+    if (event.key === "t" || event.key === "T") {
+      // the long description: the table view, at this node's row
+      event.preventDefault();
+      options.onTable?.(id);
+      return;
+    }
+    const move = moveForKey(event.key, vertical);
+    if (!move || !lastVis) return;
+    // the arrows move between nodes (and do not step the passes meanwhile)
+    event.preventDefault();
+    event.stopPropagation();
+    const to = nextFocus(lastVis, id, move, keyContext);
+    keyContext = to.context;
+    if (!to.moved) {
+      speaker.say(blockedText(move, id));
+      return;
+    }
+    focusNode(to.id);
+    const along = move === "inputs" ? edgeText(to.id, id) : move === "consumers" ? edgeText(id, to.id) : "";
+    if (along) speaker.say(along);
   }
 
-  function ariaFor(d) {
-    return t("node.aria", {
-      label: d.node.label,
-      op: d.node.op,
-      value: fmtValue(d.node.value, d.node.shape),
-      grad: fmtValue(d.node.grad, d.node.shape),
-    });
+  /** Give a node the keyboard focus, panning to it when it is off-screen. */
+  function focusNode(id) {
+    keyTarget = id;
+    setFocusId(id);
+    const i = lastVis.nodes.findIndex((vn) => vn.id === id);
+    if (i >= 0 && lastLayout) api.reveal(lastLayout.x[i], lastLayout.y[i], nodeSize(lastVis.nodes[i]));
+    gNodes.selectAll("g.node").filter((d) => d.id === id).node()?.focus({ preventScroll: true });
+  }
+
+  const labelOf = (id) => lastVis.nodes.find((vn) => vn.id === id)?.node.label ?? id;
+
+  /** Why a key did not move the focus, in words. */
+  function blockedText(move, id) {
+    const label = labelOf(id);
+    if (move === "inputs") return t("graph.noInputs", { label });
+    if (move === "consumers") return t("graph.noConsumers", { label });
+    return t("graph.noSiblings", { label });
+  }
+
+  /** Backward view, moving along an edge: its local gradient, as the edge label shows it. */
+  function edgeText(source, target) {
+    if (direction !== "backward" || lastDisplay?.locals === false) return "";
+    const e = lastVis.edges.find((ve) => ve.source === source && ve.target === target && !ve.grouped);
+    if (!e) return "";
+    return t("graph.edge", { local: `∂${labelOf(target)}/∂${labelOf(source)} = ${localLabel(e.edge)}` });
+  }
+
+  /**
+   * A node's accessible name: what the view shows of it (a value not computed yet is said
+   * so), its operation, and where its edges lead.
+   */
+  function ariaFor(d, display) {
+    const backward = direction === "backward";
+    const known = (set) => set === null || set === undefined || set.has(d.id);
+    const shown = (v, isKnown) => (isKnown ? fmtValue(v, d.node.shape) : t("node.pending"));
+    const op = d.members.length ? t("node.groupAria", { k: d.members.length + 1 }) : d.node.kind === "op" ? d.node.op : t(`kind.${d.node.kind}`);
+    const { inputs, consumers } = adjacency(lastVis);
+    const names = (ids) => ids.map(labelOf).join(", ");
+    const links = [
+      inputs.get(d.id)?.length ? t("node.inputsAria", { names: names(inputs.get(d.id)) }) : "",
+      consumers.get(d.id)?.length ? t("node.usedByAria", { names: names(consumers.get(d.id)) }) : t("node.outputAria"),
+    ];
+    const value = shown(d.node.value, known(display.values));
+    const grad = d.node.grad === null || d.node.grad === undefined ? t("node.noGrad") : shown(d.node.grad, known(display.grads));
+    const head = backward ? t("node.ariaBackward", { label: d.node.label, op, value, grad }) : t("node.ariaForward", { label: d.node.label, op, value });
+    return [head, ...links.filter(Boolean)].join(" ");
   }
 
   function gradFill(g, display) {
@@ -397,7 +501,7 @@ export function createGraphView(svgEl, options) {
     svg.call(zoomer.transform, zoomIdentity.translate(tx, ty).scale(k0));
   }
 
-  return {
+  const api = {
     update,
     fit,
     /** @returns {"svg"|"canvas"} how the last update drew */
@@ -425,6 +529,7 @@ export function createGraphView(svgEl, options) {
       if (w && (x0 < 0 || x1 > w || y0 < 0 || y1 > h)) svg.call(zoomer.translateTo, x, y);
     },
   };
+  return api;
 }
 
 function short(v, shape) {

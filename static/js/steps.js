@@ -2,6 +2,7 @@
 // current step (typeset with KaTeX, plus the plain text and a sentence). A panel (panels.js);
 // main.js calls render(stepState) whenever the stepper moves.
 import { katex } from "../build/vendor.mjs";
+import { createAnnouncer, spokenArithmetic } from "./announce.js";
 import { el } from "./el.js";
 import { backwardStep, backwardSteps, forwardStep } from "./explain.js";
 import { t } from "./i18n.js";
@@ -15,6 +16,9 @@ export function createStepsPanel(host) {
   // (within host.root where several views share a page, as notebook widgets do)
   const $ = (id) => (host.root ?? document).querySelector(`#${id}`);
   let model = null;
+  // Each step is said in a polite live region, as plain text (the KaTeX is not read out).
+  const speaker = createAnnouncer("step-live", host.root ?? document);
+  let said = null;
 
   /** The sentence under the arithmetic: what kind of step this is. */
   function sentenceFor(mode, node, step) {
@@ -50,6 +54,7 @@ export function createStepsPanel(host) {
       textEl.textContent = t("stepper.idle");
       explain.dataset.mode = "none";
       delete explain.dataset.node;
+      said = null;
       return;
     }
     const order = s.mode === "forward" ? model.order : backwardSteps(model);
@@ -62,7 +67,12 @@ export function createStepsPanel(host) {
     const node = model.nodes.get(id);
     const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id, { path: $("explain-path")?.checked });
     katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
-    textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("span", { class: "sentence" }, sentenceFor(s.mode, node, step)));
+    const sentence = sentenceFor(s.mode, node, step);
+    textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("span", { class: "sentence" }, sentence));
+    const spoken = `${counter.textContent}. ${sentence} ${spokenArithmetic(step.text)}`;
+    // said when the step (or its numbers, or the language) changes, not on every redraw
+    if (spoken !== said) speaker.say(spoken);
+    said = spoken;
     explain.dataset.mode = s.mode;
     explain.dataset.node = id;
     host.onMode(s.mode);

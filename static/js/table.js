@@ -6,7 +6,7 @@ import { t } from "./i18n.js";
 
 /**
  * @param {HTMLTableElement|null} table  #node-table (absent from /embed)
- * @returns {import("./panels.js").Panel|null}
+ * @returns {(import("./panels.js").Panel & {open: (id?: string) => void})|null}
  */
 export function createNodeTable(table) {
   const tbody = table?.querySelector("tbody");
@@ -22,7 +22,7 @@ export function createNodeTable(table) {
         return el(
           "tr",
           { dataset: { id } },
-          el("th", { scope: "row" }, nd.label),
+          el("th", { scope: "row", tabindex: "-1" }, nd.label),
           el("td", { class: "op" }, kind(nd)),
           el("td", { class: "inputs" }, nd.ins.map((e) => model.nodes.get(e.source).label).join(", ")),
           el("td", { class: "value" }, fmtValue(nd.value, nd.shape)),
@@ -33,6 +33,18 @@ export function createNodeTable(table) {
   }
 
   return {
+    /**
+     * Open the table and put the focus on a node's row (T on a graph node).
+     * @param {string} [id]
+     */
+    open(id) {
+      const details = table.closest("details");
+      if (details) details.open = true;
+      const row = [...tbody.rows].find((tr) => tr.dataset.id === id) ?? tbody.rows[0];
+      const target = row?.querySelector("th") ?? table;
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+    },
     update(analysis) {
       if (!analysis.model) return;
       model = analysis.model;

@@ -144,11 +144,13 @@ def test_one_tab_stop_per_graph_and_arrow_keys_between_nodes(page: Page, console
     stop = page.locator("#svg-forward g.node[tabindex='0']")
     stop.focus()
     first = page.evaluate("document.activeElement.dataset.id")
-    page.keyboard.press("ArrowLeft")
+    # along the edges, toward the inputs (← or ↓ as the graph is drawn; test_a11y_keyboard.py)
+    vertical = page.evaluate("window.chainrule.layout.direction") == "BT"
+    page.keyboard.press("ArrowDown" if vertical else "ArrowLeft")
     second = page.evaluate("document.activeElement.dataset.id")
     assert second != first and page.evaluate("document.activeElement.closest('#svg-forward') !== null")
     assert page.locator("#svg-forward g.node[tabindex='0']").get_attribute("data-id") == second
     assert page.locator("#explain").get_attribute("data-mode") == "none"  # the arrows did not step
     page.keyboard.press("Home")
-    assert page.evaluate("document.activeElement.dataset.id") == page.evaluate("window.chainrule.vis.nodes[0].id")
+    assert page.evaluate("document.activeElement.dataset.id") == page.evaluate("window.chainrule.vis.outputId")
     assert console_errors == []
