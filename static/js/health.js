@@ -187,6 +187,8 @@ export function createHealthPanel(roots, host) {
           .attr("x", 4)
           .attr("y", height + 14)
           .text((v) => t("mistakes.shouldBe", { value: fmtValue(v, vn.node.shape) }));
+        // said as well as drawn (and red): a wrong node is not told by colour alone
+        if (backward && truth !== undefined) g.attr("aria-label", `${g.attr("aria-label") ?? ""} ${t("mistakes.shouldBe", { value: fmtValue(truth, vn.node.shape) })}`);
         if (flags.length) {
           const aria = t("health.badgeAria", { label: vn.node.label, kinds: [...new Set(flags.map((d) => kindText(d.kind)))].join(", ") });
           g.attr("aria-label", `${g.attr("aria-label") ?? ""}; ${aria}`);

@@ -259,7 +259,14 @@ export function createGraphView(svgEl, options) {
         g.append("rect").attr("class", "focus-ring").attr("rx", 10);
         g.append("rect").attr("class", "box").attr("rx", 7);
         g.append("text").attr("class", "label").attr("x", 8).attr("y", 17);
-        g.append("text").attr("class", "main").attr("x", 8).attr("y", 38);
+        g.append("text").attr("class", "op").attr("aria-hidden", "true").attr("y", 17).attr("text-anchor", "end");
+        // the node's accessible name (ariaFor) says all it shows: the name starts with the
+        // label (what a voice user says to click it); the other texts are not read twice
+        g.append("text").attr("class", "main").attr("x", 8).attr("y", 38).attr("aria-hidden", "true");
+        // spaces between the texts, as a reader of the box sees them ("w input 3", not "winput3")
+        g.each(function spaced() {
+          for (const cls of ["op", "main"]) this.querySelector(`text.${cls}`).before(" ");
+        });
         g.on("click", (event, d) => {
           if (event.target.closest(".toggle")) return;
           options.onSelect?.(d.id);
@@ -304,17 +311,9 @@ export function createGraphView(svgEl, options) {
     nodes
       .select("text.main")
       .attr("class", `main ${backward ? "grad" : "value"}`)
-      .text((d) => {
-        if (backward) {
-          if (display.grads !== null && !display.grads.has(d.id)) return `${t("node.grad")} = ?`;
-          return `${t("node.grad")} = ${short(d.node.grad, d.node.shape)}`;
-        }
-        if (display.values !== null && !display.values.has(d.id)) return "?";
-        return short(d.node.value, d.node.shape);
-      });
+      .text((d) => mainLine(d, display));
 
     // Collapse / expand toggles.
-    const canToggle = (d) => d.members.length > 0 || (d.node.kind === "op" && d.collapsible);
     // (filter on the node's fresh datum: ids are reused when a new analysis arrives)
     nodes.filter((d) => !canToggle(d)).selectAll("text.toggle").remove();
     nodes
@@ -325,7 +324,7 @@ export function createGraphView(svgEl, options) {
         enter
           .append("text")
           .attr("class", "toggle")
-          .attr("role", "button")
+          .attr("aria-hidden", "true") // C on the focused node does the same (onNodeKey)
           .on("click", (event, dd) => {
             event.stopPropagation();
             options.onToggle?.(dd.id);
@@ -338,14 +337,9 @@ export function createGraphView(svgEl, options) {
       .text((d) => (d.members.length ? "⊞" : "⊟"));
 
     nodes
-      .selectAll("text.op")
-      .data((d) => [d])
-      .join("text")
-      .attr("class", "op")
-      .attr("y", 17)
-      .attr("text-anchor", "end")
+      .select("text.op")
       .attr("x", (d) => pos.get(d.id).w - 8)
-      .text((d) => (d.members.length ? t("node.group", { k: d.members.length + 1 }) : opTag(d.node)));
+      .text(opText);
 
     nodes.each(function drawExtras(d) {
       const g = select(this);
@@ -369,6 +363,7 @@ export function createGraphView(svgEl, options) {
       g.selectAll("title")
         .data([d])
         .join("title")
+        .attr("aria-hidden", "true") // the mouse's tooltip; the accessible name says it all
         .text(`${d.node.label} (${d.node.op})\n${t("node.value")}: ${fmtFull(d.node.value, 1500)}\n${t("node.grad")}: ${fmtFull(d.node.grad, 1500)}`);
     });
   }
@@ -397,6 +392,11 @@ export function createGraphView(svgEl, options) {
     if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       options.onSelect?.(id);
+      return;
+    }
+    if ((event.key === "c" || event.key === "C") && canToggle(lastVis.nodes.find((vn) => vn.id === id))) {
+      event.preventDefault();
+      options.onToggle?.(id);
       return;
     }
     if (event.key === "t" || event.key === "T") {
@@ -449,24 +449,43 @@ export function createGraphView(svgEl, options) {
   }
 
   /**
-   * A node's accessible name: what the view shows of it (a value not computed yet is said
-   * so), its operation, and where its edges lead.
+   * The line under a node's label: its value (forward) or gradient (backward), "?" while
+   * the step-through has not reached it.
+   */
+  function mainLine(d, display) {
+    if (direction === "backward") {
+      if (display.grads !== null && !display.grads.has(d.id)) return `${t("node.grad")} = ?`;
+      return `${t("node.grad")} = ${short(d.node.grad, d.node.shape)}`;
+    }
+    if (display.values !== null && !display.values.has(d.id)) return "?";
+    return short(d.node.value, d.node.shape);
+  }
+
+  /**
+   * A node's accessible name: first what the box shows, in its order (label, operation, the
+   * main line: what a voice user reads off the screen), then in parentheses what it does
+   * not show (a number not computed yet said so, the value behind a gradient, a tensor's
+   * numbers, a clipped label in full) and where its edges lead. Text a decoration adds to
+   * the box (health.js) is appended after it.
    */
   function ariaFor(d, display) {
     const backward = direction === "backward";
     const known = (set) => set === null || set === undefined || set.has(d.id);
-    const shown = (v, isKnown) => (isKnown ? fmtValue(v, d.node.shape) : t("node.pending"));
-    const op = d.members.length ? t("node.groupAria", { k: d.members.length + 1 }) : d.node.kind === "op" ? d.node.op : t(`kind.${d.node.kind}`);
+    const pending = t("node.pending");
+    const line = mainLine(d, display);
+    const more = line.endsWith("?") ? [pending] : [];
+    if (backward) more.push(`${t("node.value")} ${known(display.values) ? fmtValue(d.node.value, d.node.shape) : pending}`);
+    if (isTensor(d.node.value) && known(backward ? display.grads : display.values)) {
+      more.push(backward ? `${t("node.grad")} ${fmtValue(d.node.grad, d.node.shape)}` : `${t("node.value")} ${fmtValue(d.node.value, d.node.shape)}`);
+    }
+    if (clip(d.node.label) !== d.node.label) more.push(t("node.fullLabel", { label: d.node.label }));
+    if (d.members.length) more.push(t("node.groupAria"));
+    else if (d.node.kind === "op" && opTag(d.node) !== d.node.op) more.push(t("node.fullOp", { op: d.node.op }));
     const { inputs, consumers } = adjacency(lastVis);
     const names = (ids) => ids.map(labelOf).join(", ");
-    const links = [
-      inputs.get(d.id)?.length ? t("node.inputsAria", { names: names(inputs.get(d.id)) }) : "",
-      consumers.get(d.id)?.length ? t("node.usedByAria", { names: names(consumers.get(d.id)) }) : t("node.outputAria"),
-    ];
-    const value = shown(d.node.value, known(display.values));
-    const grad = d.node.grad === null || d.node.grad === undefined ? t("node.noGrad") : shown(d.node.grad, known(display.grads));
-    const head = backward ? t("node.ariaBackward", { label: d.node.label, op, value, grad }) : t("node.ariaForward", { label: d.node.label, op, value });
-    return [head, ...links.filter(Boolean)].join(" ");
+    if (inputs.get(d.id)?.length) more.push(t("node.inputsAria", { names: names(inputs.get(d.id)) }));
+    more.push(consumers.get(d.id)?.length ? t("node.usedByAria", { names: names(consumers.get(d.id)) }) : t("node.outputAria"));
+    return `${clip(d.node.label)}, ${opText(d)}: ${line} (${more.join("; ")})`;
   }
 
   function gradFill(g, display) {
@@ -532,9 +551,17 @@ export function createGraphView(svgEl, options) {
   return api;
 }
 
+/** Can a node be collapsed (a statement's sub-expression) or expanded (a group)? */
+const canToggle = (d) => !!d && (d.members.length > 0 || (d.node.kind === "op" && d.collapsible));
+
 function short(v, shape) {
   if (isTensor(v)) return `[${fmtShape(shape)}]`;
   return fmtNumber(v);
+}
+
+/** The operation tag at a box's top right (a group: how many nodes it holds). */
+function opText(d) {
+  return d.members.length ? t("node.group", { k: d.members.length + 1 }) : opTag(d.node);
 }
 
 function opTag(node) {
