@@ -5,6 +5,7 @@ same arithmetic the step shows (and the model computes), and a visible focus rin
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -187,6 +188,42 @@ def test_keyboard_only_backward_walk_announces_the_chain_rule_for_w(page: Page, 
     assert {"en": "Chain rule", "vi": "Quy tắc dây chuyền"}[lang] in text  # the sentence, in the page's language
     assert len(said) == len(set(said))  # each step said once, and each differently
     page.screenshot(path=str(artifacts / f"a11y-walk-w-{lang}.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 420})
+    assert console_errors == []
+
+
+def test_canvas_graph_is_followed_by_keyboard_too(page: Page, console_errors: list[str], artifacts: Path) -> None:
+    """Over DETAIL_MAX_NODES nodes the boxes are drawn on a canvas: one transparent SVG node
+    over it holds the focus, its name and its ring, and moves along the edges like the others."""
+    chain = "\n".join(["s0 = x"] + [f"s{i} = tanh(s{i - 1} * w + {i % 7 + 1})" for i in range(1, 120)])
+    page.goto(f"/?e={quote(chain)}&v={quote(json.dumps({'x': '0.5', 'w': '0.8'}))}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    page.evaluate("document.body.dataset.ready = ''")
+    page.locator("#btn-expand-all").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    assert page.evaluate("window.chainrule.vis.nodes.length") > 400
+    expect(page.locator("#svg-backward")).to_have_class(re.compile(r"\bbig\b"))
+    proxy = page.locator("#svg-backward g.node.proxy")
+    expect(proxy).to_have_count(1)
+    proxy.focus()
+    page.keyboard.press("Home")
+    out = active(page)
+    assert out["id"] == page.evaluate("window.chainrule.vis.outputId") and out["view"] == "svg-backward"
+    vertical = page.evaluate("window.chainrule.layout.direction") == "BT"
+    page.keyboard.press("ArrowDown" if vertical else "ArrowLeft")
+    down = active(page)
+    # the tanh under the output: its first input is s119's product plus constant
+    model_ins = page.evaluate("(id) => window.chainrule.model.nodes.get(id).ins.map(e => e.source)", out["id"])
+    assert down["id"] == model_ins[0] and down["name"].startswith(down["label"][:5])
+    assert "grad = " in down["name"]
+    expect(page.locator("#svg-backward g.node.proxy")).to_have_count(1)
+    ring = page.locator("#svg-backward g.node.proxy rect.focus-ring")
+    expect(ring).to_be_visible()
+    box = page.locator("#svg-backward g.node.proxy").bounding_box()
+    page.screenshot(path=str(artifacts / "a11y-canvas-focus.png"),
+                    clip={"x": box["x"] - 60, "y": box["y"] - 60, "width": box["width"] + 120, "height": box["height"] + 120})
+    page.keyboard.press("Enter")
+    expect(page.locator("#inspector")).to_be_visible()
+    assert page.locator("#inspector").get_attribute("data-id") == down["id"]
     assert console_errors == []
 
 
