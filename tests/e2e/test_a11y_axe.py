@@ -1,6 +1,7 @@
 """Issue 23: axe-core (npm, pinned in package.json) finds no WCAG 2.0/2.1 A or AA violation on
 any page and state: the app (idle, stepping backward with a node's details and the table open,
-practice, the training panel after a step, the mistakes view), /learn and every lesson, /embed
+practice, the training panel after a step, the mistakes view), /learn and every lesson
+with its try-it, /embed
 and the standalone export, in English and Vietnamese, light and dark.
 
 axe runs in the page and in each of its frames (a lesson's live view is an iframe)."""
@@ -161,6 +162,14 @@ def test_learn_and_every_lesson_have_no_axe_violations(context: BrowserContext, 
         if page.locator("#learn-frame").is_visible():
             expect(frame.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
         found += violations(page, axe_source, path, frames)
+        if path != "/learn":
+            # the lesson's try-it (the step after its last), answered wrong once
+            page.goto(f"{path}?step=99&lang={lang}")
+            expect(page.locator("#learn-try-form input").first).to_be_visible(timeout=15_000)
+            page.locator("#learn-try-form input").first.fill("123456")
+            page.locator("#quiz-check").click()
+            expect(page.locator("#learn-try-score")).not_to_have_text("", timeout=10_000)
+            found += violations(page, axe_source, f"{path} try-it")
     # the lessons' live views (iframes of /embed) were checked too
     assert sum("/embed" in url for url in frames) >= len(lessons) // 2, frames
     assert found == [], report(found)
