@@ -16,6 +16,7 @@ export function createInspector(panel) {
   let request = null; // the body of the request that gave `model`
   let selected = null;
   let complete = new Map(); // node id -> {value, grad} fetched in full for the current model
+  let opener = null; // what had the focus when the details opened (a graph node after Enter)
 
   const item = (key, value, pre = false) => [el("dt", null, t(key)), el("dd", null, pre ? el("pre", null, value) : value)];
   /** A value or gradient row; a tensor's numbers take the panel's whole width, a summary wraps. */
@@ -31,6 +32,7 @@ export function createInspector(panel) {
     if (!panel || !model) return;
     const nd = model.nodes.get(id);
     if (!nd) return hide();
+    if (selected !== id || panel.hidden) opener = document.activeElement;
     selected = id;
     const values = complete.get(id) ?? nd;
     const value = numbers("inspector.value", values.value);
@@ -84,9 +86,16 @@ export function createInspector(panel) {
     if (panel) panel.hidden = true;
   }
 
-  panel?.querySelector(".inspector-close")?.addEventListener("click", hide);
+  /** Closed by the reader: the focus goes back to where it was (the node), not to the page's top. */
+  function close() {
+    const back = panel?.contains(document.activeElement) ? opener : null;
+    hide();
+    if (back?.isConnected) back.focus({ preventScroll: true });
+  }
+
+  panel?.querySelector(".inspector-close")?.addEventListener("click", close);
   panel?.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") hide();
+    if (event.key === "Escape") close();
   });
 
   return {

@@ -114,6 +114,11 @@ def test_keyboard_walks_the_worked_example_along_its_edges(page: Page, console_e
     page.keyboard.press("Enter")
     expect(page.locator("#inspector")).to_be_visible()
     expect(page.locator("#inspector-live")).to_contain_text("loss")
+    # closing the details gives the focus back to the node
+    page.locator(".inspector-close").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#inspector")).to_be_hidden()
+    assert active(page)["label"] == "loss" and active(page)["view"] == f"svg-{view}"
     page.locator(f"#svg-{view} g.node[data-label='w']").focus()
     page.keyboard.press("t")
     expect(page.locator("#table-view")).to_have_attribute("open", "")
