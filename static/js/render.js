@@ -19,6 +19,8 @@ const LABEL_MAX = 12;
 /** Node labels are 13 px (app.css): at this zoom they are 11 px on screen, the smallest any
  * view (the app, the widget, the standalone page) opens at. */
 export const READABLE_SCALE = 11 / 13;
+/** Views made so far: each graph's description gets an id of its own (a notebook holds several). */
+let describedViews = 0;
 /** Space around a node's box where its focus ring is drawn (layout units). */
 const RING_GAP = 5;
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
@@ -125,7 +127,7 @@ export function createGraphView(svgEl, options) {
   const speaker = createAnnouncer("graph-live", svgEl.ownerDocument);
   // The short description: how the keys move, and what the graph computes.
   const describe = svgEl.ownerDocument.createElement("p");
-  describe.id = `graph-desc-${direction}`;
+  describe.id = `graph-desc-${direction}-${++describedViews}`;
   describe.className = "sr-only";
   svgEl.after(describe);
   svgEl.setAttribute("aria-describedby", describe.id);
