@@ -395,7 +395,8 @@ function renderExamplesMenu() {
   if (!menu) return;
   menu.replaceChildren(
     el("option", { value: "" }, t("app.examplePlaceholder")),
-    ...examples.map((ex, i) => el("option", { value: String(i) }, ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`)),
+    // the examples' titles are English (the registry's own words): said as English
+    ...examples.map((ex, i) => el("option", { value: String(i), lang: "en" }, ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`)),
   );
 }
 

@@ -145,6 +145,11 @@ def test_node_names_carry_label_op_value_and_gradient_as_shown(page: Page, lang:
     page.locator("#btn-forward").click()
     name = page.locator("#svg-forward g.node[data-label='loss']").get_attribute("aria-label") or ""
     assert {"en": "not computed yet", "vi": "chưa tính"}[lang] in name
+    # mixed languages: the examples' English titles are marked, the other language's name too
+    assert page.locator("#examples option[value='0']").get_attribute("lang") == "en"
+    assert page.locator("#lang option[value='vi']").get_attribute("lang") == "vi"
+    assert page.locator("#lang option[value='en']").get_attribute("lang") == "en"
+    assert page.evaluate("document.documentElement.lang") == lang
     # the graph's short description: the keys and what it computes
     desc_id = page.locator("#svg-backward").get_attribute("aria-describedby")
     desc = page.locator(f"#{desc_id}").text_content() or ""
