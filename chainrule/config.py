@@ -64,6 +64,16 @@ class Limits:
     max_explained_updates: int = 10_000  # CHAINRULE_MAX_EXPLAINED_UPDATES: steps x params with update text
     max_hint_chars: int = 1_000  # CHAINRULE_MAX_HINT_CHARS: one hint of /api/grade (longer: cut)
     max_seed: int = 2**53  # CHAINRULE_MAX_SEED: a generated dataset's seed
+    lti_login_seconds: int = 600  # CHAINRULE_LTI_LOGIN_SECONDS: an LTI login's state and nonce live
+    lti_clock_skew_seconds: int = 60  # CHAINRULE_LTI_CLOCK_SKEW_SECONDS: leeway on an id_token's exp/iat
+    lti_session_seconds: int = 28_800  # CHAINRULE_LTI_SESSION_SECONDS: a launched page's session
+    lti_jwks_cache_seconds: int = 3_600  # CHAINRULE_LTI_JWKS_CACHE_SECONDS: a platform's keys are kept
+    lti_jwks_refetch_seconds: int = 10  # CHAINRULE_LTI_JWKS_REFETCH_SECONDS: unknown kid: refetch, once per
+    lti_http_timeout_seconds: float = 5.0  # CHAINRULE_LTI_HTTP_TIMEOUT_SECONDS: one request to a platform
+    lti_passback_tries: int = 10  # CHAINRULE_LTI_PASSBACK_TRIES: sends of a score before it is marked failed
+    lti_passback_backoff_seconds: float = 2.0  # CHAINRULE_LTI_PASSBACK_BACKOFF_SECONDS: 1st retry; doubles
+    lti_passback_poll_seconds: float = 1.0  # CHAINRULE_LTI_PASSBACK_POLL_SECONDS: the retry worker's pause
+    max_lti_custom_chars: int = 200_000  # CHAINRULE_MAX_LTI_CUSTOM_CHARS: a launch's custom claim
 
     @classmethod
     def from_env(cls) -> Limits:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from chainrule.config import LIMITS
 from chainrule.engine.budget import compute_budget
+from chainrule.lti.grading import grade_in_launch
+from chainrule.lti.sessions import launch_of
 from chainrule.responses import FastJSONResponse, StrictJSONRoute
 from chainrule.routes.graph import ERRORS
 from chainrule.schemas import ExerciseRequest, ExerciseResponse, GradeRequest, GradeResponse, plain_values
@@ -26,10 +28,13 @@ def make_exercise(request: ExerciseRequest) -> FastJSONResponse:
 
 
 @router.post("/grade", response_model=GradeResponse, responses=ERRORS)
-def grade_answers(request: GradeRequest) -> FastJSONResponse:
-    """Grade answers to an exercise: right or wrong, the expected number, a hint when wrong."""
+def grade_answers(request: GradeRequest, http: Request) -> FastJSONResponse:
+    """Grade answers to an exercise: right or wrong, the expected number, a hint when wrong.
+    In a course launch (LTI), the launch's exercise is graded and its score passed back."""
     sent: dict[str, Any] = request.exercise.model_dump(exclude_none=False)
     sent["values"] = plain_values(request.exercise.values)
+    launch = launch_of(http)
     with compute_budget(LIMITS.request_budget_seconds):
-        result = grade(sent, request.answers, request.rtol)
+        result = (grade(sent, request.answers, request.rtol) if launch is None
+                  else grade_in_launch(launch, sent, request.answers, request.rtol))
     return FastJSONResponse(result)

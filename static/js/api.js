@@ -33,6 +33,17 @@ function pause(seconds, signal) {
 }
 
 /**
+ * A page opened by a course platform (LTI) carries its session in <meta name="chainrule-launch">
+ * and sends it back with every request: framed pages may have their cookies blocked.
+ * @returns {Record<string, string>}
+ */
+export function launchHeaders() {
+  const token = typeof document === "undefined" ? null
+    : document.querySelector('meta[name="chainrule-launch"]')?.getAttribute("content");
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/**
  * @param {string} url
  * @param {RequestInit} [init]
  */
@@ -41,7 +52,7 @@ async function request(url, init = {}) {
   let res;
   try {
     for (let attempt = 0; ; attempt++) {
-      res = await fetch(url, { ...init, headers: { Accept: "application/json", ...(init.headers ?? {}) } });
+      res = await fetch(url, { ...init, headers: { Accept: "application/json", ...launchHeaders(), ...(init.headers ?? {}) } });
       const wait = Number(res.headers.get("Retry-After"));
       if (res.status !== 503 || attempt >= BUSY_RETRIES || !(wait > 0 && wait <= 30)) break;
       await pause(wait, init.signal);
