@@ -10,19 +10,22 @@ from sqlalchemy import func, select
 
 from chainrule.db.models import Attempt, Launch, LtiUser, Passback
 from chainrule.db.session import session_scope
-from chainrule.lti.sessions import LaunchSession
+from chainrule.lti.sessions import LaunchSession, is_instructor
 
 CSV_COLUMNS = ("learner", "attempts", "best_score", "last_attempt", "scores_sent", "scores_queued",
                "scores_failed")
 
 
 def roster(launch: LaunchSession) -> list[dict[str, Any]]:
-    """Every user who launched in this context (by ``sub``), with their attempts there."""
+    """Every learner who launched in this context (by ``sub``; not its instructors), with their
+    attempts there."""
     with session_scope() as session:
-        users = session.execute(
-            select(LtiUser.id, LtiUser.sub).join(Launch, Launch.user_id == LtiUser.id)
-            .where(Launch.issuer == launch.issuer, Launch.context_id == launch.context_id)
-            .distinct().order_by(LtiUser.sub)).all()
+        launched = session.execute(
+            select(LtiUser.id, LtiUser.sub, Launch.roles).join(Launch, Launch.user_id == LtiUser.id)
+            .where(Launch.issuer == launch.issuer, Launch.context_id == launch.context_id)).all()
+        teaching = {user_id for user_id, _, roles in launched if is_instructor(roles or [])}
+        users = sorted({(user_id, sub) for user_id, sub, _ in launched if user_id not in teaching},
+                       key=lambda user: user[1])
         attempts = {row.user_id: row for row in session.execute(
             select(Attempt.user_id, func.count(Attempt.id).label("n"), func.max(Attempt.score).label("best"),
                    func.max(Attempt.created_at).label("last"))

@@ -3,6 +3,7 @@ where framed cookies are allowed) and the launch it stands for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +40,11 @@ class LaunchSession:
 
     @property
     def instructor(self) -> bool:
-        return any(role in c.INSTRUCTOR_ROLES or role == "Instructor" for role in self.roles)
+        return is_instructor(self.roles)
+
+
+def is_instructor(roles: Sequence[str]) -> bool:
+    return any(role in c.INSTRUCTOR_ROLES or role == "Instructor" for role in roles)
 
 
 def session_of(token: str) -> LaunchSession | None:

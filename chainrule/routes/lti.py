@@ -175,7 +175,9 @@ def _launch_page(request: Request, launch: LaunchSession, token: str) -> HTMLRes
         return _page(request, "lti_learn.html", {"launch_token": token, "link": urlencode(link),
                                                  "lesson_id": target["lesson"], "embed": False})
     if launch.target_kind == "expression":
-        link = {"e": target["expression"], "v": json.dumps(target["values"]), **link}
+        # The app's link keeps each value as the text typed in its field.
+        typed = {k: v if isinstance(v, str) else json.dumps(v) for k, v in target["values"].items()}
+        link = {"e": target["expression"], "v": json.dumps(typed), **link}
     return _page(request, "lti_app.html", {"launch_token": token, "link": urlencode(link)})
 
 

@@ -69,7 +69,7 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
     def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> HTMLResponse:
         # The platform's own page (not chainrule's): it may run an inline script.
         return HTMLResponse(
-            f'<!doctype html><form id="f" method="post" action="{escape(launch_data["launch_url"])}">'
+            f'<!doctype html><link rel="icon" href="data:,"><form id="f" method="post" action="{escape(launch_data["launch_url"])}">'
             f'<input type="hidden" name="id_token" value="{escape(launch_data["id_token"])}">'
             f'<input type="hidden" name="state" value="{escape(launch_data["state"])}">'
             '<button>Launch</button></form><script>document.getElementById("f").submit()</script>')
@@ -212,13 +212,13 @@ def build_app(platform: Platform) -> FastAPI:
         form = {k: v for k, v in (await request.form()).items()}
         items = platform.conf().validate_deeplinking_resp(form)
         platform.deep_link_items.append(items)
-        return HTMLResponse(f'<!doctype html><h1>Platform received {len(items)} item(s)</h1>'
+        return HTMLResponse(f'<!doctype html><link rel="icon" href="data:,"><h1>Platform received {len(items)} item(s)</h1>'
                             f'<pre id="items">{escape(json.dumps(items))}</pre>')
 
     @app.get("/course")
     def course(start: str) -> HTMLResponse:
         """The platform's course page: chainrule framed, as LMSs show tools."""
-        return HTMLResponse(f'<!doctype html><title>Course</title><h1>Deep learning (course page)</h1>'
+        return HTMLResponse(f'<!doctype html><title>Course</title><link rel="icon" href="data:,"><h1>Deep learning (course page)</h1>'
                             f'<iframe id="tool" name="tool" src="{escape(start)}" '
                             'style="width:100%;height:800px;border:1px solid #888"></iframe>')
 
