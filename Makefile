@@ -7,14 +7,14 @@ PORT   ?= 8000
 WORKERS ?= 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis lint pytest jstest bench clean dist sdist
+.PHONY: serve test setup setup-test frontend native pure compiler chromium test-tools redis postgres lint pytest jstest bench clean dist sdist
 
 ## serve: install everything the app needs, build the front end, start on http://$(HOST):$(PORT)
 serve: setup
 	$(BIN)/chainrule serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-## test: install everything the tests need (Chromium, redis-server included), lint, type-check, run every test
-test: setup-test chromium test-tools redis lint pytest
+## test: install everything the tests need (Chromium, redis-server, PostgreSQL included), lint, type-check, run every test
+test: setup-test chromium test-tools redis postgres lint pytest
 
 setup: $(VENV)/.installed native frontend
 
@@ -97,6 +97,15 @@ redis:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 	@redis-server --version | head -1
+
+# The LTI tests (tests/lti, tests/e2e/test_lti.py) start Debian's PostgreSQL themselves (initdb into
+# a temporary directory, a free loopback port), beside SQLite.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing Debian's PostgreSQL for the LTI tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb | tail -1
 
 ## lint: ruff and mypy on the Python, eslint (eslint.config.js) on the front-end modules,
 ## actionlint on the GitHub Actions workflows
