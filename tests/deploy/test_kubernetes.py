@@ -136,8 +136,9 @@ def test_rate_limit_storage_is_the_redis_service() -> None:
 
 def test_every_chainrule_setting_named_is_a_real_one() -> None:
     """A misspelt setting would be ignored silently: each CHAINRULE_* the manifests set is one
-    docs/deploy.md documents or a limit of chainrule/config.py."""
-    readme = (ROOT / "docs" / "deploy.md").read_text()
+    docs/deploy.md (or another page of docs/, such as docs/lti.md) documents or a limit of
+    chainrule/config.py."""
+    readme = "\n".join(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
     limits = {env_name(f) for f in Limits.__dataclass_fields__}
     env = {e["name"] for e in web_container()["env"]}
     for name in env:
