@@ -72,6 +72,7 @@ class Limits:
     lti_http_timeout_seconds: float = 5.0  # CHAINRULE_LTI_HTTP_TIMEOUT_SECONDS: one request to a platform
     lti_passback_tries: int = 10  # CHAINRULE_LTI_PASSBACK_TRIES: sends of a score before it is marked failed
     lti_passback_backoff_seconds: float = 2.0  # CHAINRULE_LTI_PASSBACK_BACKOFF_SECONDS: 1st retry; doubles
+    lti_passback_wait_seconds: float = 0.2  # CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: grading waits for a send
     lti_passback_poll_seconds: float = 1.0  # CHAINRULE_LTI_PASSBACK_POLL_SECONDS: the retry worker's pause
     max_lti_custom_chars: int = 200_000  # CHAINRULE_MAX_LTI_CUSTOM_CHARS: a launch's custom claim
 

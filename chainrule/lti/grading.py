@@ -1,6 +1,9 @@
 """POST /api/grade inside a launch: the launch's own exercise is graded, the attempt recorded
 and its score queued for the platform.
 
+The score is sent at once; a grading waits for the platform's answer at most
+CHAINRULE_LTI_PASSBACK_WAIT_SECONDS (then says "queued" while the send goes on).
+
 Attempt policy: unlimited attempts; the best score counts. Each attempt sends the best score
 so far (so the platform's latest score is the best one). In a graded launch the expected
 answers are withheld until an attempt is final, that is, fully right.
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 from chainrule.db.models import Attempt, Passback
 from chainrule.db.session import session_scope, utcnow
 from chainrule.errors import ChainruleError
-from chainrule.lti.passback import deliver, scores_url, status_words
+from chainrule.lti.passback import deliver_soon, scores_url, status_words
 from chainrule.lti.sessions import LaunchSession
 from chainrule.teaching.exercises import grade
 
@@ -44,11 +47,7 @@ def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[s
             item.pop("expected", None)
     result["attempt"] = {"number": number, "best": best, "final": final, "policy": POLICY}
     if passback_id is not None:
-        status = deliver(passback_id)
-        with session_scope() as session:
-            row = session.get(Passback, passback_id)
-            detail = row.last_error if row else ""
-        result["passback"] = status_words(status, detail)
+        result["passback"] = status_words(*deliver_soon(passback_id))
     return result
 
 

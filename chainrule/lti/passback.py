@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -86,8 +88,8 @@ def forget_token(registration: Registration, scope: str = c.SCORE_SCOPE) -> None
         _TOKENS.pop((registration.issuer, registration.client_id, scope), None)
 
 
-def deliver(passback_id: int) -> str:
-    """Claim the row and send it if it is due; its status afterwards."""
+def deliver(passback_id: int) -> tuple[str, str]:
+    """Claim the row and send it if it is due; its status and detail afterwards."""
     now = utcnow()
     with session_scope() as session:
         claimed = session.execute(update(Passback).where(
@@ -99,17 +101,31 @@ def deliver(passback_id: int) -> str:
         won = claimed.rowcount == 1  # type: ignore[attr-defined]
         row = session.get(Passback, passback_id)
     if row is None:
-        return "failed"
+        return "failed", "no such score"
     if not won:
-        return row.status
+        return row.status, row.last_error
     return _send(row)
+
+
+#: The sends a grading starts and waits for a little (deliver_soon); a few at a time per worker.
+_SENDERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chainrule-passback")
+
+
+def deliver_soon(passback_id: int) -> tuple[str, str]:
+    """Send now, but wait for the platform at most CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: a slow
+    platform leaves the score "queued" (the send goes on; the retry loop takes over if it fails)."""
+    future = _SENDERS.submit(deliver, passback_id)
+    try:
+        return future.result(timeout=LIMITS.lti_passback_wait_seconds)
+    except FutureTimeout:
+        return "queued", "the platform has not answered yet: the score is kept and will be sent"
 
 
 def _lease_seconds() -> float:
     return LEASE_MARGIN_SECONDS + 2 * LIMITS.lti_http_timeout_seconds
 
 
-def _send(row: Passback) -> str:
+def _send(row: Passback) -> tuple[str, str]:
     registration = find(row.issuer, row.client_id)
     if registration is None:
         return _record(row.id, "failed", "the platform is no longer registered")
@@ -126,15 +142,15 @@ def _send(row: Passback) -> str:
     return _record(row.id, "sent", f"HTTP {status}")
 
 
-def _record(passback_id: int, status: str, detail: str) -> str:
+def _record(passback_id: int, status: str, detail: str) -> tuple[str, str]:
     with session_scope() as session:
         session.execute(update(Passback).where(Passback.id == passback_id, Passback.status == "sending")
                         .values(status=status, last_error=detail[:1000], lease_until=None,
                                 sent_at=utcnow() if status == "sent" else None))
-    return status
+    return status, detail
 
 
-def _retry_later(row: Passback, detail: str) -> str:
+def _retry_later(row: Passback, detail: str) -> tuple[str, str]:
     if row.tries >= LIMITS.lti_passback_tries:  # row.tries counts this send
         return _record(row.id, "failed", f"gave up after {row.tries} tries: {detail}")
     delay = min(MAX_BACKOFF_SECONDS, LIMITS.lti_passback_backoff_seconds * 2 ** (row.tries - 1))
@@ -142,7 +158,7 @@ def _retry_later(row: Passback, detail: str) -> str:
         session.execute(update(Passback).where(Passback.id == row.id, Passback.status == "sending")
                         .values(status="queued", last_error=detail[:1000], lease_until=None,
                                 next_try_at=utcnow() + timedelta(seconds=delay)))
-    return "queued"
+    return "queued", detail
 
 
 def due_ids(limit: int = 50) -> list[int]:

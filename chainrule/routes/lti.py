@@ -33,6 +33,7 @@ from chainrule.lti.launch import (
     validate_launch,
 )
 from chainrule.lti.passback import retry_forever
+from chainrule.lti.progress import read_progress, save_progress
 from chainrule.lti.registry import registrations
 from chainrule.lti.sessions import LaunchSession, request_token, session_of
 from chainrule.middleware import content_security_policy
@@ -173,7 +174,8 @@ def _launch_page(request: Request, launch: LaunchSession, token: str) -> HTMLRes
     link = {"lang": launch.locale}
     if launch.target_kind == "lesson":
         return _page(request, "lti_learn.html", {"launch_token": token, "link": urlencode(link),
-                                                 "lesson_id": target["lesson"], "embed": False})
+                                                 "lesson_id": target["lesson"], "embed": False,
+                                                 "progress": read_progress(launch.user_id)})
     if launch.target_kind == "expression":
         # The app's link keeps each value as the text typed in its field.
         typed = {k: v if isinstance(v, str) else json.dumps(v) for k, v in target["values"].items()}
@@ -211,6 +213,23 @@ async def deep_link(request: Request) -> Response:
     return_url = str(found.deep_linking["deep_link_return_url"])
     return _page(request, "lti_autopost.html", {"t": t, "launch_token": None, "jwt": jwt,
                                                 "return_url": return_url}, form_target=return_url)
+
+
+@router.get("/api/progress")
+def get_progress(request: Request) -> JSONResponse:
+    """The launched user's lesson progress."""
+    return JSONResponse(read_progress(_session(request).user_id), headers={"Cache-Control": "no-store"})
+
+
+@router.put("/api/progress")
+async def put_progress(request: Request) -> JSONResponse:
+    """Keep the launched user's lesson progress (the Learn page sends it as it changes)."""
+    found = await run_in_threadpool(_session, request)
+    try:
+        progress = json.loads(await request.body())
+    except ValueError as exc:
+        raise ChainruleError("invalid_json", "the progress is not JSON", params={"reason": "syntax"}) from exc
+    return JSONResponse(await run_in_threadpool(save_progress, found.user_id, progress))
 
 
 @router.get("/api/roster")

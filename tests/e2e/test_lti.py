@@ -7,6 +7,7 @@ and the instructor's learners and CSV. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,19 @@ def test_lesson_and_expression_launches_open_in_the_platforms_language(page: Pag
         expect(live.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
         expect(live.locator("g.node[data-label='loss'] >> visible=true").first).to_be_visible(timeout=20_000)
         page.screenshot(path=str(artifacts / "lti-lesson-vi.png"))
+        # The lesson progress of a launched user is kept on the server, not in this browser.
+        token = frame.locator("meta[name=chainrule-launch]").get_attribute("content")
+        wait_for(lambda: requests.get(f"{_tool}/lti/api/progress", headers={"Authorization": f"Bearer {token}"},
+                                      timeout=30).json().get("gradient", {}).get("seen", 0) >= 1,
+                 what="the lesson's progress on the server")
+        frame.click("#learn-next")
+        wait_for(lambda: requests.get(f"{_tool}/lti/api/progress", headers={"Authorization": f"Bearer {token}"},
+                                      timeout=30).json()["gradient"]["seen"] >= 2, what="step 2 on the server")
+        page.context.clear_cookies()
+        page.evaluate("localStorage.clear()")
+        again = tool_frame(page, platform, Message(user="s1", custom={"lesson": "gradient"}, locale="vi"))
+        expect(again.locator("meta[name=chainrule-progress]")).to_have_attribute(
+            "content", re.compile(r'"gradient": \{"done": false, "seen": [23]\}'), timeout=20_000)
 
         # An expression launch opens the app on it.
         frame = tool_frame(page, platform, Message(user="s1", custom={

@@ -48,7 +48,11 @@ class Launched:
 def platform_form(platform: Platform, message: Message, browser: requests.Session | None = None
                   ) -> tuple[requests.Session, str, dict[str, str]]:
     """Login initiation through to the platform's auto-posted launch form (not yet posted)."""
-    browser = browser or requests.Session()
+    if browser is None:
+        browser = requests.Session()
+        # A new connection per request: a kept-alive one the server has meanwhile closed
+        # would fail a POST (which is never retried) on a loaded machine.
+        browser.headers["Connection"] = "close"
     page = browser.get(platform.start_url(message), timeout=30)
     assert page.status_code == 200, (page.status_code, page.text[:500])
     action, fields = form_of(page.text)

@@ -81,7 +81,9 @@ def tool_and_platform(tmp: Path, database_url: str, workers: int = 1,
         registrations.write_text(json.dumps([platform.tool_registration()]))
         env = {"CHAINRULE_LTI_PLATFORMS": str(registrations), "CHAINRULE_DATABASE_URL": database_url,
                "CHAINRULE_DATA_DIR": str(tmp / "data"), "CHAINRULE_LTI_PASSBACK_POLL_SECONDS": "0.2",
-               "CHAINRULE_LTI_PASSBACK_BACKOFF_SECONDS": "0.2", **(extra_env or {})}
+               "CHAINRULE_LTI_PASSBACK_BACKOFF_SECONDS": "0.2",
+               # A loaded CI machine may answer slowly: the tests wait for each send's outcome.
+               "CHAINRULE_LTI_PASSBACK_WAIT_SECONDS": "20", **(extra_env or {})}
         with chainrule_server(tmp, env, workers=workers) as tool:
             platform.tool = tool
             yield tool, platform

@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.lti.client import platform_form
-from tests.lti.platform import Message, Platform, new_key
+from tests.lti.platform import INSTRUCTOR, Message, Platform, new_key
 from tests.lti.servers import tool_and_platform
 
 
@@ -171,3 +171,47 @@ def test_without_registrations_every_lti_route_is_a_404(tmp_path: Path) -> None:
             status, _, body = request(tool, path)
             assert status == 404 and json.loads(body)["error"]["code"] == "not_found", (path, body)
         assert request(tool, "/lti/launch", {"id_token": "x"})[0] == 404
+
+
+def test_bad_input_to_the_lti_pages_is_a_4xx_never_a_500(tmp_path: Path, database_url: str) -> None:
+    from tests.lti.client import launch
+
+    with tool_and_platform(tmp_path, database_url) as (tool, platform):
+        picker = launch(platform, Message(user="teacher", kind="deeplink", roles=[INSTRUCTOR]))
+        post = lambda **form: requests.post(tool + "/lti/deep-link", data=form, timeout=30)
+        expect_refused(post(choice="example:worked"), 401, "launch_expired")
+        expect_refused(post(launch="made-up", choice="example:worked"), 401, "launch_expired")
+        for choice, values, expression in (("lesson:nope", "{}", ""), ("example:mlp", "{}", ""), ("", "{}", ""),
+                                           ("exercise", "{not json", "y = x"), ("exercise", "[1]", "y = x"),
+                                           ("exercise", "{}", "y = (("), ("exercise", '{"x": 1}', "y = 2")):
+            answer = post(launch=picker.token, choice=choice, values=values, expression=expression)
+            assert answer.status_code == 400, (choice, values, expression, answer.status_code, answer.text[:300])
+            assert "lti-code" in answer.text
+        # A learner's launch is not a deep-linking one.
+        learner = launch(platform, Message(user="s", custom={"lesson": "gradient"}))
+        expect_refused(post(launch=learner.token, choice="example:worked"), 401, "launch_expired")
+
+        headers = {"Authorization": f"Bearer {learner.token}", "Content-Type": "application/json"}
+        for body in ("{bad", "[]", '{"nope": {"seen": 1, "done": false}}', '{"gradient": {"seen": -1, "done": false}}',
+                     '{"gradient": {"seen": true, "done": false}}', '{"gradient": 3}'):
+            answer = requests.put(tool + "/lti/api/progress", data=body, headers=headers, timeout=30)
+            assert answer.status_code == 400, (body, answer.status_code, answer.text[:300])
+            assert answer.json()["error"]["code"] in ("bad_value", "invalid_json")
+        saved = requests.put(tool + "/lti/api/progress", data='{"gradient": {"seen": 2, "done": false}}',
+                             headers=headers, timeout=30)
+        assert saved.status_code == 200 and saved.json() == {"gradient": {"seen": 2, "done": False}}
+        # Never forgets a step seen or a task solved.
+        again = requests.put(tool + "/lti/api/progress", data='{"gradient": {"seen": 1, "done": true}}',
+                             headers=headers, timeout=30)
+        assert again.json() == {"gradient": {"seen": 2, "done": True}}
+        assert requests.get(tool + "/lti/api/progress", timeout=30).status_code == 401
+        assert requests.get(tool + "/lti/api/roster", timeout=30).status_code == 401
+        # A grading in a launch with a wrong answer shape is the usual 4xx, not a 500.
+        item_launch = launch(platform, Message(user="s2", custom={"exercise": json.dumps(
+            requests.post(tool + "/api/exercise", json={"expression": "y = w*x", "values": {"w": 3, "x": 2}},
+                          timeout=30).json()["exercise"])}, lineitem=platform.lineitem()))
+        exercise = item_launch.data["exercise"]
+        bad = requests.post(tool + "/api/grade", json={"exercise": exercise, "answers": {"q1": [1, 2], "zz": 1}},
+                            headers={"Authorization": f"Bearer {item_launch.token}"}, timeout=30)
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_value"
+        assert platform.scores == []

@@ -1,9 +1,16 @@
 // Progress through the lessons, remembered in this browser only (localStorage): for each
-// lesson the furthest step seen and whether its try-it task was solved.
+// lesson the furthest step seen and whether its try-it task was solved. In a page opened by a
+// course platform (LTI) it is kept on the server for that user instead (docs/lti.md).
+import { launchHeaders } from "../api.js";
+
 const KEY = "chainrule.learn.progress";
+const fromServer = document.querySelector('meta[name="chainrule-progress"]')?.getAttribute("content");
+/** The launched user's progress (null outside a launch). */
+let launched = fromServer ? JSON.parse(fromServer) : null;
 
 /** @returns {Record<string, {seen: number, done: boolean}>} */
 export function readProgress() {
+  if (launched) return structuredClone(launched);
   try {
     const parsed = JSON.parse(localStorage.getItem(KEY) ?? "{}");
     return parsed && typeof parsed === "object" ? parsed : {};
@@ -13,6 +20,12 @@ export function readProgress() {
 }
 
 function write(progress) {
+  if (launched) {
+    launched = progress;
+    fetch("/lti/api/progress", { method: "PUT", keepalive: true, body: JSON.stringify(progress),
+      headers: { "Content-Type": "application/json", ...launchHeaders() } });
+    return;
+  }
   try {
     localStorage.setItem(KEY, JSON.stringify(progress));
   } catch {
