@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.lti.client import form_of, grade, launch
+from tests.lti.client import Launched, form_of, grade, launch
 from tests.lti.platform import INSTRUCTOR, LEARNER, Message, Platform
 from tests.lti.servers import tool_and_platform, wait_for
 
@@ -42,6 +42,14 @@ def deep_link_exercise(tool: str, platform: Platform, choice: str = "example:wor
     [items] = platform.deep_link_items[-1:]
     [item] = items
     return item  # type: ignore[no-any-return]
+
+
+def student_launch(tool: str, platform: Platform, item: dict[str, Any], user: str
+                   ) -> tuple[Launched, dict[str, Any], dict[str, Any]]:
+    """A learner's graded launch of the picked item: the launch, its exercise, the right answers."""
+    student = launch(platform, Message(user=user, custom=item["custom"], lineitem=platform.lineitem()))
+    exercise = student.data["exercise"]
+    return student, exercise, true_answers(tool, exercise)
 
 
 def test_deep_link_then_graded_launch_passes_scores_back(tmp_path: Path, database_url: str) -> None:
@@ -91,9 +99,7 @@ def test_deep_link_then_graded_launch_passes_scores_back(tmp_path: Path, databas
 def test_forged_gradings_pass_nothing_back(tmp_path: Path, database_url: str) -> None:
     with tool_and_platform(tmp_path, database_url) as (tool, platform):
         item = deep_link_exercise(tool, platform)
-        alice = launch(platform, Message(user="alice", custom=item["custom"], lineitem=platform.lineitem()))
-        exercise = alice.data["exercise"]
-        right = true_answers(tool, exercise)
+        alice, exercise, right = student_launch(tool, platform, item, "alice")
 
         # An edited exercise (easier values) is not this launch's exercise.
         edited = {**exercise, "values": {**exercise["values"], "w": 0}}
@@ -126,9 +132,7 @@ def test_forged_gradings_pass_nothing_back(tmp_path: Path, database_url: str) ->
 def test_a_platform_that_is_down_loses_no_score(tmp_path: Path, database_url: str) -> None:
     with tool_and_platform(tmp_path, database_url) as (tool, platform):
         item = deep_link_exercise(tool, platform)
-        student = launch(platform, Message(user="carol", custom=item["custom"], lineitem=platform.lineitem()))
-        exercise = student.data["exercise"]
-        right = true_answers(tool, exercise)
+        student, exercise, right = student_launch(tool, platform, item, "carol")
         platform.down = True
         queued = [grade(tool, student.token, exercise, answers).json()["passback"]
                   for answers in ({}, right)]
@@ -175,9 +179,7 @@ def test_two_workers_send_each_queued_score_exactly_once(tmp_path: Path, databas
         platform.down = True
         attempts = 0
         for user in ("f1", "f2", "f3"):
-            student = launch(platform, Message(user=user, custom=item["custom"], lineitem=platform.lineitem()))
-            exercise = student.data["exercise"]
-            right = true_answers(tool, exercise)
+            student, exercise, right = student_launch(tool, platform, item, user)
             for answers in ({}, right, {next(iter(right)): right[next(iter(right))]}):
                 assert grade(tool, student.token, exercise, answers).json()["passback"]["status"] == "queued"
                 attempts += 1
