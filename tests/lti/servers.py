@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load_test import free_port
+from bench.servers import free_port
 from tests.deploy.processes import chainrule_server
 from tests.lti.platform import Platform, running_platform
 
