@@ -140,7 +140,7 @@ def test_a_platform_that_is_down_loses_no_score(tmp_path: Path, database_url: st
         assert "503" in queued[0]["detail"]
         assert platform.scores == []
         platform.down = False
-        wait_for(lambda: len(platform.scores) == 2, what="the queued scores to be sent")
+        wait_for(lambda: len(platform.scores) == 2, timeout=60, what="the queued scores to be sent")
         # Retried with backoff until the platform took them; each attempt's score exactly once.
         time.sleep(1.0)
         assert sorted(s["scoreGiven"] for s in platform.scores) == [0.0, 1.0]
