@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from chainrule.db.models import Attempt, Passback
 from chainrule.db.session import session_scope, utcnow
 from chainrule.errors import ChainruleError
-from chainrule.lti.passback import deliver_soon, scores_url, status_words
+from chainrule.lti.passback import deliver_soon, first_try_at, scores_url, status_words
 from chainrule.lti.sessions import LaunchSession
 from chainrule.teaching.exercises import grade
 
@@ -68,7 +68,8 @@ def _record_attempt(launch: LaunchSession, result: dict[str, Any]) -> tuple[int 
             return None, best, number
         passback = Passback(
             attempt_id=attempt.id, issuer=launch.issuer, client_id=launch.client_id,
-            scores_url=scores_url(launch.lineitem_url), status="queued", tries=0, next_try_at=now,
+            scores_url=scores_url(launch.lineitem_url), status="queued", tries=0,
+            next_try_at=first_try_at(),
             created_at=now, last_error="",
             payload={"userId": launch.sub, "scoreGiven": best, "scoreMaximum": 1.0,
                      "activityProgress": "Completed", "gradingProgress": "FullyGraded",

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,16 +88,17 @@ def forget_token(registration: Registration, scope: str = c.SCORE_SCOPE) -> None
         _TOKENS.pop((registration.issuer, registration.client_id, scope), None)
 
 
-def deliver(passback_id: int) -> tuple[str, str]:
-    """Claim the row and send it if it is due; its status and detail afterwards."""
+def deliver(passback_id: int, first: bool = False) -> tuple[str, str]:
+    """Claim the row and send it if it is due (``first``: the grading's own send, before the
+    retry loop may take it); its status and detail afterwards."""
     now = utcnow()
+    due = ((Passback.status == "queued") & (Passback.tries == 0) if first else
+           or_((Passback.status == "queued") & (Passback.next_try_at <= now),
+               (Passback.status == "sending") & (Passback.lease_until < now)))
     with session_scope() as session:
-        claimed = session.execute(update(Passback).where(
-            Passback.id == passback_id,
-            or_((Passback.status == "queued") & (Passback.next_try_at <= now),
-                (Passback.status == "sending") & (Passback.lease_until < now)),
-        ).values(status="sending", tries=Passback.tries + 1,
-                 lease_until=now + timedelta(seconds=_lease_seconds())))
+        claimed = session.execute(update(Passback).where(Passback.id == passback_id, due).values(
+            status="sending", tries=Passback.tries + 1,
+            lease_until=now + timedelta(seconds=_lease_seconds())))
         won = claimed.rowcount == 1  # type: ignore[attr-defined]
         row = session.get(Passback, passback_id)
     if row is None:
@@ -114,11 +115,16 @@ _SENDERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chainrule-passb
 def deliver_soon(passback_id: int) -> tuple[str, str]:
     """Send now, but wait for the platform at most CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: a slow
     platform leaves the score "queued" (the send goes on; the retry loop takes over if it fails)."""
-    future = _SENDERS.submit(deliver, passback_id)
+    future = _SENDERS.submit(deliver, passback_id, True)
     try:
         return future.result(timeout=LIMITS.lti_passback_wait_seconds)
     except FutureTimeout:
         return "queued", "the platform has not answered yet: the score is kept and will be sent"
+
+
+def first_try_at() -> datetime:
+    """When the retry loop may take a new score: after its own grading had the time to send it."""
+    return utcnow() + timedelta(seconds=_lease_seconds())
 
 
 def _lease_seconds() -> float:
