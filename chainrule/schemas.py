@@ -320,6 +320,9 @@ class TrainRequest(TrainingSetup):
     explain: bool = Field(True, description="add each step's update arithmetic")
     mistake: Literal["no_zero_grad"] | None = Field(
         None, description="no_zero_grad: gradients accumulate across steps (zero_grad() forgotten)")
+    predict: str | None = Field(
+        None, description="a classifier's statement whose argmax over axis 1 is the class (default: "
+        "the logits of cross_entropy(logits, <the dataset's label column>))")
 
     def spec(self) -> TrainSpec:
         """This request as the trainer takes it."""
@@ -355,6 +358,27 @@ class OptimizerInfo(BaseModel):
     formula: list[str]
 
 
+class HeldOutPicture(BaseModel):
+    row: int = Field(description="the row in the dataset")
+    pixels: list[float]
+    label: int
+    predicted: int
+
+
+class HeldOutPictures(BaseModel):
+    shape: list[int] = Field(description="(H, W) of each picture's pixels, row-major")
+    items: list[HeldOutPicture]
+
+
+class HeldOut(BaseModel):
+    """A dataset's held-out rows, evaluated with the final params."""
+
+    rows: int
+    loss: Number
+    predict: str | None = Field(description="the label of the node whose argmax is the class")
+    pictures: HeldOutPictures | None = Field(description="the first held-out rows, for a dataset of pictures")
+
+
 class TrainResponse(BaseModel):
     """POST /api/train response: trajectory[k] is the state before update k."""
 
@@ -367,6 +391,10 @@ class TrainResponse(BaseModel):
     stopped: Literal["diverged", "budget"] | None = None
     data_rows: int | None = None
     batch_size: int | None = None
+    train_accuracy: float | None = Field(
+        None, description="share of training rows whose predicted class (argmax) is the label")
+    test_accuracy: float | None = Field(None, description="the same on the dataset's held-out rows")
+    test: HeldOut | None = None
 
 
 class SurfaceRequest(BaseModel):
@@ -425,6 +453,11 @@ class DatasetInfo(BaseModel):
     columns: dict[str, str]
     classes: int
     defaults: dict[str, Any]
+    fixed: bool = Field(False, description="the source's rows: n and noise cannot be chosen")
+    test_rows: int = Field(0, description="the last test_rows rows are held out of training")
+    label: str | None = Field(None, description="the column of class indices accuracy is measured on")
+    image: list[int] | None = Field(None, description="rows of image_column are pictures of this (H, W)")
+    image_column: str | None = None
 
 
 class DatasetListing(BaseModel):

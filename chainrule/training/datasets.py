@@ -1,10 +1,16 @@
 
-"""Built-in datasets: small, seeded numpy generators for the training examples.
+"""Built-in datasets: small, seeded numpy generators for the training examples, and one
+real dataset (``digits``).
 
 Each generator takes ``n`` (rows), ``noise`` and ``seed`` and returns columns sliced along
 axis 0 like inline ``data``: 1-D regression sets give ``x`` and ``y`` of shape ``(n,)``;
 classification sets give ``X`` of shape ``(n, 2)``, ``y`` (class index as a float, shape
 ``(n,)``) and ``Y`` (one-hot, shape ``(n, classes)``).
+
+A dataset with ``test_rows`` holds its last ``test_rows`` rows out: training sees only the
+rows before them, and ``POST /api/train`` reports the loss and the accuracy on the held-out
+rows (see docs/digits.md). A ``fixed`` dataset has the rows its source ships (no ``n`` or
+``noise`` to choose).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -83,6 +90,40 @@ def spirals(n: int, noise: float, rng: np.random.Generator) -> Columns:
     return _classes(np.concatenate(parts), np.concatenate(labels), k, rng)
 
 
+DIGITS_ROWS = 1_797
+#: The held-out rows of ``digits``: the last 360 (20%) of its rows.
+DIGITS_TEST_ROWS = 360
+#: ``digits``' rows are scikit-learn's shuffled once by ``default_rng(0).permutation(1797)``,
+#: whatever the request's seed: scikit-learn's order groups writers, so a split of the
+#: unshuffled rows would test on writers never seen (as ``train_test_split(shuffle=True)``).
+DIGITS_ORDER_SEED = 0
+
+
+@cache
+def _digits_source() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8×8 digits (pixels 0..16, labels), read once per process.
+    Imported here, not at module level: scikit-learn takes seconds to import."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    pixels = np.asarray(bunch.data, dtype=np.float64)
+    pixels.setflags(write=False)
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    labels.setflags(write=False)
+    return pixels, labels
+
+
+def digits(n: int, noise: float, rng: np.random.Generator) -> Columns:
+    """The 1,797 8×8 handwritten digits scikit-learn ships, shuffled once (the same order for
+    every request); pixels / 16."""
+    pixels, labels = _digits_source()
+    order = np.random.default_rng(DIGITS_ORDER_SEED).permutation(len(labels))
+    pixels, labels = pixels[order], labels[order]
+    X = pixels / 16.0
+    return {"X": X, "images": X.reshape(-1, 1, 8, 8), "y": labels.astype(np.float64),
+            "Y": np.eye(10)[labels]}
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
@@ -93,6 +134,11 @@ class DatasetSpec:
     n: int = 100
     noise: float = 0.1
     classes: int = 0
+    fixed: bool = False  # the source's rows: n and noise cannot be chosen
+    test_rows: int = 0  # the last test_rows rows are held out of training
+    label: str | None = None  # the column of class indices (accuracy compares to it)
+    image: tuple[int, int] | None = None  # rows of `label`'s input are pictures of this size
+    image_column: str | None = None  # the column whose rows are the pictures
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,8 +148,20 @@ class DatasetSpec:
             "columns": self.columns,
             "classes": self.classes,
             "defaults": {"n": self.n, "noise": self.noise, "seed": 0},
+            "fixed": self.fixed,
+            "test_rows": self.test_rows,
+            "label": self.label,
+            "image": list(self.image) if self.image else None,
+            "image_column": self.image_column,
         }
 
+
+_DIGITS = {
+    "X": "pixels scaled to [0, 1], shape (n, 64)",
+    "images": "the same pixels as images, shape (n, 1, 8, 8) (N, C, H, W)",
+    "y": "class index 0..9, shape (n,)",
+    "Y": "one-hot targets, shape (n, 10)",
+}
 
 _REG = {"x": "input, shape (n,)", "y": "target, shape (n,)"}
 _CLS = {
@@ -142,6 +200,7 @@ DATASETS: dict[str, DatasetSpec] = {
             n=200,
             noise=0.1,
             classes=2,
+            label="y",
         ),
         DatasetSpec(
             "xor",
@@ -152,6 +211,7 @@ DATASETS: dict[str, DatasetSpec] = {
             n=200,
             noise=0.0,
             classes=2,
+            label="y",
         ),
         DatasetSpec(
             "spirals",
@@ -162,9 +222,27 @@ DATASETS: dict[str, DatasetSpec] = {
             n=200,
             noise=0.1,
             classes=2,
+            label="y",
+        ),
+        DatasetSpec(
+            "digits",
+            "handwritten digits 0-9, 8×8 pixels (scikit-learn's copy of the UCI set); "
+            f"the last {DIGITS_TEST_ROWS} rows are the test set",
+            "classification",
+            _DIGITS,
+            digits,
+            n=DIGITS_ROWS,
+            noise=0.0,
+            classes=10,
+            fixed=True,
+            test_rows=DIGITS_TEST_ROWS,
+            label="y",
+            image=(8, 8),
+            image_column="X",
         ),
     )
 }
+
 
 
 def make_dataset(request: str | Mapping[str, Any]) -> Columns:
@@ -182,6 +260,12 @@ def make_dataset(request: str | Mapping[str, Any]) -> Columns:
     n = spec.n if n is None else n
     noise = spec.noise if noise is None else noise
     seed = 0 if seed is None else seed
+    if spec.fixed and (n != spec.n or noise != spec.noise):
+        raise ChainruleError(
+            "bad_value",
+            f"dataset {name!r} has the {spec.n} rows its source ships: n and noise cannot be chosen",
+            params={"field": "dataset", "reason": "fixed", "n": spec.n},
+        )
     if req:
         raise ChainruleError(
             "bad_value",
@@ -201,3 +285,20 @@ def make_dataset(request: str | Mapping[str, Any]) -> Columns:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ChainruleError("bad_value", f"dataset {name!r}: seed must be an integer >= 0")
     return spec.generate(n, float(noise), np.random.default_rng(seed))
+
+
+def dataset_spec(request: str | Mapping[str, Any]) -> DatasetSpec | None:
+    """The registry entry a dataset request names (None for an unknown name)."""
+    name = request if isinstance(request, str) else request.get("name")
+    return DATASETS.get(name) if isinstance(name, str) else None
+
+
+def split_rows(request: str | Mapping[str, Any], columns: Columns) -> tuple[Columns, Columns]:
+    """(training rows, held-out rows) of a dataset's columns: the held-out rows are its last
+    ``test_rows`` (none for a dataset without a test split)."""
+    spec = dataset_spec(request)
+    held = spec.test_rows if spec is not None else 0
+    if held == 0:
+        return columns, {}
+    cut = next(iter(columns.values())).shape[0] - held
+    return ({c: a[:cut] for c, a in columns.items()}, {c: a[cut:] for c, a in columns.items()})

@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.engine import Program, resolve_values
 from chainrule.errors import ChainruleError, did_you_mean, suggestions
-from chainrule.training.datasets import make_dataset
+from chainrule.training.datasets import make_dataset, split_rows
 
 
 def check_param_names(params: Any, program: Program) -> list[str]:
@@ -46,12 +46,13 @@ def load_data(
     warnings: dict[str, None],
 ) -> dict[str, np.ndarray]:
     """Inline ``data`` or a built-in ``dataset`` as arrays of equal length along axis 0,
-    restricted to the columns the expression uses (others produce a warning)."""
+    restricted to the columns the expression uses (others produce a warning). A dataset
+    with a test split gives its training rows only (:func:`held_out_data` the others)."""
     if data is not None and dataset is not None:
         raise ChainruleError("bad_value", "give either data or dataset, not both",
                              params={"field": "dataset", "reason": "conflict", "other": "data"})
     if dataset is not None:
-        columns: dict[str, Any] = make_dataset(dataset)
+        columns: dict[str, Any] = split_rows(dataset, make_dataset(dataset))[0]
     elif data is not None:
         if not isinstance(data, Mapping):
             raise ChainruleError("bad_value", "data must map column names to arrays",
@@ -110,3 +111,12 @@ def split_inputs(
     fixed = [n for n in program.input_names if n not in columns]
     resolved = resolve_values({k: v for k, v in values.items() if k in fixed}, fixed)
     return columns, resolved
+
+
+def held_out_data(program: Program, dataset: str | Mapping[str, Any] | None) -> dict[str, np.ndarray]:
+    """The held-out rows of a dataset with a test split, restricted to the columns the
+    expression uses; empty without one."""
+    if dataset is None:
+        return {}
+    test = split_rows(dataset, make_dataset(dataset))[1]
+    return {c: a for c, a in test.items() if c in program.input_names}

@@ -33,6 +33,7 @@ from chainrule.engine.encode import encode
 from chainrule.errors import ChainruleError, bad_value, limit_error
 from chainrule.programs import cached_program
 from chainrule.training.batching import batches, check_batch_size
+from chainrule.training.held_out import evaluate
 from chainrule.training.inputs import check_param_names, split_inputs
 from chainrule.training.optimizers import Optimizer, explain_update, make_optimizer
 
@@ -80,6 +81,7 @@ class TrainSpec:
     per_example: bool | None = None
     explain: bool = True
     mistake: str | None = None
+    predict: str | None = None  # the statement whose argmax is the class (held_out.py)
 
 
 @dataclass(kw_only=True)
@@ -305,6 +307,7 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
         stopped = "diverged"
         setup.warnings.setdefault(f"diverged after the last update: {why}")
     hp = setup.optimizer.hp
+    scores = evaluate(setup.program, setup.request.predict, setup.request.dataset, env, setup.warnings)
     return {
         "trajectory": _trajectory(records, setup),
         "final_params": {p: encode(v) for p, v in params.items()},
@@ -317,6 +320,7 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
         "stopped": stopped,
         "data_rows": setup.rows if setup.columns else None,
         "batch_size": setup.batch_size,
+        **scores,
     }
 
 

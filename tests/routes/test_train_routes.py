@@ -133,7 +133,7 @@ def test_post_surface_limits(client: TestClient) -> None:
 
 def test_get_datasets(client: TestClient) -> None:
     body = client.get("/api/datasets").json()
-    assert [d["name"] for d in body["datasets"]] == ["linear", "sine", "moons", "xor", "spirals"]
+    assert [d["name"] for d in body["datasets"]] == ["linear", "sine", "moons", "xor", "spirals", "digits"]
     assert [o["name"] for o in body["optimizers"]] == list(OPTIMIZERS)
     assert body["examples"][0]["id"] == "worked"
     moons = client.get("/api/datasets/moons", params={"n": 30, "seed": 1}).json()
