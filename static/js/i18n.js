@@ -10,6 +10,7 @@ import inspector from "./strings/inspector.js";
 import share from "./strings/share.js";
 import steps from "./strings/steps.js";
 import training from "./training/strings.js";
+import heldOut from "./training/digits-strings.js";
 
 /** Every registered string, by language then key. @type {Record<string, Record<string, string>>} */
 export const STRINGS = { en: {}, vi: {} };
@@ -29,7 +30,7 @@ export function registerStrings(table) {
   }
 }
 
-for (const table of [app, steps, inspector, errors, share, training, learn, health]) registerStrings(table);
+for (const table of [app, steps, inspector, errors, share, training, heldOut, learn, health]) registerStrings(table);
 
 /** Languages offered, in menu order. */
 export const LANGUAGES = ["en", "vi"];

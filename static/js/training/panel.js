@@ -9,6 +9,7 @@ import { t } from "../i18n.js";
 import { META } from "../meta.js";
 import { LINK_LIMITS } from "../state.js";
 import { renderBatch } from "./batch.js";
+import { renderHeldOut } from "./digits.js";
 import { createLossChart } from "./charts.js";
 import { parseCsv } from "./csv.js";
 import { createOptimizerForm } from "./optimizer.js";
@@ -175,6 +176,7 @@ export function createTrainingPanel(root, host) {
     const at = ready ? runAt(runs[0], k) : null;
     renderUpdate(at);
     renderRuns(ready ? k : -1);
+    renderHeldOut(root, ready ? runs[0].result : null, ready && k >= n);
     const box = $("train-batch-box");
     box.hidden = !renderBatch($("train-batch-table"), $("train-batch-caption"), at?.entry ?? null, session.dataColumns(), runs?.[0].result.data_rows);
     $("train-surface-note").textContent = noteText(session.surfaceNote());
