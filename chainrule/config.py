@@ -42,6 +42,7 @@ class Limits:
     max_surface_work: int = 20_000_000  # CHAINRULE_MAX_SURFACE_WORK: grid points x graph nodes
     max_trajectory_numbers: int = 2_000_000  # CHAINRULE_MAX_TRAJECTORY_NUMBERS: steps x param elements x 2
     max_dataset_rows: int = 5_000  # CHAINRULE_MAX_DATASET_ROWS: rows of a generated dataset
+    max_expand_terms: int = 64  # CHAINRULE_MAX_EXPAND_TERMS: multiply-adds of an elementwise expansion
     max_example_rows: int = 16  # CHAINRULE_MAX_EXAMPLE_ROWS: batch rows reported one by one
     max_answer_chars: int = 1_000  # CHAINRULE_MAX_ANSWER_CHARS: one arithmetic answer to an exercise
     max_diagnostics: int = 200  # CHAINRULE_MAX_DIAGNOSTICS: health flags listed per analysis

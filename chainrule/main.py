@@ -20,7 +20,7 @@ from chainrule.metrics import add_metrics
 from chainrule.middleware import BodyLimit, SecurityHeaders, TrustedHosts, content_security_policy
 from chainrule.public_url import allowed_hosts, configured_public_url
 from chainrule.ratelimit import add_rate_limit
-from chainrule.routes import docs, exercises, export, graph, learn, lti, meta, pages, share, train
+from chainrule.routes import docs, exercises, expand, export, graph, learn, lti, meta, pages, share, train
 from chainrule.validation import request_error
 from chainrule.version import __version__
 from chainrule.workload import HeavyWorkLimit
@@ -46,7 +46,7 @@ def create_app() -> FastAPI:
     frame_ancestors = os.environ.get("CHAINRULE_FRAME_ANCESTORS", "*")
     cors_origins = [o.strip() for o in os.environ.get("CHAINRULE_CORS_ORIGINS", "*").split(",")
                     if o.strip()]
-    for module in (graph, train, meta, pages, share, export, exercises, learn, docs, lti):
+    for module in (graph, train, meta, pages, share, export, exercises, learn, expand, docs, lti):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)

@@ -688,3 +688,30 @@ class Lesson(LessonSummary):
     try_: LessonTry = Field(alias="try")
     previous: str | None
     next: str | None
+
+
+# ------------------------------------------------------------------ elementwise expansions
+
+
+class ExpandRequest(BaseModel):
+    """POST /api/expand: ``conv2d`` (a = an (H, W) image, b = a (kH, kW) kernel) or
+    ``attention_scores`` (a = Q (n, d), b = K (m, d))."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["conv2d", "attention_scores"]
+    a: list[list[float]]
+    b: list[list[float]]
+
+
+class ExpandProgram(BaseModel):
+    expression: str
+    values: dict[str, Any]
+
+
+class ExpandResponse(BaseModel):
+    kind: str
+    compact: ExpandProgram = Field(description="the op as one call, loss = the sum of its outputs")
+    expanded: ExpandProgram = Field(description="one scalar input per element, one statement per output")
+    pairs: dict[str, str] = Field(description="which scalar input is which element")
+    outputs: list[str] = Field(description="the expanded statements' names, output element by element")
