@@ -93,3 +93,14 @@ def test_expansions_refuse_large_or_malformed_inputs(client: TestClient, body: d
     assert r.json()["error"]["code"] == code
     if code == "limit_exceeded":
         assert str(LIMITS.max_expand_terms) in r.json()["error"]["message"]
+
+
+def test_lesson_ten_shows_the_expansion_the_api_writes(client: TestClient) -> None:
+    from chainrule.teaching.course import course
+
+    ten = next(item for item in course() if item["id"] == "convolution")
+    state = ten["steps"][0]["view"]["state"]
+    image = [[float(state["values"][f"x_{i}_{j}"]) for j in range(3)] for i in range(3)]
+    kernel = [[float(state["values"][f"w_{i}_{j}"]) for j in range(2)] for i in range(2)]
+    body = client.post("/api/expand", json={"kind": "conv2d", "a": image, "b": kernel}).json()
+    assert state["expression"] == body["expanded"]["expression"]
