@@ -35,7 +35,7 @@ def node_main(frame: FrameLocator, label: str) -> str:
 
 def test_walk_every_lesson_in_both_languages(page: Page, console_errors: list[str], artifacts: Path) -> None:
     lessons = page.request.get("/api/lessons").json()
-    assert len(lessons) == 10
+    assert len(lessons) == 11
     for lang in ("en", "vi"):
         page.goto(f"/learn/{lessons[0]['id']}?lang={lang}")
         wait_ready(page)
@@ -101,14 +101,14 @@ def test_lesson_links_restore_step_language_and_embed(page: Page, console_errors
     wait_ready(page)
     expect(page.locator(".learn-header")).to_be_hidden()
     expect(page.locator(".learn-path")).to_be_hidden()
-    expect(page.locator("#learn-count")).to_have_text("Bài 3 / 10 · bước 2 / 3")
+    expect(page.locator("#learn-count")).to_have_text("Bài 3 / 11 · bước 2 / 3")
     frame_ready(page, "y_pred = w*x + b\nloss = abs(y_pred - y_true)")
     page.locator("#learn-prev").click()
     assert "step=" not in page.url and "lang=vi" in page.url and "embed=1" in page.url
     page.evaluate("history.back()")
-    expect(page.locator("#learn-count")).to_have_text("Bài 3 / 10 · bước 2 / 3")
+    expect(page.locator("#learn-count")).to_have_text("Bài 3 / 11 · bước 2 / 3")
     page.goto("/learn")
-    expect(page.locator(".learn-index li")).to_have_count(10)
+    expect(page.locator(".learn-index li")).to_have_count(11)
     assert console_errors == []
 
 

@@ -13,7 +13,8 @@ from chainrule.main import create_app
 from chainrule.teaching.course import LESSON_DIR, check_lesson, course, lesson, lesson_index
 
 ORDER = ["training-loop", "naive-nudge", "gradient", "gradient-descent", "minibatch-sgd", "momentum",
-         "chain-rule", "computational-graph", "two-layer-network", "convolution"]
+         "chain-rule", "computational-graph", "two-layer-network", "convolution",
+         "attention-scores"]
 STEPS = [(item["id"], i, step) for item in course() for i, step in enumerate(item["steps"])]
 
 

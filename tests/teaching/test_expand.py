@@ -104,3 +104,14 @@ def test_lesson_ten_shows_the_expansion_the_api_writes(client: TestClient) -> No
     kernel = [[float(state["values"][f"w_{i}_{j}"]) for j in range(2)] for i in range(2)]
     body = client.post("/api/expand", json={"kind": "conv2d", "a": image, "b": kernel}).json()
     assert state["expression"] == body["expanded"]["expression"]
+
+
+def test_lesson_eleven_shows_the_attention_expansion_the_api_writes(client: TestClient) -> None:
+    from chainrule.teaching.course import course
+
+    eleven = next(item for item in course() if item["id"] == "attention-scores")
+    state = eleven["steps"][0]["view"]["state"]
+    q = [[float(state["values"][f"q_{i}_{c}"]) for c in range(2)] for i in range(2)]
+    k = [[float(state["values"][f"k_{j}_{c}"]) for c in range(2)] for j in range(2)]
+    body = client.post("/api/expand", json={"kind": "attention_scores", "a": q, "b": k}).json()
+    assert state["expression"] == body["expanded"]["expression"]
