@@ -95,23 +95,17 @@ def test_expansions_refuse_large_or_malformed_inputs(client: TestClient, body: d
         assert str(LIMITS.max_expand_terms) in r.json()["error"]["message"]
 
 
-def test_lesson_ten_shows_the_expansion_the_api_writes(client: TestClient) -> None:
+
+@pytest.mark.parametrize(("lesson_id", "kind", "names", "shapes"), [
+    ("convolution", "conv2d", ("x", "w"), ((3, 3), (2, 2))),
+    ("attention-scores", "attention_scores", ("q", "k"), ((2, 2), (2, 2))),
+])
+def test_lessons_show_the_expansion_the_api_writes(client: TestClient, lesson_id: str, kind: str,
+                                                   names: tuple[str, str], shapes: tuple) -> None:
     from chainrule.teaching.course import course
 
-    ten = next(item for item in course() if item["id"] == "convolution")
-    state = ten["steps"][0]["view"]["state"]
-    image = [[float(state["values"][f"x_{i}_{j}"]) for j in range(3)] for i in range(3)]
-    kernel = [[float(state["values"][f"w_{i}_{j}"]) for j in range(2)] for i in range(2)]
-    body = client.post("/api/expand", json={"kind": "conv2d", "a": image, "b": kernel}).json()
-    assert state["expression"] == body["expanded"]["expression"]
-
-
-def test_lesson_eleven_shows_the_attention_expansion_the_api_writes(client: TestClient) -> None:
-    from chainrule.teaching.course import course
-
-    eleven = next(item for item in course() if item["id"] == "attention-scores")
-    state = eleven["steps"][0]["view"]["state"]
-    q = [[float(state["values"][f"q_{i}_{c}"]) for c in range(2)] for i in range(2)]
-    k = [[float(state["values"][f"k_{j}_{c}"]) for c in range(2)] for j in range(2)]
-    body = client.post("/api/expand", json={"kind": "attention_scores", "a": q, "b": k}).json()
+    state = next(item for item in course() if item["id"] == lesson_id)["steps"][0]["view"]["state"]
+    a, b = ([[float(state["values"][f"{name}_{i}_{j}"]) for j in range(cols)] for i in range(rows)]
+            for name, (rows, cols) in zip(names, shapes, strict=True))
+    body = client.post("/api/expand", json={"kind": kind, "a": a, "b": b}).json()
     assert state["expression"] == body["expanded"]["expression"]
