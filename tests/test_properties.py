@@ -113,6 +113,11 @@ def test_backprop_matches_finite_differences(client: TestClient, expr: str,
                                                   and abs(n["grad"]) < 1e6))
                        for n in body["nodes"])
     assume(nodes_finite and abs(body["value"]) < 1e6)
+    # contributions beyond 1e6 that cancel in a sum (b + b/b at b = 1e-36: 1 + 7.7e35 - 7.7e35)
+    # leave float rounding, not a gradient, to compare: as torch would give, but not finite
+    # differences
+    assume(all(isinstance(e["grad"], float) and abs(e["grad"]) < 1e6 for e in body["edges"]
+               if e["grad"] is not None))
     assume(not _has_tie(body))
     for name in used:
         backprop = decode_float(body["gradients"][name])
