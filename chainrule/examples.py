@@ -4,6 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def _glyph(*rows: str) -> list[list[float]]:
+    """An 8×8 image drawn in text ('#' ink, '+' half ink, '.' paper), as the digits
+    dataset lays an image out: one channel, values in [0, 1]. The paper has a faint grain
+    (as a scan has), so that no two pooling windows tie exactly: at a tie max pooling has
+    no derivative, and a finite-difference check of the example would fail there."""
+    ink = {"#": 0.95, "+": 0.5, ".": 0.0}
+    return [[ink[c] + 0.002 * ((7 * i + 3 * j) % 11) for j, c in enumerate(row)]
+            for i, row in enumerate(rows)]
+
+
+#: Four handwritten-looking digits (0, 1, 7, 4) as a batch of shape (4, 1, 8, 8).
+DIGIT_IMAGES: list[list[list[list[float]]]] = [
+    [_glyph("..####..", ".#+..+#.", ".#....#.", "#+....+#", "#+....+#", ".#....#.", ".#+..+#.",
+            "..####..")],
+    [_glyph("...##...", "..###...", ".+.##...", "...##...", "...##...", "...##...", "...##...",
+            ".######.")],
+    [_glyph("########", "......#+", ".....+#.", ".....#..", "....#+..", "...+#...", "...#....",
+            "..+#....")],
+    [_glyph("....+#..", "...+##..", "..+#+#..", ".+#..#..", "########", ".....#..", ".....#..",
+            ".....#..")],
+]
+DIGIT_LABELS: list[int] = [0, 1, 7, 4]
+#: A causal mask for 4 positions: position t attends to positions 0..t.
+CAUSAL_MASK_4: list[list[int]] = [[1 if j <= i else 0 for j in range(4)] for i in range(4)]
+
 EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "worked",
@@ -142,5 +168,123 @@ EXAMPLES: list[dict[str, Any]] = [
         "values": {"x": 1.0},
         "description": "d c/d x = 4. Overwriting (=) instead of adding (+=) gives 1; visiting a "
                        "node before all its consumers are done gives 6.",
+    },
+    # The rest of the course's models: every function of chainrule.engine.ops_nn is in one.
+    {
+        "id": "cnn-digits",
+        "title": "A small CNN on four 8×8 digits",
+        "expression": "h1 = leaky_relu(conv2d(images, K1, padding=1), 0.1)\n"
+                      "p1 = max_pool2d(h1, 2)\n"
+                      "h2 = relu(conv2d(p1, K2, padding=1))\n"
+                      "p2 = avg_pool2d(h2, 2)\n"
+                      "logits = flatten(p2, start_axis=1) @ W + b\n"
+                      "loss = cross_entropy(logits, y)",
+        "values": {
+            "images": DIGIT_IMAGES,
+            "K1": {"init": "normal", "shape": [4, 1, 3, 3], "scale": 0.5, "seed": 10},
+            "K2": {"init": "normal", "shape": [8, 4, 3, 3], "scale": 0.3, "seed": 11},
+            "W": {"init": "normal", "shape": [32, 10], "scale": 0.3, "seed": 12},
+            "b": {"init": "zeros", "shape": [10]},
+            "y": DIGIT_LABELS,
+        },
+        "description": "Images (N, C, H, W) = (4, 1, 8, 8). Each kernel weight's gradient sums, "
+                       "over every output position, that output's gradient times the pixel the "
+                       "weight met; max pooling sends each window's gradient to its maximum only.",
+        "optimizer": {"name": "sgd", "lr": 0.1},
+    },
+    {
+        "id": "attention-head",
+        "title": "One attention head",
+        "expression": "qkv = X @ Wqkv\n"
+                      "Q = qkv[:, 0:4]\nK = qkv[:, 4:8]\nV = qkv[:, 8:12]\n"
+                      "A = softmax(Q @ K.T / 2, axis=-1)\n"
+                      "out = A @ V\n"
+                      "loss = mse(out, target)",
+        "values": {
+            "X": {"init": "normal", "shape": [5, 4], "seed": 0},
+            "Wqkv": {"init": "normal", "shape": [4, 12], "scale": 0.5, "seed": 1},
+            "target": {"init": "normal", "shape": [5, 4], "seed": 2},
+        },
+        "description": "Queries, keys and values are slices of one product: each slice's "
+                       "gradient goes back into its own columns of qkv, zeros elsewhere. The "
+                       "scores are scaled by sqrt(4) = 2.",
+        "optimizer": {"name": "sgd", "lr": 0.1},
+    },
+    {
+        "id": "transformer-block",
+        "title": "A transformer block: layer norm, causal attention, GELU MLP",
+        "expression": "h = layer_norm(x)\n"
+                      "q = h @ Wq\nk = h @ Wk\nv = h @ Wv\n"
+                      "scores = where(mask, q @ k.T / 2, -1e9)\n"
+                      "x1 = x + softmax(scores) @ v @ Wo\n"
+                      "m = layer_norm(x1)\n"
+                      "x2 = x1 + gelu(m @ W1) @ W2\n"
+                      "loss = cross_entropy(x2 @ Wout, next_token)",
+        "values": {
+            "x": {"init": "normal", "shape": [4, 4], "seed": 3},
+            "mask": CAUSAL_MASK_4,
+            "Wq": {"init": "normal", "shape": [4, 4], "scale": 0.5, "seed": 1},
+            "Wk": {"init": "normal", "shape": [4, 4], "scale": 0.5, "seed": 2},
+            "Wv": {"init": "normal", "shape": [4, 4], "scale": 0.5, "seed": 3},
+            "Wo": {"init": "normal", "shape": [4, 4], "scale": 0.5, "seed": 4},
+            "W1": {"init": "normal", "shape": [4, 8], "scale": 0.5, "seed": 5},
+            "W2": {"init": "normal", "shape": [8, 4], "scale": 0.5, "seed": 6},
+            "Wout": {"init": "normal", "shape": [4, 6], "scale": 0.5, "seed": 7},
+            "next_token": [3, 1, 4, 1],
+        },
+        "description": "Four positions, width 4. The causal mask sends no gradient to the "
+                       "scores of future positions (where's slope is 0 there); each residual "
+                       "(x + ...) passes the gradient on unchanged as well as through the branch.",
+        "optimizer": {"name": "adam", "lr": 0.01},
+    },
+    {
+        "id": "batch-norm-backward",
+        "title": "Batch norm's backward (the classic exercise)",
+        "expression": "h = batch_norm(x)\nloss = sum(h * c)",
+        "values": {
+            "x": [[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [4.0, 1.5]],
+            "c": [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, 0.5]],
+        },
+        "description": "d loss/d x = (c − mean(c) − ĥ·mean(c·ĥ))/σ per column. With c all ones "
+                       "the gradient would be 0: a normalised column always sums to 0.",
+    },
+    {
+        "id": "batch-norm-by-hand",
+        "title": "Batch norm by hand: mean, var, sqrt",
+        "expression": "mu = mean(x, axis=0)\nv = var(x, axis=0)\n"
+                      "h = (x - mu) / sqrt(v + 0.00001)\nloss = sum(h * c)",
+        "values": {
+            "x": [[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [4.0, 1.5]],
+            "c": [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, 0.5]],
+        },
+        "description": "The same numbers as batch_norm(x) in small steps: x reaches the loss on "
+                       "three paths (directly, through mu, through v) and its gradient is their sum.",
+    },
+    {
+        "id": "embedding-repeat",
+        "title": "An embedding with a repeated index",
+        "expression": "e = embedding(E, tokens)\n"
+                      "h = concat((e[0], e[1], e[2]), axis=0)\n"
+                      "loss = softplus(dot(h, w))",
+        "values": {
+            "E": {"init": "normal", "shape": [4, 3], "seed": 0},
+            "tokens": [2, 0, 2],
+            "w": {"init": "normal", "shape": [9], "seed": 1},
+        },
+        "description": "Token 2 is used twice: row 2 of E gets the sum of both uses' gradients; "
+                       "rows 1 and 3 are not used and get 0.",
+    },
+    {
+        "id": "shapes",
+        "title": "Shapes: reshape, standardise, slice, stack",
+        "expression": "X = reshape(v, (4, 3))\n"
+                      "Z = (X - mean(X, axis=0)) / std(X, axis=0)\n"
+                      "ends = stack((Z[0], Z[-1]))\n"
+                      "loss = sum(ends * w)",
+        "values": {"v": [0.5, 1.0, -1.0, 2.0, 0.0, 1.5, -0.5, 3.0, 1.0, 1.0, -2.0, 0.5],
+                   "w": [[1.0, -1.0, 0.5], [2.0, 0.0, -0.5]]},
+        "description": "reshape's backward reshapes the gradient back; the gradient of a row "
+                       "slice Z[0] goes back into row 0, zeros elsewhere; stack's backward hands "
+                       "each stacked tensor its own slice.",
     },
 ]

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from chainrule.config import LIMITS
 from chainrule.engine.ops import OPERATORS, OPS
-from chainrule.engine.parser import NEGATION, TRANSPOSE
+from chainrule.engine.parser import INDEX, NEGATION, TRANSPOSE
 from chainrule.languages import LANGUAGES
 from chainrule.training.datasets import DATASETS
 from chainrule.training.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
@@ -39,6 +39,7 @@ def operators() -> list[dict[str, str]]:
         *({"name": op.name, "symbol": symbol, "notation": "infix"} for symbol, op in OPERATORS.items()),
         {"name": NEGATION, "symbol": "-", "notation": "prefix"},
         {"name": TRANSPOSE, "symbol": ".T", "notation": "postfix"},
+        {"name": INDEX, "symbol": "[]", "notation": "subscript"},
     ]
 
 

@@ -499,11 +499,12 @@ class ExampleShows(BaseModel):
 
 
 class OperatorInfo(BaseModel):
-    """An op the grammar writes with a symbol rather than a call: ``a + b``, ``-a``, ``a.T``."""
+    """An op the grammar writes with a symbol rather than a call: ``a + b``, ``-a``, ``a.T``,
+    ``a[1:3]`` (subscript: the node's ``formula`` holds its key)."""
 
     name: str
     symbol: str
-    notation: Literal["infix", "prefix", "postfix"]
+    notation: Literal["infix", "prefix", "postfix", "subscript"]
 
 
 class EmbedPanels(BaseModel):

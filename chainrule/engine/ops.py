@@ -107,18 +107,25 @@ def _array_sign(x: Any) -> Any:
     return np.nan_to_num(np.sign(x), nan=0.0)
 
 
+_ERF_UFUNC: Final = np.frompyfunc(math.erf, 1, 1)  # numpy has no erf; math's is exact to 1 ulp
+
+
+def _array_erf(x: Any) -> Any:
+    return np.asarray(_ERF_UFUNC(x), dtype=np.float64)
+
+
 # The two math namespaces every elementwise op is written against (``m`` in the table), as
 # plain namespaces rather than classes of static methods, which compiled code cannot read.
 #: Python-float math: the fast path for 0-d values. Raising falls back to ARRAY.
 SCALAR: Final = SimpleNamespace(
     exp=math.exp, log=math.log, sqrt=math.sqrt, sin=math.sin, cos=math.cos, tanh=math.tanh,
     abs=abs, pow=math.pow, sigmoid=_scalar_sigmoid, maximum=_scalar_max, minimum=_scalar_min,
-    sign=_scalar_sign, step=_scalar_step, where=_scalar_where)
+    sign=_scalar_sign, step=_scalar_step, where=_scalar_where, erf=math.erf, log1p=math.log1p)
 #: numpy math for tensors (and for scalars the fast path could not handle).
 ARRAY: Final = SimpleNamespace(
     exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tanh=np.tanh, abs=np.abs,
     pow=np.power, sigmoid=_array_sigmoid, maximum=np.maximum, minimum=np.minimum,
-    sign=_array_sign, where=np.where, step=_array_step)
+    sign=_array_sign, where=np.where, step=_array_step, erf=_array_erf, log1p=np.log1p)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -175,7 +182,7 @@ def check_elements(shape: tuple[int, ...]) -> None:
 
 NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
 #: The kinds of non-differentiable point an op may have (``Op.kink``).
-KINKS: Final = ("", "zero", "tie", "extreme")
+KINKS: Final = ("", "zero", "tie", "extreme", "slope", "window")
 NO_TORCH: Final = Torch("")  # refused at registration: every op says how torch writes it
 Fn = Callable[..., Any]
 
@@ -195,6 +202,14 @@ class Op:
     symbol: str | None = None  # the infix operator (+ - * / ** @), if any
     callable: bool = True  # whether the text may call it by name
     kwargs: Mapping[str, Any] = field(default_factory=lambda: NO_KWARGS)  # keyword args, defaults
+    # Keyword arguments that may also follow the tensors positionally, in order, as literals:
+    # reshape(x, (2, -1)), leaky_relu(x, 0.01).
+    positional: tuple[str, ...] = ()
+    # Ops whose node needs an Op of its own: ``variant(count, kwargs)`` gives the Op for a call
+    # with ``count`` tensors (concat's tuple) and these keyword arguments (an index's key, shown
+    # in its formula). The registered Op describes the function in the table.
+    variant: Fn | None = None
+    tensor_tuple: bool = False  # the tensors come as one tuple: concat((a, b), axis=0)
     torch: Torch = NO_TORCH  # how PyTorch writes it (chainrule.engine.spelling)
     kink: str = ""  # "", "zero", "tie" or "extreme": where it is not differentiable
     saturates: bool = False  # a squashing op: its slope vanishes far from 0
@@ -236,7 +251,7 @@ def _register(op: Op) -> Op:
     assert op.name not in OPS, op.name
     assert len(op.local or op.vjp or ()) == op.arity == len(op.local_formulas), op.name
     assert op.kink in KINKS, op.name
-    op.torch.check(op.arity)
+    op.torch.check(op.arity, tuple(op.kwargs))
     OPS[op.name] = op
     if op.symbol and op.arity == 2:
         OPERATORS[op.symbol] = op
@@ -258,13 +273,16 @@ def elementwise(name: str, *, forward: Fn, local: tuple[Fn, ...], formula: str,
 def tensor_op(name: str, *, forward: Fn, vjp: tuple[Fn, ...], formula: str,
               local_formulas: tuple[str, ...], description: str, torch: Torch,
               symbol: str | None = None, kwargs: Mapping[str, Any] = NO_KWARGS,
-              kink: str = "") -> Op:
+              kink: str = "", positional: tuple[str, ...] = (), callable: bool = True,
+              variant: Fn | None = None, tensor_tuple: bool = False, register: bool = True) -> Op:
     """Register a whole-tensor op: ``forward(m, *args, **kwargs)`` and ``vjp[k](g, ans,
-    *args, **kwargs)``, the gradient of argument k given the result's gradient ``g``."""
-    return _register(Op(name=name, arity=len(vjp), forward=forward, formula=formula,
-                        local_formulas=local_formulas, description=description, vjp=vjp,
-                        symbol=symbol, kwargs=MappingProxyType(dict(kwargs)), torch=torch,
-                        kink=kink))
+    *args, **kwargs)``, the gradient of argument k given the result's gradient ``g``.
+    ``register=False`` builds the Op of one call of a variant without registering it."""
+    op = Op(name=name, arity=len(vjp), forward=forward, formula=formula,
+            local_formulas=local_formulas, description=description, vjp=vjp, symbol=symbol,
+            kwargs=MappingProxyType(dict(kwargs)), torch=torch, kink=kink, positional=positional,
+            callable=callable, variant=variant, tensor_tuple=tensor_tuple)
+    return _register(op) if register else op
 
 
 # Elementwise arithmetic (operators). Kept as their own primitives, not derived
@@ -434,7 +452,7 @@ tensor_op("transpose", forward=_transpose,
           vjp=(lambda g, y, x, axes=None: np.transpose(g, None if axes is None
                                                        else tuple(np.argsort(axes))),),
           formula="{p0}^T", local_formulas=("transpose back",), description="transpose (x.T)",
-          kwargs={"axes": None})
+          kwargs={"axes": None}, positional=("axes",))
 
 
 # --------------------------------------------------------------------------- reductions

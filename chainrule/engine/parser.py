@@ -8,8 +8,17 @@ A whitelist grammar, a strict subset of Python's expression syntax::
     term      := unary (('*' | '/' | '@') unary)*
     unary     := ('+' | '-') unary | power
     power     := primary ('**' unary)?
-    primary   := atom ('.T' | call_args)*
+    primary   := atom ('.T' | '[' index (',' index)* ']')*
     atom      := NUMBER | NAME | NAME '(' args ')' | '(' expr ')'
+    index     := INT | INT? ':' INT? (':' INT?)?
+    args      := (tensors | expr) (',' expr)* (',' literal)* (',' NAME '=' literal)*
+    tensors   := '(' expr (',' expr)* ','? ')'     (only concat and stack)
+    literal   := number | None | True | False | '(' INT (',' INT)* ','? ')'
+
+A call's arguments are its tensors, then (for the keyword arguments an op lists as
+``positional``) literals in order, then keyword arguments: ``reshape(x, (2, -1))``,
+``leaky_relu(x, 0.01)``, ``concat((a, b), axis=0)``. Integers and slices in brackets index a
+tensor; nothing else is allowed there (no names, no boolean or fancy indexing).
 
 Nothing is evaluated: the parser only calls the builder (``name``, ``number``, ``apply``,
 ``assign``). It is hand-written rather than built on ``ast.parse`` because ``ast.parse``
@@ -53,7 +62,7 @@ _TOKEN = re.compile(
 )
 # The first character no token can hold (a quote, a bracket, '%', ...), comments skipped:
 # reported before any syntax error, as it is what the user must change first.
-_FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
+_FIRST_STRAY = re.compile(r"(?:[\w \t\r\f\n.+\-*/@(),=;\[\]:]|\\\r?\n|\#[^\n]*)*+(.)", re.DOTALL)
 #: The two ops the grammar writes without a call or an infix symbol (GET /api/meta shows them
 #: so): ``-x`` and ``x.T``. Binary operators are the op table's (``ops.OPERATORS``).
 NEGATION: Final = "neg"
@@ -61,7 +70,11 @@ TRANSPOSE: Final = "transpose"
 END: Final = ""
 NEWLINE: Final = "\n"
 _PUNCTUATION: Final = frozenset({"**", "+", "-", "*", "/", "@", "(", ")", ",", "=", ";", ".",
-                                 NEWLINE, END})
+                                 "[", "]", ":", NEWLINE, END})
+#: The op of ``x[...]`` (a key of integers and slices; each indexing gets its own Op variant).
+INDEX: Final = "index"
+_OPENING: Final = frozenset({"(", "["})
+_CLOSING: Final = frozenset({")", "]"})
 _DIGITS: Final = frozenset("0123456789")
 _NAME_START: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")  # the common case
 _RESERVED: Final = frozenset(keyword.kwlist)
@@ -69,8 +82,6 @@ _RESERVED: Final = frozenset(keyword.kwlist)
 _UNSUPPORTED_CHARS: Final[Mapping[str, str]] = MappingProxyType({
     "'": "string literals are not allowed",
     '"': "string literals are not allowed",
-    "[": "list literals and indexing are not allowed in expressions; give tensors in values",
-    "]": "list literals and indexing are not allowed in expressions; give tensors in values",
     "{": "dict and set literals are not allowed",
     "}": "dict and set literals are not allowed",
     "%": "the % operator is not supported",
@@ -81,7 +92,6 @@ _UNSUPPORTED_CHARS: Final[Mapping[str, str]] = MappingProxyType({
     "|": "bitwise operators are not supported",
     "^": "'^' is not a power operator here; use '**'",
     "~": "bitwise operators are not supported",
-    ":": "slices, lambdas and annotations are not supported",
 })
 _LITERALS: Final[Mapping[str, Any]] = MappingProxyType({"None": None, "True": True, "False": False})
 NO_KWARGS: Final[Mapping[str, Any]] = MappingProxyType({})
@@ -174,6 +184,7 @@ def tokenize(text: str) -> tuple[list[str], list[int] | None]:
     tokens = _TOKEN.findall(text)
     tokens.append(END)  # one token of lookahead past the end, whatever the parser peeks at
     if NEWLINE not in tokens or all(line.count("(") == line.count(")")
+                                    and line.count("[") == line.count("]")
                                     for line in text.split("\n")):
         # Every line balanced (comments included, which at worst sends a text the long way):
         # no newline is inside brackets.
@@ -181,9 +192,9 @@ def tokenize(text: str) -> tuple[list[str], list[int] | None]:
     kept: list[int] = []
     depth = 0
     for k, token in enumerate(tokens):
-        if token == "(":
+        if token in _OPENING:
             depth += 1
-        elif token == ")":
+        elif token in _CLOSING:
             depth -= 1
         elif token == NEWLINE and depth > 0:
             continue
@@ -319,14 +330,17 @@ class _Parser:
         elif is_number(token):
             ref = self.number()
         else:
-            raise self.fail(f"unexpected {self.describe(at)}: expected a number, a name or '('")
+            raise self.fail(self.unexpected_atom(at))
         token = toks[self.i]
-        while token == ".":
+        while token == "." or token == "[":
             at = self.i
-            if toks[at + 1] != "T":
-                raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
-            self.i = at + 2
-            ref = self.builder.apply(OPS[TRANSPOSE], (ref,), NO_KWARGS, at)
+            if token == "[":
+                ref = self.index(ref)
+            else:
+                if toks[at + 1] != "T":
+                    raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
+                self.i = at + 2
+                ref = self.builder.apply(OPS[TRANSPOSE], (ref,), NO_KWARGS, at)
             token = toks[self.i]
         if token == "(":
             raise self.fail("only a function name can be called")
@@ -339,6 +353,57 @@ class _Parser:
             self.depth -= 1
             return self.builder.apply(OPS["pow"], (ref, exponent), NO_KWARGS, at)
         return ref
+
+    def unexpected_atom(self, at: int) -> str:
+        token = self.toks[at]
+        if token == "[":
+            return "list literals are not allowed in expressions; give tensors in values"
+        if token == ":":
+            return "a slice is allowed only inside brackets: x[1:3]"
+        return f"unexpected {self.describe(at)}: expected a number, a name or '('"
+
+    def index(self, ref: Any) -> Any:
+        """``ref[...]``: integers and slices, one per axis from the first."""
+        at = self.i
+        self.i = at + 1
+        key: list[int | slice] = []
+        while True:
+            key.append(self.index_item())
+            token = self.toks[self.i]
+            if token == ",":
+                self.i += 1
+                if self.toks[self.i] != "]":
+                    continue
+            elif token != "]":
+                raise self.fail(f"expected ',', ':' or ']' in an index, found {self.describe(self.i)}")
+            break
+        self.i += 1
+        kwargs = {"key": tuple(key)}
+        op = OPS[INDEX]
+        assert op.variant is not None
+        return self.builder.apply(op.variant(1, kwargs), (ref,), kwargs, at)
+
+    def index_item(self) -> int | slice:
+        """One axis of an index: ``1``, ``-1``, ``:``, ``1:3``, ``::2``."""
+        parts: list[int | None] = [self.index_integer()]
+        while self.toks[self.i] == ":" and len(parts) < 3:
+            self.i += 1
+            parts.append(self.index_integer())
+        if len(parts) == 1:
+            if parts[0] is None:
+                raise self.fail(f"expected an integer or a slice in the index, found "
+                                f"{self.describe(self.i)}")
+            return parts[0]
+        return slice(*parts)
+
+    def index_integer(self) -> int | None:
+        token = self.toks[self.i]
+        if token in (":", ",", "]"):
+            return None
+        if is_name(token) or token == "(" or (is_number(token) and not token.isdigit()):
+            raise self.fail("an index is integers and slices written out (x[1], x[:, 0], x[1:3]); "
+                            "to pick rows by a tensor of indices use embedding(E, idx)")
+        return self.integer()
 
     def unary(self, sign: str) -> Any:
         at = self.i
@@ -404,6 +469,11 @@ class _Parser:
         self.enter()
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
+        if op.tensor_tuple:
+            args = self.tensor_tuple(fname)
+            if toks[self.i] == ",":
+                self.i += 1
+        literals = 0  # keyword arguments given positionally so far
         while toks[self.i] != ")":
             if toks[self.i + 1] == "=" and is_name(toks[self.i]):
                 key_at = self.i
@@ -415,9 +485,13 @@ class _Parser:
                 if key in kwargs:
                     raise self.fail(f"argument {key!r} given twice", key_at)
                 self.i += 2
-                kwargs[key] = self.literal()
-            elif kwargs:
+                kwargs[key] = self.literal(f"{fname}()'s {key}", isinstance(op.kwargs[key], float))
+            elif len(kwargs) > literals:
                 raise self.fail("positional argument after a keyword argument")
+            elif (len(args) >= op.arity or op.tensor_tuple) and literals < len(op.positional):
+                key = op.positional[literals]
+                literals += 1
+                kwargs[key] = self.literal(f"{fname}()'s {key}", isinstance(op.kwargs[key], float))
             else:
                 args.append(self.expr())
             if toks[self.i] == ",":
@@ -427,6 +501,8 @@ class _Parser:
                                 f"found {self.describe(self.i)}")
         self.i += 1
         self.depth -= 1
+        if op.variant is not None:
+            return self.builder.apply(op.variant(len(args), kwargs), tuple(args), kwargs, at)
         if len(args) != op.arity:
             hint = "; use maximum(a, b) for the elementwise maximum" if fname in ("max", "min") else ""
             raise self.source.error(
@@ -437,8 +513,33 @@ class _Parser:
             )
         return self.builder.apply(op, tuple(args), kwargs or NO_KWARGS, at)
 
-    def literal(self) -> Any:
-        """A keyword argument's value: an integer, None/True/False, or a tuple of integers."""
+    def tensor_tuple(self, fname: str) -> list[Any]:
+        """concat's and stack's first argument: ``(a, b, ...)``, a tuple of expressions."""
+        at = self.i
+        if self.toks[at] != "(":
+            raise self.fail(f"{fname}() takes a tuple of tensors first: {fname}((a, b), axis=0)")
+        self.i = at + 1
+        self.enter()
+        items: list[Any] = []
+        commas = 0
+        while self.toks[self.i] != ")":
+            items.append(self.expr())
+            if self.toks[self.i] == ",":
+                self.i += 1
+                commas += 1
+            elif self.toks[self.i] != ")":
+                raise self.fail(f"expected ',' or ')' in the tuple of tensors, found "
+                                f"{self.describe(self.i)}")
+        self.i += 1
+        self.depth -= 1
+        if not commas:  # (a) is a parenthesized tensor, not a tuple
+            raise self.fail(f"{fname}() takes a tuple of tensors first: {fname}((a, b), axis=0)"
+                            + (" (a tuple of one tensor is written (a,))" if items else ""), at)
+        return items
+
+    def literal(self, what: str, real: bool) -> Any:
+        """A keyword argument's value: None/True/False, a tuple of integers (a shape, axes, a
+        stride pair), an integer, or (``real``: its default is a float, as eps) any number."""
         token = self.toks[self.i]
         if token in _LITERALS:
             self.i += 1
@@ -447,22 +548,31 @@ class _Parser:
             self.i += 1
             items = []
             while self.toks[self.i] != ")":
-                items.append(self.integer())
+                items.append(self.integer(what))
                 if self.toks[self.i] == ",":
                     self.i += 1
                 elif self.toks[self.i] != ")":
                     raise self.fail(f"expected ',' or ')' in a tuple, found {self.describe(self.i)}")
             self.i += 1
             return tuple(items)
-        return self.integer()
+        sign = 1
+        at = self.i
+        if token == "-":
+            sign, at = -1, at + 1
+        if real and is_number(self.toks[at]) and not self.toks[at].isdigit():
+            self.i = at + 1
+            return sign * float(self.toks[at])
+        return self.integer(what)
 
-    def integer(self) -> int:
+    def integer(self, what: str = "") -> int:
         sign = 1
         if self.toks[self.i] == "-":
             sign, self.i = -1, self.i + 1
         token = self.toks[self.i]
         if not (is_number(token) and token.isdigit()):
-            raise self.fail(f"expected an integer, found {self.describe(self.i)}")
+            found = self.describe(self.i)
+            raise self.fail(f"{what} must be an integer or a tuple of integers, found {found}" if what
+                            else f"expected an integer, found {found}")
         self.i += 1
         return sign * int(token)
 

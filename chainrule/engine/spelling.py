@@ -8,7 +8,9 @@ A template is one Python expression over placeholders:
 - ``{dims}``: the same axes, always written out (for functions such as ``torch.logsumexp``
   that have no all-axes form);
 - ``{keepdim}``: ``True`` when the op's ``keepdims=`` is true, else nothing;
-- ``{order}``: the permutation of ``transpose`` (its ``axes=``, or every axis reversed).
+- ``{order}``: the permutation of ``transpose`` (its ``axes=``, or every axis reversed);
+- ``{name}`` for any keyword argument of the op (``{shape}``, ``{eps}``, ``{stride}``...): its
+  value as a Python literal, or nothing when it is None.
 
 A keyword argument whose placeholder is "nothing" is left out (``dim={dim}`` disappears).
 
@@ -52,15 +54,16 @@ class Torch:
     several_axes: str = ""
     targets: int | None = None
 
-    def check(self, arity: int) -> None:
-        """Fail at registration on a template that does not parse or names a wrong placeholder."""
+    def check(self, arity: int, keywords: tuple[str, ...] = ()) -> None:
+        """Fail at registration on a template that does not parse or names a wrong placeholder
+        (``keywords``: the op's keyword arguments, each a placeholder for its value)."""
         if not self.template:
             raise ValueError("every op needs its torch template (torch=Torch(...))")
         for text in (self.template, self.several_axes):
             if not text:
                 continue
             for field in fields(text):
-                if not (field in WORDS or (field.isdigit() and int(field) < arity)):
+                if not (field in WORDS or field in keywords or (field.isdigit() and int(field) < arity)):
                     raise ValueError(f"torch template {text!r}: unknown placeholder {{{field}}}")
             parse(text)
         if self.targets is not None and not 0 < self.targets < arity:

@@ -227,7 +227,8 @@ def _words(node: Node, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
     keepdim = bool(kwargs.get("keepdims")) and ndim > 0
     every = "axis" not in kwargs or (kwargs.get("axis") is None and not keepdim) or not ndim
     order = kwargs.get("axes")
-    return {"dims": dims, "dim": None if every else dims, "keepdim": True if keepdim else None,
+    return {**kwargs,  # any other keyword argument stands for its own value ({eps}, {stride}...)
+            "dims": dims, "dim": None if every else dims, "keepdim": True if keepdim else None,
             "order": tuple(order) if order is not None else tuple(reversed(range(ndim)))}
 
 
@@ -314,7 +315,8 @@ def _fill(template: str, args: list[Code], words: Mapping[str, Any]) -> ast.expr
 
 def _settle(node: ast.AST, numbers: dict[int, float], inserted: set[int]) -> bool:
     """Make tensors of the plain numbers torch cannot take where they stand: a call's
-    argument, an attribute's owner, the left of an operator between two numbers. Returns
+    argument, an element of a tuple of tensors, an attribute's owner, the left of an operator
+    between two numbers. Returns
     whether ``node`` is still a plain number; the arguments' trees are settled already."""
     if id(node) in numbers:
         return True
@@ -334,6 +336,9 @@ def _settle(node: ast.AST, numbers: dict[int, float], inserted: set[int]) -> boo
         node.args = [_tensor(numbers[id(a)]) if _settle(a, numbers, inserted) else a for a in node.args]
         for keyword_ in node.keywords:
             _settle(keyword_.value, numbers, inserted)
+        return False
+    if isinstance(node, ast.Tuple):  # torch.cat((a, 2.0)): every element a tensor
+        node.elts = [_tensor(numbers[id(e)]) if _settle(e, numbers, inserted) else e for e in node.elts]
         return False
     if isinstance(node, ast.Attribute):
         if _settle(node.value, numbers, inserted):

@@ -20,6 +20,7 @@ from chainrule.config import LIMITS, env_name
 from chainrule.engine.autodiff import Program, Run
 from chainrule.engine.graph import INPUT, Node
 from chainrule.engine.ops import ARRAY, SCALAR, Op
+from chainrule.engine.ops_nn import pool_window_tie
 from chainrule.languages import LANGUAGES
 
 KINDS: Final = ("nonfinite_origin", "vanishing", "exploding", "saturated", "dead_relu", "kink")
@@ -267,6 +268,10 @@ def _kink(op: Op, args: list[Any], node: Node) -> str | None:
     """The message code of the convention used at a non-differentiable point, or None."""
     if op.kink == "zero":
         return "kink" if _any_zero(args[0]) else None
+    if op.kink == "slope":  # leaky_relu: torch's slope at 0 is the negative slope
+        return "kink_slope" if _any_zero(args[0]) else None
+    if op.kink == "window":  # max_pool2d: torch gives a tied window's gradient to the first
+        return "kink_first" if pool_window_tie(args[0], **node.kwargs) else None
     if op.kink == "tie":
         a, b = args
         tied = (a == b) if type(a) is float and type(b) is float else bool(np.any(np.equal(a, b)))

@@ -63,6 +63,17 @@ const valueArg = (node) => ({
 });
 
 /**
+ * concat((a, b)) and stack((a, b)) take their tensors as one tuple (their formula says so):
+ * the arguments as that one tuple, others as they are.
+ */
+function tupled(node, args) {
+  if (!node.formula?.startsWith(`${node.op}((`)) return args;
+  const inner = join(args, ", ", ",\\ ");
+  const comma = args.length === 1 ? "," : "";
+  return [{ text: `(${inner.text}${comma})`, tex: `\\left(${inner.tex}\\right)`, atomic: true }];
+}
+
+/**
  * The forward computation of one node.
  * @param {import("./graphmodel.js").Model} model
  * @param {string} id
@@ -75,8 +86,15 @@ export function forwardStep(model, id) {
     return { kind: node.kind, text: `${node.label} = ${value.text}`, tex: `${texName(node.label)} = ${value.tex}` };
   }
   const args = node.ins.map((e) => model.nodes.get(e.source));
-  const sym = apply(node.op, args.map(nameArg));
-  const num = apply(node.op, args.map(valueArg));
+  if (OPERATORS.get(node.op)?.notation === "subscript" && node.formula) {
+    // x[1:3]: the key is in the node's formula; the values are shown whole, not subscripted
+    const parts = [{ text: node.label, tex: texName(node.label) }];
+    if (node.formula !== node.label) parts.push({ text: node.formula, tex: texText(node.formula) });
+    parts.push(value);
+    return { kind: "op", ...join(parts, " = ") };
+  }
+  const sym = apply(node.op, tupled(node, args.map(nameArg)));
+  const num = apply(node.op, tupled(node, args.map(valueArg)));
   // Constants have their value as label: skip the repeated middle form when it adds nothing.
   const parts = [node.label, sym.text];
   const texParts = [texName(node.label), sym.tex];

@@ -6,7 +6,7 @@ import { fetchMeta } from "./api.js";
 /**
  * @typedef {{optimizers: object[], default_optimizer: string, datasets: {name: string}[], limits: Record<string, number>,
  *            embed: {panels: string[], default: string[]},
- *            operators: {name: string, symbol: string, notation: "infix"|"prefix"|"postfix"}[]}} Meta
+ *            operators: {name: string, symbol: string, notation: "infix"|"prefix"|"postfix"|"subscript"}[]}} Meta
  */
 
 // A page (or a test under Node) that already holds them says so with a global, as meta-inline.js reads.

@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from chainrule import analyze
 from chainrule.engine.ops import OPERATORS, OPS
@@ -95,6 +96,12 @@ FEATURES = {
     "axis": [r"axis=\d", r"axis=-\d", r"axis=\(\d", r"axis=\(-?\d,\)", r"axis=None",
              r"keepdims=True", r"keepdims=False"],
     "statements": [r";", r"\n\n", r"#", r"\\\n", r"\(\n"],
+    "indexing": [r"\w\[-?\d+\]", r"\w\[-\d", r"\[:,", r"\[\d+:\d*\]", r"::\d", r"\w\[[^]]*:-\d",
+                 r"\)\[", r"\]\["],
+    "positional literals": [r"reshape\([^()]*(\([^()]*\))*[^()]*, \(-?\d", r"transpose\([^=]*, \(\d",
+                            r"leaky_relu\([^=]*, 0\.\d+\)", r"_pool2d\([^=]*, \d\)",
+                            r"stride=\(\d, \d\)", r"eps=0\.\d", r"negative_slope="],
+    "tuples of tensors": [r"concat\(\(", r"stack\(\(", r"concat\(\([^()]*,\)"],
 }
 
 
@@ -179,6 +186,20 @@ KINKS = [  # (expression, values, the same in torch over tensors t)
     ("a ** b", {"a": 0.0, "b": 0.0}, lambda t: t["a"] ** t["b"]),
     ("sum(a ** b)", {"a": [0.0, 0.0, 2.0], "b": [0.0, 2.0, 3.0]}, lambda t: (t["a"] ** t["b"]).sum()),
     ("x ** 2 + abs(x) + relu(x)", {"x": 0.0}, lambda t: t["x"] ** 2 + t["x"].abs() + t["x"].relu()),
+    # the neural-network functions: leaky_relu's slope at 0 is the negative slope; a pooling
+    # window sends its gradient to its first maximum; softplus is x above 20
+    ("sum(leaky_relu(x, 0.2))", {"x": [0.0, -1.0, 2.0]}, lambda t: F.leaky_relu(t["x"], 0.2).sum()),
+    ("leaky_relu(x)", {"x": 0.0}, lambda t: F.leaky_relu(t["x"])),
+    ("sum(max_pool2d(x, 2) * w)", {"x": [[[[1.0, 3.0, 0.0, 0.0], [3.0, 3.0, 0.0, 0.0],
+                                           [2.0, 1.0, 5.0, 5.0], [1.0, 2.0, 5.0, 4.0]]]],
+                                   "w": [[1.0, 2.0], [3.0, 4.0]]},
+     lambda t: (F.max_pool2d(t["x"], 2) * t["w"]).sum()),
+    ("sum(max_pool2d(x, 2, 1))", {"x": [[[2.0, 2.0, 2.0], [2.0, 2.0, 1.0], [0.0, 2.0, 2.0]]]},
+     lambda t: F.max_pool2d(t["x"], 2, 1).sum()),
+    ("sum(softplus(x))", {"x": [20.0, 20.5, -30.0, 0.0]}, lambda t: F.softplus(t["x"]).sum()),
+    ("sum(where(m, a, b))", {"m": [0.0, 1.0, -1.0], "a": [1.0, 2.0, 3.0], "b": 5.0},
+     lambda t: torch.where(t["m"] != 0, t["a"], t["b"]).sum()),
+    ("sum(gelu(x))", {"x": [0.0, -8.0, 8.0]}, lambda t: F.gelu(t["x"]).sum()),
 ]
 
 
@@ -191,7 +212,8 @@ def test_kink_conventions_are_torchs(expression: str, values: dict, reference) -
     out.sum().backward()
     np.testing.assert_allclose(result["value"], out.detach().numpy(), rtol=1e-12)
     for name, leaf in leaves.items():
-        np.testing.assert_allclose(result["gradients"][name], leaf.grad.numpy(), rtol=1e-12, atol=0,
+        want = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()  # where's mask
+        np.testing.assert_allclose(result["gradients"][name], want, rtol=1e-12, atol=0,
                                    err_msg=f"d/d{name} of {expression}")
 
 

@@ -21,6 +21,7 @@ from chainrule import analyze
 from chainrule.engine import compile_program
 from chainrule.engine.autodiff import _non_finite_warnings
 from chainrule.engine.ops import ARRAY, OPS, SCALAR, Op, unbroadcast
+from chainrule.engine.ops_nn import key_text
 from chainrule.engine.values import resolve_values
 
 Rng = np.random.Generator
@@ -186,6 +187,74 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
+
+
+def mask(shape: tuple[int, ...]) -> Callable[[Rng], Any]:
+    """Zeros and nonzeros (where's mask reads nonzero as true)."""
+    return lambda rng: _v(rng.choice([0.0, 1.0, -2.0], size=shape))
+
+
+def rows(shape: tuple[int, ...], count: int) -> Callable[[Rng], Any]:
+    """Row numbers in 0..count-1, each batch repeating one (embedding's repeated index)."""
+    def gen(rng: Rng) -> Any:
+        idx = rng.integers(0, count, size=shape).astype(np.float64)
+        if idx.size > 1:
+            idx.reshape(-1)[-1] = idx.reshape(-1)[0]
+        return _v(idx)
+    return gen
+
+
+CASES.update({
+    "reshape": [Case(args(normal((2, 3))), {"shape": (3, 2)}, id="2x3-3x2"),
+                Case(args(normal((2, 3, 4))), {"shape": (4, -1)}, id="2x3x4-4x-1"),
+                Case(args(normal((6,))), {"shape": (1, 2, 3)}, id="6-1x2x3")],
+    "flatten": [Case(args(normal((2, 3, 4))), id="2x3x4"),
+                Case(args(normal((2, 3, 2, 2))), {"start_axis": 1}, id="2x3x2x2-1"),
+                Case(args(normal((2, 3, 2, 2))), {"start_axis": 1, "end_axis": 2}, id="1-2")],
+    "index": [Case(args(normal((3,))), {"key": (1,)}, id="3-[1]"),
+              Case(args(normal((2, 3))), {"key": (-1,)}, id="2x3-[-1]"),
+              Case(args(normal((2, 3))), {"key": (slice(None), 0)}, id="2x3-[:,0]"),
+              Case(args(normal((5, 2))), {"key": (slice(1, 3),)}, id="5x2-[1:3]"),
+              Case(args(normal((5, 3, 2))), {"key": (slice(None, None, 2), slice(1, None))},
+                   id="5x3x2-[::2,1:]")],
+    "concat": [Case(args(normal((2, 3)), normal((1, 3))), id="rows"),
+               Case(args(normal((2, 3)), normal((2, 2))), {"axis": 1}, id="columns"),
+               Case(args(normal((2, 2, 3)), normal((2, 2, 1))), {"axis": -1}, id="3-d")],
+    "stack": [Case(args(normal(()), normal(())), id="scalars"),
+              Case(args(normal((2, 3)), normal((2, 3))), {"axis": 1}, id="2x3-axis1"),
+              Case(args(normal((3,)), normal((3,))), {"axis": -1}, id="3-last")],
+    "where": [Case(args(mask(sm), normal(sa), normal(sb)), id=_shape_id(sm, sa, sb),
+                   constant_args=(0,))
+              for sm, sa, sb in [((), (), ()), ((3,), (3,), ()), ((2, 3), (3,), (2, 1)),
+                                 ((3,), (2, 3), (2, 3))]],
+    "gelu": unary(lambda s: uniform(s, -4.0, 4.0)),
+    "softplus": unary(lambda s: uniform(s, -5.0, 5.0))
+    + [Case(args(uniform((3,), 21.0, 30.0)), id="above-threshold")],
+    "leaky_relu": unary(away) + [Case(args(away((2, 3))), {"negative_slope": 0.2}, id="0.2")],
+    "var": reductions(normal, REDUCE_KWARGS[1:]),
+    "std": reductions(normal, REDUCE_KWARGS[1:]),
+    "layer_norm": [Case(args(normal((4,))), id="4"), Case(args(normal((2, 5))), id="2x5"),
+                   Case(args(normal((2, 3, 4))), {"axis": (1, 2)}, id="2x3x4-(1,2)"),
+                   Case(args(normal((3, 4))), {"axis": 0, "eps": 0.1}, id="3x4-0-eps")],
+    "batch_norm": [Case(args(normal((4, 3))), id="4x3"),
+                   Case(args(normal((3, 2, 2, 2))), {"eps": 0.01}, id="nchw")],
+    "embedding": [Case(args(normal((5, 3)), rows((4,), 5)), id="5x3-4", constant_args=(1,)),
+                  Case(args(normal((4, 2)), rows((2, 3), 4)), id="4x2-2x3", constant_args=(1,)),
+                  Case(args(normal((4, 2)), rows((), 4)), id="scalar-index", constant_args=(1,))],
+    "conv2d": [Case(args(normal((2, 3, 5, 5)), normal((4, 3, 3, 3))), id="3x3"),
+               Case(args(normal((1, 2, 6, 5)), normal((3, 2, 2, 3))), {"stride": 2}, id="stride2"),
+               Case(args(normal((2, 1, 4, 4)), normal((2, 1, 3, 3))), {"stride": 2, "padding": 1},
+                    id="stride2-pad1"),
+               Case(args(normal((1, 2, 3, 3)), normal((1, 2, 2, 2))), {"padding": (1, 0)},
+                    id="pad(1,0)")],
+    "max_pool2d": [Case(args(distinct((2, 2, 4, 4))), {"kernel_size": 2}, id="2"),
+                   Case(args(distinct((1, 5, 5))), {"kernel_size": 3, "stride": 1}, id="3-overlap"),
+                   Case(args(distinct((1, 1, 5, 4))), {"kernel_size": 2}, id="2-ragged")],
+    "avg_pool2d": [Case(args(normal((2, 2, 4, 4))), {"kernel_size": 2}, id="2"),
+                   Case(args(normal((1, 5, 5))), {"kernel_size": 3, "stride": 1}, id="3-overlap"),
+                   Case(args(normal((1, 1, 5, 4))), {"kernel_size": 2, "stride": 3}, id="2-s3")],
+})
+
 PARAMS = [pytest.param(name, case, id=f"{name}-{case.id}")
           for name, cases in CASES.items() for case in cases]
 
@@ -262,11 +331,19 @@ def test_class_index_targets_get_zero_gradient(name: str, case: Case) -> None:
 # --------------------------------------------------------------------------- end to end
 
 
+ARGS = ["a", "b", "c"]
+
+
 def expression_for(name: str, n_args: int, kwargs: dict[str, Any]) -> str:
     op = OPS[name]
-    names = ["a", "b"][:n_args]
+    names = ARGS[:n_args]
     if name == "neg":
         return "-a"
+    if name == "index":
+        return f"a[{key_text(kwargs['key'])}]"
+    if op.tensor_tuple:
+        kw = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        return f"{name}(({', '.join(names)}){kw})"
     if not op.callable:
         assert op.symbol is not None
         return f"a {op.symbol} b"
@@ -285,12 +362,12 @@ def test_op_end_to_end_through_analyze(name: str, case: Case) -> None:
     rng = np.random.default_rng(zlib.crc32(f"e2e-{name}-{case.id}".encode()))
     xs = case.gen(rng)
     expr = expression_for(name, op.arity, case.kwargs)
-    values = dict(zip(["a", "b"], map(_json, xs), strict=False))
+    values = dict(zip(ARGS, map(_json, xs), strict=False))
     result = analyze(expr, values)
     ans = op.forward(ARRAY, *xs, **case.kwargs)
     np.testing.assert_allclose(np.asarray(result["value"], dtype=float), ans, rtol=1e-12, atol=1e-12)
     g = _v(np.ones(np.shape(ans)))
-    for k, arg in enumerate(["a", "b"][:op.arity]):
+    for k, arg in enumerate(ARGS[:op.arity]):
         if k in case.constant_args:
             continue
         want = numeric_vjp(lambda *a: op.forward(ARRAY, *a, **case.kwargs), xs, k, g)
@@ -311,7 +388,7 @@ def test_every_op_reports_the_inf_and_nan_it_makes(name: str, case: Case, scale:
     op = OPS[name]
     xs = case.gen(np.random.default_rng(zlib.crc32(f"inf-{name}-{case.id}".encode())))
     scaled = [x if k in case.constant_args else np.multiply(x, scale) for k, x in enumerate(xs)]
-    values = dict(zip(["a", "b"], map(_json, scaled), strict=False))
+    values = dict(zip(ARGS, map(_json, scaled), strict=False))
     program = compile_program(expression_for(name, op.arity, case.kwargs))
     run = program.run(resolve_values(values, program.input_names))
     full_scan = (_non_finite_warnings(program.graph, run.values, "value", True, skip_inputs=True)

@@ -282,3 +282,101 @@ def test_unicode_identifiers_are_names() -> None:
 def test_builder_gets_one_node_per_free_name_however_often_used() -> None:
     graph = build_graph("y = x*x*x + x/x - x")
     assert [n.kind for n in graph.nodes].count("input") == 1
+
+
+# --------------------------------------------------------------------------- round 3 forms
+
+
+X = np.arange(24.0).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("x[1]", X[1]), ("x[-1]", X[-1]), ("x[:, 0]", X[:, 0]), ("x[1:3]", X[1:3]),
+    ("x[::2, 1:]", X[::2, 1:]), ("x[0, -1, 1:3]", X[0, -1, 1:3]), ("x[:, :, ::3]", X[:, :, ::3]),
+    ("x[0][1]", X[0][1]), ("x[0,]", X[0]), ("x[:-1, 1::2]", X[:-1, 1::2]), ("(x * 2)[1, 2, 3]", 46.0),
+    ("exp(x)[0, 0, 0]", 1.0), ("x.T[0]", X.T[0]), ("x[\n  1,\n  2]", X[1, 2]),
+])
+def test_indexing_is_numpys_basic_indexing(text: str, want: Any) -> None:
+    np.testing.assert_array_equal(value(text, x=X.tolist()), want)
+
+
+def test_an_index_binds_tighter_than_power_and_minus() -> None:
+    assert value("-x[1] ** 2", x=[1.0, 3.0]) == -9.0
+    assert value("x ** y[0]", x=2.0, y=[3.0]) == 8.0
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("reshape(x, (2, -1))", np.arange(6.0).reshape(2, 3)),
+    ("reshape(x, shape=(3, 2))", np.arange(6.0).reshape(3, 2)),
+    ("transpose(reshape(x, (1, 2, 3)), (2, 0, 1))", np.arange(6.0).reshape(1, 2, 3).transpose(2, 0, 1)),
+    ("concat((x, x * 2), axis=0)", np.concatenate([np.arange(6.0), 2 * np.arange(6.0)])),
+    ("concat((x,), 0)", np.arange(6.0)),
+    ("stack((x, x + 1), 1)", np.stack([np.arange(6.0), np.arange(6.0) + 1], axis=1)),
+    ("stack((\n  x,\n  x,\n))", np.stack([np.arange(6.0)] * 2)),
+    ("leaky_relu(x - 3, 0.5)", np.where(np.arange(6.0) > 3, np.arange(6.0) - 3, (np.arange(6.0) - 3) * 0.5)),
+    ("leaky_relu(x - 3, negative_slope=-1e-1)",
+     np.where(np.arange(6.0) > 3, np.arange(6.0) - 3, (np.arange(6.0) - 3) * -0.1)),
+    ("max_pool2d(reshape(x, (1, 2, 3)), 2, 1)", [[[4.0, 5.0]]]),
+])
+def test_positional_literals_and_tuples_of_tensors(text: str, want: Any) -> None:
+    np.testing.assert_allclose(value(text, x=list(range(6))), want)
+
+
+@pytest.mark.parametrize(("text", "code", "col", "says"), [
+    ("y = [1, 2]", "syntax_error", 5, "list literals"),
+    ("y = x[i]", "syntax_error", 7, "embedding(E, idx)"),
+    ("y = x[1.5]", "syntax_error", 7, "integers and slices"),
+    ("y = x[(1)]", "syntax_error", 7, "integers and slices"),
+    ("y = x[]", "syntax_error", 7, "an integer or a slice"),
+    ("y = x[1:2:3:4]", "syntax_error", 12, "expected ',', ':' or ']'"),
+    ("y = x[1", "syntax_error", 8, "expected ',', ':' or ']'"),
+    ("y = 1:2", "syntax_error", 6, "end of the statement"),
+    ("y = :", "syntax_error", 5, "only inside brackets"),
+    ("y = concat(a, b)", "syntax_error", 12, "tuple of tensors"),
+    ("y = concat((a))", "syntax_error", 12, "(a,)"),
+    ("y = stack(())", "syntax_error", 11, "tuple of tensors"),
+    ("y = reshape(x, y)", "syntax_error", 16, "shape must be an integer or a tuple"),
+    ("y = reshape(x, (2, y))", "syntax_error", 20, "shape must be an integer"),
+    ("y = sum(x, 0)", "syntax_error", 5, "takes 1 positional argument, got 2"),
+    ("y = leaky_relu(x, 0.1, 0.2)", "syntax_error", 5, "takes 1 positional argument"),
+    ("y = transpose(x, (1, 0), axes=(0, 1))", "syntax_error", 26, "given twice"),
+    ("y = conv2d(x, W, stride=1.5)", "syntax_error", 25, "stride must be an integer"),
+    ("y = max_pool2d(x, kernel_size=2, 1)", "syntax_error", 34, "positional argument after"),
+])
+def test_round_3_syntax_errors(text: str, code: str, col: int, says: str) -> None:
+    with pytest.raises(ChainruleError) as info:
+        build_graph(text)
+    assert info.value.code == code
+    assert info.value.col == col, info.value.message
+    assert says in info.value.message
+
+
+@pytest.mark.parametrize(("text", "values", "code", "says"), [
+    ("y = x[3]", {"x": [1.0, 2.0]}, "shape_mismatch", "index 3 is out of range for axis 0 of size 2"),
+    ("y = x[0, 0]", {"x": [1.0, 2.0]}, "shape_mismatch", "2 indices for a tensor of shape [2]"),
+    ("y = x[0]", {"x": 1.0}, "shape_mismatch", "a scalar cannot be indexed"),
+    ("y = x[::-1]", {"x": [1.0, 2.0]}, "bad_value", "step must be positive"),
+    ("y = reshape(x, (4, -1))", {"x": [1.0, 2.0, 3.0]}, "shape_mismatch", "cannot reshape"),
+    ("y = reshape(x)", {"x": [1.0]}, "bad_value", "needs a shape"),
+    ("y = concat((a, b), axis=1)", {"a": [[1.0]], "b": [1.0]}, "shape_mismatch", "differ outside"),
+    ("y = stack((a, b))", {"a": [1.0], "b": [1.0, 2.0]}, "shape_mismatch", "one shape"),
+    ("y = embedding(E, i)", {"E": [[1.0], [2.0]], "i": [2]}, "bad_value", "integers in 0..1"),
+    ("y = conv2d(x, W)", {"x": [[1.0]], "W": [[1.0]]}, "shape_mismatch", "(N, C, H, W)"),
+    ("y = max_pool2d(x)", {"x": [[[1.0]]]}, "bad_value", "needs a kernel size"),
+    ("y = max_pool2d(x, 3)", {"x": [[[1.0, 2.0], [3.0, 4.0]]]}, "shape_mismatch", "larger than"),
+    ("y = batch_norm(x)", {"x": [[1.0, 2.0]]}, "bad_value", "more than one value per channel"),
+    ("y = layer_norm(x, axis=2)", {"x": [1.0, 2.0]}, "shape_mismatch", "out of range"),
+])
+def test_round_3_value_errors_name_the_op_and_position(text: str, values: dict[str, Any], code: str,
+                                                       says: str) -> None:
+    with pytest.raises(ChainruleError) as info:
+        analyze(text, values)
+    assert info.value.code == code
+    assert says in info.value.message and "(line 1, column" in info.value.message
+
+
+def test_each_index_and_join_labels_itself() -> None:
+    graph = build_graph("q = h[:, 0:4]\ny = h[1] + concat((q, q), axis=1)[0]")
+    labels = graph.labels()
+    formulas = [f for f in graph.formulas() if f]
+    assert "h[:, 0:4]" in formulas and "h[1]" in labels and "concat((q, q))" in formulas

@@ -20,6 +20,12 @@ def test_a_bad_spelling_is_refused_at_registration(spelling: Torch, arity: int, 
         spelling.check(arity)
 
 
+def test_a_keyword_argument_of_the_op_is_a_placeholder() -> None:
+    Torch("F.leaky_relu({0}, {negative_slope})").check(1, ("negative_slope",))
+    with pytest.raises(ValueError, match="unknown placeholder"):
+        Torch("F.leaky_relu({0}, {slope})").check(1, ("negative_slope",))
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_every_op_has_a_spelling_that_checks(name: str) -> None:
-    OPS[name].torch.check(OPS[name].arity)
+    OPS[name].torch.check(OPS[name].arity, tuple(OPS[name].kwargs))

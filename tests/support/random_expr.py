@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from chainrule.engine.ops import OPS
 from chainrule.export.pytorch import torch_source
@@ -170,6 +171,33 @@ def _pow(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.pow(a, b)
 
 
+def _torch_layer_norm(x: torch.Tensor, axis: Any = -1, eps: float = 1e-5) -> torch.Tensor:
+    start = min(_dims(axis, x.ndim))  # the generator normalises trailing axes only
+    return F.layer_norm(x, x.shape[start:], eps=eps)
+
+
+def _torch_batch_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    return F.batch_norm(x, None, None, training=True, eps=eps)
+
+
+def _torch_var(x: torch.Tensor, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    return torch.var(x, dim=_dims(axis, x.ndim), correction=0, keepdim=keepdims)
+
+
+def _torch_std(x: torch.Tensor, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    return torch.std(x, dim=_dims(axis, x.ndim), correction=0, keepdim=keepdims)
+
+
+def _torch_flatten(x: torch.Tensor, start_axis: int = 0, end_axis: int = -1) -> torch.Tensor:
+    return torch.flatten(x, start_axis, end_axis)
+
+
+def _torch_pool(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    def run(x: torch.Tensor, kernel_size: int, stride: int | None = None) -> torch.Tensor:
+        return fn(x, kernel_size, stride)
+    return run
+
+
 #: Each op's torch float64 computation, by chainrule op name.
 TORCH: dict[str, Callable[..., torch.Tensor]] = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": _pow,
@@ -182,6 +210,18 @@ TORCH: dict[str, Callable[..., torch.Tensor]] = {
     "min": _reduce(torch.amin), "logsumexp": _reduce(torch.logsumexp),
     "softmax": _softmax_like(False), "log_softmax": _softmax_like(True),
     "mse": lambda p, t: torch.mean(torch.square(p - t)), "cross_entropy": _cross_entropy,
+    "reshape": lambda x, shape: x.reshape(shape), "flatten": _torch_flatten,
+    "index": lambda x, key: x[key],
+    "concat": lambda *xs, axis=0: torch.cat(xs, dim=axis),
+    "stack": lambda *xs, axis=0: torch.stack(xs, dim=axis),
+    "where": lambda c, a, b: torch.where(c != 0, a, b),
+    "gelu": F.gelu, "softplus": F.softplus,
+    "leaky_relu": lambda x, negative_slope=0.01: F.leaky_relu(x, negative_slope),
+    "var": _torch_var, "std": _torch_std,
+    "layer_norm": _torch_layer_norm, "batch_norm": _torch_batch_norm,
+    "embedding": lambda table, idx: F.embedding(idx.to(torch.int64), table),
+    "conv2d": lambda x, w, stride=1, padding=0: F.conv2d(x, w, stride=stride, padding=padding),
+    "max_pool2d": _torch_pool(F.max_pool2d), "avg_pool2d": _torch_pool(F.avg_pool2d),
 }
 
 
@@ -222,6 +262,29 @@ def _number_text(value: float, rng: Rng) -> str:
         forms.append(repr(value)[1:])  # .5
     forms.append(f"{value * 10:g}e-1")
     return forms[rng.integers(len(forms))]
+
+
+#: Keyword arguments that may be written positionally after the tensors (the op table's
+#: ``positional``; written out here so that the generator tests the parser against it).
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    "transpose": ("axes",), "reshape": ("shape",), "flatten": ("start_axis", "end_axis"),
+    "leaky_relu": ("negative_slope",), "concat": ("axis",), "stack": ("axis",),
+    "max_pool2d": ("kernel_size", "stride"), "avg_pool2d": ("kernel_size", "stride"),
+}
+
+
+def _key_text(key: tuple[Any, ...], rng: Rng) -> str:
+    """An index key as written between brackets, with Python's optional parts varied."""
+    def one(item: Any) -> str:
+        if isinstance(item, int):
+            return str(item)
+        start = "" if item.start is None else str(item.start)
+        stop = "" if item.stop is None else str(item.stop)
+        if item.step is None:
+            return f"{start}:{stop}" + (":" if rng.random() < 0.1 else "")
+        return f"{start}:{stop}:{item.step}"
+    text = ", ".join(one(item) for item in key)
+    return text + ("," if rng.random() < 0.05 else "")
 
 
 def _axis_text(axis: Any, ndim: int, rng: Rng) -> str:
@@ -278,9 +341,20 @@ class Renderer:
             return f"{sign}{inner}", UNARY
         if name == "transpose" and e.style == ".T":
             return f"{self._wrap(args[0], PRIMARY)}.T", PRIMARY
+        if name == "index":
+            return f"{self._wrap(args[0], PRIMARY)}[{_key_text(e.kwargs['key'], self.rng)}]", PRIMARY
         parts = [text for text, _ in args]
-        ndim = len(e.args[0].shape)
-        for key, val in e.kwargs.items():
+        if name in ("concat", "stack"):
+            parts = [f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"]
+        ndim = len(e.args[0].shape) + (name == "stack")
+        kwargs = dict(e.kwargs)
+        if e.style == "positional":  # the op's positional keyword arguments, in order
+            for key in POSITIONAL.get(name, ()):
+                if key not in kwargs:
+                    break
+                val = kwargs.pop(key)
+                parts.append(_axis_text(val, ndim, self.rng) if key == "axis" else repr(val))
+        for key, val in kwargs.items():
             if key == "axis":
                 parts.append(f"axis={_axis_text(val, ndim, self.rng)}")
             elif key == "axes":
@@ -349,7 +423,7 @@ class Drawer:
     # ---------------------------------------------------------------- shapes
     def shape(self, ndim: int | None = None, dims: Sequence[int] = (2, 3, 4)) -> Shape:
         if ndim is None:
-            ndim = int(self.rng.choice([0, 1, 2, 3], p=[0.25, 0.3, 0.3, 0.15]))
+            ndim = int(self.rng.choice([0, 1, 2, 3, 4], p=[0.23, 0.28, 0.27, 0.14, 0.08]))
         return tuple(int(self.rng.choice(dims)) for _ in range(ndim))
 
     def broadcast_pair(self, shape: Shape) -> tuple[Shape, Shape]:
@@ -413,9 +487,13 @@ class Drawer:
         self.inputs[name] = value
         return Expr("input", value, name)
 
-    def class_input(self, shape: Shape, classes: int) -> Expr:
+    def class_input(self, shape: Shape, classes: int, repeat: bool = False) -> Expr:
+        """Integer class indices; ``repeat``: the last equals the first (embedding's repeated row)."""
         name = self.fresh_name(LABEL_NAMES)
-        value = torch.tensor(self.rng.integers(0, classes, size=shape), dtype=torch.float64)
+        raw = self.rng.integers(0, classes, size=shape)
+        if repeat and raw.size > 1:
+            raw.reshape(-1)[-1] = raw.reshape(-1)[0]
+        value = torch.tensor(raw, dtype=torch.float64)
         self.inputs[name] = value
         self.class_inputs.add(name)
         return Expr("input", value, name)
@@ -459,7 +537,8 @@ class Drawer:
     def pick_op(self, shape: Shape) -> str | None:
         names = [n for n in GENERATORS if (self.ops is None or n in self.ops or n == "pos")
                  and (n in _ANY_SHAPE or (n in _SCALAR_ONLY and shape == ()) or
-                      (n in _TENSOR_ONLY and shape != ()))]
+                      (n in _TENSOR_ONLY and shape != ()))
+                 and len(shape) >= MIN_NDIM.get(n, 0)]
         return names[self.rng.integers(len(names))] if names else None
 
     def op(self, name: str, args: Sequence[Expr], style: str = "", **kwargs: Any) -> Expr:
@@ -562,7 +641,8 @@ def _transpose(d: Drawer, shape: Shape, depth: int) -> Expr | None:
     if len(shape) >= 2 and r < 0.3:  # transpose(x, axes=...): x's shape permuted back
         perm = tuple(int(i) for i in d.rng.permutation(len(shape)))
         inner = tuple(shape[perm.index(i)] for i in range(len(shape)))
-        return d.op("transpose", [d.expr(inner, depth)], "call", axes=perm)
+        style = "positional" if d.rng.random() < 0.4 else "call"  # transpose(x, (1, 0))
+        return d.op("transpose", [d.expr(inner, depth)], style, axes=perm)
     x = d.expr(tuple(reversed(shape)), depth)
     return d.op("transpose", [x], ".T" if r < 0.75 else "call")
 
@@ -652,6 +732,265 @@ def _cross_entropy(d: Drawer, shape: Shape, depth: int) -> Expr:
     return d.op("cross_entropy", [logits, target], "call")
 
 
+def _factors(size: int, ndim: int, rng: Rng) -> Shape:
+    """A random shape of ``ndim`` dimensions holding ``size`` elements."""
+    dims = []
+    rest = size
+    for _ in range(ndim - 1):
+        divisors = [k for k in range(1, rest + 1) if rest % k == 0]
+        k = int(rng.choice(divisors))
+        dims.append(k)
+        rest //= k
+    dims.append(rest)
+    order = rng.permutation(len(dims))
+    return tuple(dims[i] for i in order) if ndim else ()
+
+
+def _small_enough(shape: Shape) -> bool:
+    return math.prod(shape) <= 400 and len(shape) <= 4
+
+
+def _reshape(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    rng = d.rng
+    size = math.prod(shape)
+    ndim = int(rng.integers(0 if size == 1 else 1, 5))
+    inner = _factors(size, ndim, rng)
+    target: list[int] = list(shape)
+    if target and rng.random() < 0.5:
+        target[int(rng.integers(len(target)))] = -1
+    style = "positional" if rng.random() < 0.7 else "call"
+    return d.op("reshape", [d.expr(inner, depth)], style, shape=tuple(target))
+
+
+def _flatten(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    rng = d.rng
+    if not shape:
+        return None
+    at = int(rng.integers(len(shape)))
+    count = int(rng.integers(1, min(3, 5 - len(shape)) + 1))
+    merged = _factors(shape[at], count, rng)
+    inner = shape[:at] + merged + shape[at + 1:]
+    kwargs: dict[str, Any] = {}
+    if at or rng.random() < 0.3:
+        kwargs["start_axis"] = at
+    last = at + count - 1
+    if last != len(inner) - 1 or rng.random() < 0.2:
+        kwargs["start_axis"] = at
+        kwargs["end_axis"] = last if rng.random() < 0.6 else last - len(inner)
+    style = "positional" if rng.random() < 0.4 else "call"
+    return d.op("flatten", [d.expr(inner, depth)], style, **kwargs)
+
+
+def _index(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    """x[key]: each key item an integer (drops an axis) or a slice (keeps one of ``shape``)."""
+    rng = d.rng
+    key: list[Any] = []
+    inner: list[int] = []
+    rest = list(shape)
+    for _ in range(int(rng.integers(1, 4))):
+        if rng.random() < 0.4 or not rest:
+            if len(inner) + len(rest) >= 4:
+                break
+            n = int(rng.choice([2, 3, 4]))
+            k = int(rng.integers(-n, n))
+            key.append(k)
+            inner.append(n)
+            continue
+        t = rest.pop(0)
+        step = int(rng.choice([1, 1, 2, 3]))
+        start = int(rng.integers(0, 2))
+        end = start + (t - 1) * step + 1
+        n = end + int(rng.integers(0, 2))
+        stop: int | None = end if (n != end or rng.random() < 0.4) else None
+        if stop is not None and rng.random() < 0.3:
+            stop -= n  # a negative stop
+        key.append(slice(start if start or rng.random() < 0.3 else None, stop,
+                         step if step > 1 or rng.random() < 0.1 else None))
+        inner.append(n)
+    if not key:
+        return None
+    inner += rest
+    return d.op("index", [d.expr(tuple(inner), depth)], "index", key=tuple(key))
+
+
+def _join(name: str) -> Generator:
+    def gen(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+        rng = d.rng
+        if not shape:
+            return None
+        axis = int(rng.integers(len(shape)))
+        if name == "stack":
+            part = shape[:axis] + shape[axis + 1:]
+            parts = [d.expr(part, depth) for _ in range(shape[axis])]
+        else:
+            sizes = [1] * shape[axis]
+            count = int(rng.integers(1, min(3, shape[axis]) + 1))
+            while len(sizes) > count:  # merge random neighbours
+                i = int(rng.integers(len(sizes) - 1))
+                sizes[i:i + 2] = [sizes[i] + sizes[i + 1]]
+            parts = [d.expr(shape[:axis] + (n,) + shape[axis + 1:], depth) for n in sizes]
+        kwargs: dict[str, Any] = {}
+        if axis or rng.random() < 0.3:
+            kwargs["axis"] = axis
+        style = "positional" if rng.random() < 0.3 else "call"
+        return d.op(name, parts, style, **kwargs)
+    return gen
+
+
+def _where(d: Drawer, shape: Shape, depth: int) -> Expr:
+    rng = d.rng
+    sm, sa = d.broadcast_pair(shape)
+    _, sb = d.broadcast_pair(shape)
+    if rng.random() < 0.6:  # an input mask of zeros and nonzeros
+        mask = d.new_input(sm, "any")
+        mask.value.copy_(torch.tensor(rng.choice([0.0, 1.0, -0.5], size=sm), dtype=torch.float64))
+    else:
+        mask = d.expr(sm, depth)
+    return d.op("where", [mask, d.expr(sa, depth), d.expr(sb, depth)])
+
+
+def _leaky_relu(d: Drawer, shape: Shape, depth: int) -> Expr:
+    rng = d.rng
+    x = d.expr(shape, depth, "unkinked")
+    kwargs: dict[str, Any] = {}
+    if rng.random() < 0.6:
+        kwargs["negative_slope"] = float(rng.choice([0.01, 0.1, 0.2, 0.5]))
+    return d.op("leaky_relu", [x], "positional" if rng.random() < 0.5 else "call", **kwargs)
+
+
+SPREAD_FLOOR = 1e-2  # var under std, layer_norm and batch_norm: away from 0 (where std's slope is 1/0)
+
+
+def _spread(name: str) -> Generator:
+    base = _reduction(name)
+
+    def gen(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+        e = base(d, shape, depth)
+        if e is not None and name == "std" and bool((e.value < SPREAD_FLOOR).any()):
+            raise Reject("std of nearly equal values")
+        return e
+    return gen
+
+
+def _check_spread(x: torch.Tensor, dims: tuple[int, ...]) -> None:
+    if bool((torch.var(x, dim=dims, correction=0) < SPREAD_FLOOR).any()):
+        raise Reject("normalising nearly equal values")
+
+
+def _layer_norm(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    rng = d.rng
+    if not shape:
+        return None
+    x = d.expr(shape, depth)
+    count = int(rng.integers(1, len(shape) + 1)) if rng.random() < 0.3 else 1
+    dims = tuple(range(len(shape) - count, len(shape)))
+    _check_spread(x.value, dims)
+    kwargs: dict[str, Any] = {}
+    if count > 1:  # non-negative: the renderer writes some axes negative
+        kwargs["axis"] = dims
+    elif rng.random() < 0.3:
+        kwargs["axis"] = len(shape) - 1
+    if rng.random() < 0.3:
+        kwargs["eps"] = float(rng.choice([1e-5, 0.001, 0.1]))
+    return d.op("layer_norm", [x], "call", **kwargs)
+
+
+def _batch_norm(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    if len(shape) < 2:
+        return None
+    x = d.expr(shape, depth)
+    _check_spread(x.value, (0, *range(2, len(shape))))
+    kwargs = {"eps": float(d.rng.choice([1e-5, 0.01]))} if d.rng.random() < 0.3 else {}
+    return d.op("batch_norm", [x], "call", **kwargs)
+
+
+def _embedding(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    if not shape:
+        return None
+    rows = int(d.rng.integers(2, 6))
+    table = d.expr((rows, shape[-1]), depth)
+    idx = d.class_input(shape[:-1], rows, repeat=True)
+    return d.op("embedding", [table, idx], "call")
+
+
+def _conv2d(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+    rng = d.rng
+    if len(shape) != 4:
+        return None
+    n, o, ho, wo = shape
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    if rng.random() < 0.7:
+        kw = kh
+    stride, padding = int(rng.choice([1, 1, 2])), int(rng.choice([0, 0, 1]))
+    h = (ho - 1) * stride + kh - 2 * padding + int(rng.integers(0, stride))
+    w = (wo - 1) * stride + kw - 2 * padding + int(rng.integers(0, stride))
+    c = int(rng.integers(1, 4))
+    if h < 1 or w < 1 or not _small_enough((n, c, h, w)):
+        return None
+    kwargs: dict[str, Any] = {}
+    if stride > 1 or rng.random() < 0.4:
+        kwargs["stride"] = stride if rng.random() < 0.5 else (stride, stride)
+    if padding or rng.random() < 0.2:
+        kwargs["padding"] = padding
+    x, weight = d.expr((n, c, h, w), depth), d.expr((o, c, kh, kw), depth)
+    return d.op("conv2d", [x, weight], "call", **kwargs)
+
+
+def _pool(name: str) -> Generator:
+    def gen(d: Drawer, shape: Shape, depth: int) -> Expr | None:
+        rng = d.rng
+        if len(shape) not in (3, 4):
+            return None
+        k = int(rng.choice([2, 3])) if rng.random() < 0.7 else 1
+        stride = None if rng.random() < 0.6 else int(rng.integers(1, 3))
+        s = k if stride is None else stride
+        h = (shape[-2] - 1) * s + k + int(rng.integers(0, s))
+        w = (shape[-1] - 1) * s + k + int(rng.integers(0, s))
+        inner = (*shape[:-2], h, w)
+        if not _small_enough(inner):
+            return None
+        x = d.expr(inner, depth)
+        if name == "max_pool2d":
+            _check_no_tied_window(x.value, k, s)
+        kwargs: dict[str, Any] = {"kernel_size": k}
+        if stride is not None:
+            kwargs["stride"] = stride
+        return d.op(name, [x], "positional" if rng.random() < 0.7 else "call", **kwargs)
+    return gen
+
+
+def _check_no_tied_window(x: torch.Tensor, k: int, s: int) -> None:
+    windows = x.unfold(-2, k, s).unfold(-2, k, s).reshape(*x.shape[:-2], -1, k * k)
+    top = torch.topk(windows, min(2, k * k), dim=-1).values
+    if k > 1 and bool(((top[..., 0] - top[..., 1]) <= KINK_MARGIN).any()):
+        raise Reject("max_pool2d: a tied window")
+
+
+#: The generators of the neural-network functions (chainrule.engine.ops_nn).
+NN_GENERATORS: dict[str, Generator] = {
+    "reshape": _reshape,
+    "flatten": _flatten,
+    "index": _index,
+    "concat": _join("concat"),
+    "stack": _join("stack"),
+    "where": _where,
+    "gelu": _unary("gelu"),
+    "softplus": _unary("softplus"),
+    "leaky_relu": _leaky_relu,
+    "var": _spread("var"),
+    "std": _spread("std"),
+    "layer_norm": _layer_norm,
+    "batch_norm": _batch_norm,
+    "embedding": _embedding,
+    "conv2d": _conv2d,
+    "max_pool2d": _pool("max_pool2d"),
+    "avg_pool2d": _pool("avg_pool2d"),
+}
+#: The fewest dimensions each op's result can have.
+MIN_NDIM: dict[str, int] = {"flatten": 1, "concat": 1, "stack": 1, "layer_norm": 1, "batch_norm": 2,
+                            "embedding": 1, "conv2d": 4, "max_pool2d": 3, "avg_pool2d": 3}
+
+
 def _plus(d: Drawer, shape: Shape, depth: int) -> Expr:
     return d.op("pos", [d.expr(shape, depth)])
 
@@ -687,6 +1026,9 @@ SPECIAL: dict[str, Generator] = {
     "mse": _mse,
     "cross_entropy": _cross_entropy,
 }
+SPECIAL.update(NN_GENERATORS)
+
+
 #: A generator per op of ``OPS``: the special ones, and every other elementwise op's from the table.
 def _generators() -> dict[str, Generator]:
     order = list(OPS)
@@ -738,6 +1080,8 @@ def _draw_case(rng: Rng, statements: int | None, depth: int, ops: Sequence[str] 
             shape = ()
         if root in _TENSOR_ONLY and last and shape == ():
             shape = d.shape(int(rng.integers(1, 4)))
+        if root in MIN_NDIM and last and len(shape) < MIN_NDIM[root]:
+            shape = d.shape(int(rng.integers(MIN_NDIM[root], 5)))
         if last and infix_args:
             d.infix_depth = depth - 1
         expr = d.expr(shape, depth, root=root if last else None)
@@ -923,7 +1267,7 @@ def shrink(case: Case, fails: Callable[[Case], bool] | None = None, budget: int 
         changed = False
         for k, st in enumerate(current.statements):
             for node in walk(st.expr):
-                if node.kind != "op" or node is st.expr or tries >= budget:
+                if node.kind != "op" or tries >= budget:
                     continue
                 tries += 1
                 name = f"v{len(current.inputs)}"

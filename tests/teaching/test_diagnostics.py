@@ -102,6 +102,20 @@ def test_kinks_of_ties_and_reductions() -> None:
     assert flags(analyze("y = relu(x)", {"x": 0.0})) == {("kink", "y"), ("dead_relu", "y")}
 
 
+def test_kinks_of_the_neural_network_functions() -> None:
+    """leaky_relu at 0 (torch: the negative slope) and a max_pool2d window with a tied
+    maximum (torch: the first one) are flagged with their own convention; the codes differ."""
+    result = analyze("y = leaky_relu(x, 0.1)", {"x": [0.0, 1.0]})
+    assert flags(result) == {("kink", "y")}
+    assert [d["code"] for d in result["diagnostics"]] == ["kink_slope"]
+    tied = [[[1.0, 1.0, 0.0, 2.0], [0.0, 0.5, 1.0, 0.0]]]
+    result = analyze("y = max_pool2d(x, 2)", {"x": tied})
+    assert flags(result) == {("kink", "y")} and result["diagnostics"][0]["code"] == "kink_first"
+    assert flags(analyze("y = max_pool2d(x, 2)", {"x": [[[1.0, 2.0, 0.0, 2.0], [0.0, 0.5, 1.0, 0.0]]]})) \
+        == set()
+    assert flags(analyze("y = leaky_relu(x)", {"x": [-1.0, 1.0]})) == set()
+
+
 def test_tensor_saturation_needs_most_elements() -> None:
     assert flags(analyze("h = tanh(v)\nloss = sum(h)", {"v": [9.0, 9.0, 0.1]})) == {("saturated", "h")}
     assert flags(analyze("h = tanh(v)\nloss = sum(h)", {"v": [9.0, 0.2, 0.1]})) == set()
