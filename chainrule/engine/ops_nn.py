@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
@@ -232,10 +233,10 @@ def _stack_vjp(k: int) -> Any:
     return vjp
 
 
-_JOIN_DESCRIPTIONS: Final[Mapping[str, str]] = {
+_JOIN_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType({
     "concat": "tensors joined along an existing axis: concat((a, b), axis=0)",
     "stack": "tensors of one shape stacked along a new axis: stack((a, b), axis=0)",
-}
+})
 
 
 def _join_op(name: str, count: int, register: bool = False) -> Op:
@@ -258,7 +259,8 @@ def _join_op(name: str, count: int, register: bool = False) -> Op:
                      variant=lambda n, kwargs: _join_op(name, n))
 
 
-JOINS: Final[Mapping[str, Op]] = {name: _join_op(name, 2, register=True) for name in _JOIN_DESCRIPTIONS}
+JOINS: Final[Mapping[str, Op]] = MappingProxyType(
+    {name: _join_op(name, 2, register=True) for name in _JOIN_DESCRIPTIONS})
 
 
 # --------------------------------------------------------------------------- elementwise
@@ -587,7 +589,7 @@ def _avg_pool2d_vjp(g: Any, y: Any, x: Any, kernel_size: Any = None, stride: Any
     return gx
 
 
-_POOL_KW: Final[Mapping[str, Any]] = {"kernel_size": None, "stride": None}
+_POOL_KW: Final[Mapping[str, Any]] = MappingProxyType({"kernel_size": None, "stride": None})
 tensor_op("max_pool2d", forward=_max_pool2d, vjp=(_max_pool2d_vjp,), formula="max_pool2d({0})",
           torch=Torch("F.max_pool2d({0}, {kernel_size}, stride={stride})"), kink="window",
           local_formulas=("each window's gradient goes to the position of its maximum in {0} "
