@@ -17,7 +17,7 @@ from pathlib import Path
 
 #: The modules compiled to C: the per-node work of parsing, building, running and rendering,
 #: and the op table whose functions the run calls for every node and edge.
-COMPILED = ("formulas", "ops", "parser", "graph", "autodiff", "analysis", "encode")
+COMPILED = ("formulas", "ops", "parser", "graph", "autodiff", "analysis", "encode", "ops_nn")
 STAMP = "_compiled.json"
 HERE = Path(__file__).parent
 
