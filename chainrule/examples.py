@@ -27,6 +27,12 @@ DIGIT_IMAGES: list[list[list[list[float]]]] = [
             ".....#..")],
 ]
 DIGIT_LABELS: list[int] = [0, 1, 7, 4]
+#: A batch of four rows and the weights of its loss, shared by batch_norm and its steps by hand
+#: so the two examples show the same numbers.
+BATCH_NORM_VALUES: dict[str, Any] = {
+    "x": [[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [4.0, 1.5]],
+    "c": [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, 0.5]],
+}
 #: A causal mask for 4 positions: position t attends to positions 0..t.
 CAUSAL_MASK_4: list[list[int]] = [[1 if j <= i else 0 for j in range(4)] for i in range(4)]
 
@@ -241,10 +247,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "id": "batch-norm-backward",
         "title": "Batch norm's backward (the classic exercise)",
         "expression": "h = batch_norm(x)\nloss = sum(h * c)",
-        "values": {
-            "x": [[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [4.0, 1.5]],
-            "c": [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, 0.5]],
-        },
+        "values": BATCH_NORM_VALUES,
         "description": "d loss/d x = (c − mean(c) − ĥ·mean(c·ĥ))/σ per column. With c all ones "
                        "the gradient would be 0: a normalised column always sums to 0.",
     },
@@ -253,10 +256,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "title": "Batch norm by hand: mean, var, sqrt",
         "expression": "mu = mean(x, axis=0)\nv = var(x, axis=0)\n"
                       "h = (x - mu) / sqrt(v + 0.00001)\nloss = sum(h * c)",
-        "values": {
-            "x": [[1.0, 2.0], [3.0, -1.0], [0.0, 0.5], [4.0, 1.5]],
-            "c": [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, 0.5]],
-        },
+        "values": BATCH_NORM_VALUES,
         "description": "The same numbers as batch_norm(x) in small steps: x reaches the loss on "
                        "three paths (directly, through mu, through v) and its gradient is their sum.",
     },

@@ -101,3 +101,16 @@ def smallest_label_px(where: Page | Frame, root: str = "body") -> float:
         """(root) => Math.min(...[...document.querySelector(root).querySelectorAll('svg g.node text.label')]
             .filter((t) => t.getBoundingClientRect().width > 0)
             .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))""", root)
+
+
+def step_texts(page: Page, button: str) -> dict[str, str]:
+    """Press a pass's button (``#btn-forward``, ``#btn-backward``), then → to its end: node id ->
+    the step's plain text."""
+    page.locator(button).click()
+    seen: dict[str, str] = {}
+    while True:
+        node = page.locator("#explain").get_attribute("data-node") or ""
+        if node in seen:
+            return seen
+        seen[node] = page.locator("#explain-text code").text_content() or ""
+        page.keyboard.press("ArrowRight")

@@ -11,25 +11,13 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import api_analysis, open_with, wait_ready
+from tests.e2e.helpers import api_analysis, open_with, step_texts, wait_ready
 
 pytestmark = pytest.mark.e2e
 
 
 def label_of(data: dict, node_id: str) -> str:
     return next(n["label"] for n in data["nodes"] if n["id"] == node_id)
-
-
-def backward_texts(page: Page) -> dict[str, str]:
-    """Start the backward pass and press → to its end: node id -> the step's plain text."""
-    page.locator("#btn-backward").click()
-    seen: dict[str, str] = {}
-    while True:
-        node = page.locator("#explain").get_attribute("data-node") or ""
-        if node in seen:
-            return seen
-        seen[node] = page.locator("#explain-text code").text_content() or ""
-        page.keyboard.press("ArrowRight")
 
 
 WORKED = "y = w*x + b\nloss = abs(y_true - y)"
@@ -41,7 +29,7 @@ def test_worked_example_steps_show_local_formula_value_and_product(
 ) -> None:
     open_with(page, WORKED, WORKED_VALUES)
     data = api_analysis(page, WORKED, WORKED_VALUES)
-    texts = backward_texts(page)
+    texts = step_texts(page, "#btn-backward")
     by_label = {label_of(data, k): v for k, v in texts.items()}
     everything = "\n".join(texts.values())
     assert "sign" in everything and "x = 2" in everything
@@ -72,7 +60,7 @@ def test_worked_example_steps_show_local_formula_value_and_product(
 def test_shared_node_lists_every_contribution_and_the_sum(page: Page, console_errors: list[str]) -> None:
     open_with(page, "y = x*x + x", {"x": 2})
     data = api_analysis(page, "y = x*x + x", {"x": 2})
-    by_label = {label_of(data, k): v for k, v in backward_texts(page).items()}
+    by_label = {label_of(data, k): v for k, v in step_texts(page, "#btn-backward").items()}
     x = by_label["x"]
     assert x.count("∂(x * x)/∂x = x = 2") == 2
     assert "1 · x + 1 · x + 1 · 1 = 1 · 2 + 1 · 2 + 1 · 1 = 2 + 2 + 1 = 5" in x
@@ -90,7 +78,7 @@ def test_tensor_steps_show_shapes_order_broadcast_and_no_label_gradient(
     expect(page.locator("#svg-forward g.node[data-label='logits']")).to_have_count(1)
     ex = examples[mlp]
     data = api_analysis(page, ex["expression"], ex["values"])
-    texts = backward_texts(page)
+    texts = step_texts(page, "#btn-backward")
     by_label = {label_of(data, k): v for k, v in texts.items()}
     # integer class labels get no gradient: the backward pass does not step through them
     assert "labels" not in by_label

@@ -8,19 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import open_app, step_texts
+
 pytestmark = pytest.mark.e2e
-
-
-def steps(page: Page, button: str) -> dict[str, str]:
-    """Press the mode button, then → to the end: node id -> the step's plain text."""
-    page.locator(button).click()
-    seen: dict[str, str] = {}
-    while True:
-        node = page.locator("#explain").get_attribute("data-node") or ""
-        if node in seen:
-            return seen
-        seen[node] = page.locator("#explain-text code").text_content() or ""
-        page.keyboard.press("ArrowRight")
 
 
 def go_to(page: Page, button: str, node_id: str) -> None:
@@ -30,8 +20,7 @@ def go_to(page: Page, button: str, node_id: str) -> None:
 
 
 def open_example(page: Page, example_id: str) -> dict:
-    page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    open_app(page)
     examples = page.request.get("/api/examples").json()
     index = next(i for i, ex in enumerate(examples) if ex["id"] == example_id)
     page.locator("#examples").select_option(str(index))
@@ -46,13 +35,13 @@ def test_attention_head_slices_forward_and_backward(page: Page, console_errors: 
                                                     artifacts: Path) -> None:
     data = open_example(page, "attention-head")
     labels = {n["id"]: n["label"] for n in data["nodes"]}
-    forward = {labels[k]: v for k, v in steps(page, "#btn-forward").items()}
+    forward = {labels[k]: v for k, v in step_texts(page, "#btn-forward").items()}
     assert forward["Q"].startswith("Q = qkv[:, 0:4] = "), forward["Q"]
     assert "index(" not in "\n".join(forward.values())
     go_to(page, "#btn-forward", next(k for k, v in labels.items() if v == "Q"))
     page.screenshot(path=str(artifacts / "new-functions-slice-forward.png"),
                     clip={"x": 0, "y": 0, "width": 1500, "height": 420})
-    backward = {labels[k]: v for k, v in steps(page, "#btn-backward").items()}
+    backward = {labels[k]: v for k, v in step_texts(page, "#btn-backward").items()}
     qkv = backward["qkv"]
     for key in ("0:4", "4:8", "8:12"):
         assert f"the gradient goes back into the positions qkv[:, {key}] took, zeros elsewhere" in qkv
@@ -68,10 +57,10 @@ def test_attention_head_slices_forward_and_backward(page: Page, console_errors: 
 def test_embedding_and_concat_steps(page: Page, console_errors: list[str], artifacts: Path) -> None:
     data = open_example(page, "embedding-repeat")
     labels = {n["id"]: n["label"] for n in data["nodes"]}
-    forward = {labels[k]: v for k, v in steps(page, "#btn-forward").items()}
+    forward = {labels[k]: v for k, v in step_texts(page, "#btn-forward").items()}
     assert forward["h"].startswith("h = concat((e[0], e[1], e[2])) = "), forward["h"]
     assert forward["e[0]"].startswith("e[0] = "), forward["e[0]"]
-    backward = {labels[k]: v for k, v in steps(page, "#btn-backward").items()}
+    backward = {labels[k]: v for k, v in step_texts(page, "#btn-backward").items()}
     assert "a repeated index adds up" in backward["E"]
     assert "tokens" not in backward or "not differentiable" in backward["tokens"]
     go_to(page, "#btn-backward", next(k for k, v in labels.items() if v == "E"))
