@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from chainrule.config import LIMITS
 from chainrule.engine.ops import OPERATORS
-from chainrule.engine.parser import NEGATION, TRANSPOSE
+from chainrule.engine.parser import INDEX, NEGATION, TRANSPOSE
 from chainrule.languages import LANGUAGES
 from chainrule.registries import DEFAULT_EMBED_PANELS, EMBED_PANELS
 from chainrule.training.datasets import DATASETS, make_dataset
@@ -53,6 +53,7 @@ def test_meta_lists_every_registry(client: TestClient) -> None:
     assert ops == {(op.name, s, "infix") for s, op in OPERATORS.items()} | {
         (NEGATION, "-", "prefix"),
         (TRANSPOSE, ".T", "postfix"),
+        (INDEX, "[]", "subscript"),
     }
 
 
