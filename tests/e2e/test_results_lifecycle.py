@@ -70,7 +70,7 @@ def test_value_errors_sit_beside_their_field_in_the_students_language(
     values = {"W1": '{"init": "normal", "shape": [2], "std": 1}'}
     page.goto(f"/?e={quote('y = sum(W1 * 2)')}&v={quote(json.dumps(values))}")
     note = page.locator("#value-W1-note")
-    expect(note).to_have_text("W1: unknown key 'std'; known: init, shape, scale, seed. Did you mean 'seed'?")
+    expect(note).to_have_text("W1: unknown key 'std'; known: init, shape, scale, seed. Did you mean 'scale'?")
     expect(page.locator("#editor-error")).to_be_hidden()
     assert "values.W1.float" not in (page.locator("body").text_content() or "")
     page.screenshot(path=str(artifacts / "value-error-beside-field.png"), clip={"x": 0, "y": 0, "width": 700, "height": 700})
