@@ -39,7 +39,7 @@ export default {
   },
   "vi": {
     "health.title": "Sức khỏe gradient",
-    "health.help": "Nơi gradient triệt tiêu, bùng nổ, bão hòa hoặc thành NaN. Nhấn vào một cảnh báo để xem nút của nó.",
+    "health.help": "Nơi gradient triệt tiêu, bùng nổ, bão hòa hoặc thành NaN. Nhấn vào một cảnh báo để xem node của nó.",
     "health.none": "Không có vấn đề: mọi gradient đều ổn.",
     "health.more": "và {k} cảnh báo nữa",
     "health.detail": "sức khỏe",
@@ -59,7 +59,7 @@ export default {
     "mistakes.label": "Lỗi thường gặp",
     "mistakes.none": "không: lan truyền ngược đúng",
     "mistakes.overwrite": "x.grad = … (ghi đè)",
-    "mistakes.early_visit": "duyệt trước khi mọi nút dùng xong (không theo thứ tự tô-pô)",
+    "mistakes.early_visit": "duyệt trước khi mọi node dùng xong (không theo thứ tự tô-pô)",
     "mistakes.buggy": "sai",
     "mistakes.right": "đúng",
     "mistakes.wrongNodes": "Gradient sai ({k}): {labels}",
@@ -69,7 +69,7 @@ export default {
     "mistakes.atNodeRight": "Tại {label}: {shown}, giống giá trị đúng.",
     "train.ex.large-lr-exploding": "Tốc độ học quá lớn so với độ cong: gradient bùng nổ",
     "train.ex.large-lr-nan": "Tốc độ học 10: NaN từ log(softmax(...))",
-    "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: với lr 0.2 mỗi bước vượt qua cực tiểu và rơi xa hơn 2,6 lần; ở bước 7 gradient vượt một triệu (Play dừng ở đó), rồi quá trình phân kỳ.",
-    "train.exDesc.large-lr-nan": "Đặc trưng chưa chuẩn hóa và lr 10 làm logit rất lớn chỉ sau một bước: softmax làm tròn một xác suất về 0, log cho -Infinity, và hàm mất mát thành NaN (Play dừng ở đó và chỉ vào log)."
+    "train.exDesc.large-lr-exploding": "loss = (3w − 300)²: với lr 0.2 mỗi bước vượt qua cực tiểu và rơi xa hơn 2.6 lần; ở bước 7 gradient vượt một triệu (nút Chạy dừng ở đó), rồi quá trình phân kỳ.",
+    "train.exDesc.large-lr-nan": "Đặc trưng chưa chuẩn hóa và lr 10 làm logit rất lớn chỉ sau một bước: softmax làm tròn một xác suất về 0, log cho -Infinity, và loss thành NaN (nút Chạy dừng ở đó và chỉ vào log)."
   }
 };

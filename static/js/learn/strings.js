@@ -56,7 +56,7 @@ export default {
   },
   "vi": {
     "learn.brand": "Học",
-    "learn.tagline": "Quy tắc chuỗi, từ vòng lặp huấn luyện đến mạng hai lớp",
+    "learn.tagline": "Quy tắc chuỗi: từ vòng lặp huấn luyện đến mạng hai lớp",
     "learn.openApp": "Mở ứng dụng",
     "learn.path": "Các bài học",
     "learn.reset": "Xóa tiến độ của tôi",
@@ -72,7 +72,7 @@ export default {
     "learn.count": "Bài {number} / {total} · bước {step} / {steps}",
     "learn.countTry": "Bài {number} / {total} · tự làm",
     "learn.indexTitle": "Lan truyền ngược, từng bước một",
-    "learn.indexIntro": "Chín bài ngắn đi theo mạch lập luận của chương: từ vòng lặp huấn luyện và cách thay đổi ngây thơ đến gradient, các optimizer, quy tắc chuỗi và mạng hai lớp. Mỗi bài điều khiển một đồ thị trực tiếp và kết thúc bằng một bài tập tự chấm. Tiến độ được lưu trong trình duyệt này.",
+    "learn.indexIntro": "Chín bài ngắn đi theo mạch lập luận của chương: từ vòng lặp huấn luyện và giải pháp đơn giản (thử thay đổi từng trọng số) đến gradient, các bộ tối ưu, quy tắc chuỗi và mạng hai lớp. Mỗi bài đi kèm một đồ thị chạy trực tiếp và kết thúc bằng một bài tập tự chấm điểm. Tiến độ được lưu trong trình duyệt này.",
     "learn.done": "xong",
     "learn.seen": "đang học",
     "learn.check": "Kiểm tra",
@@ -84,9 +84,9 @@ export default {
     "learn.allRight": "Đúng hết: đã xong bài.",
     "learn.answerAria": "Trả lời: {prompt}",
     "learn.failed": "Không tải được: {message}",
-    "learn.blocked": "Bước này huấn luyện một model trong ứng dụng đầy đủ: mở nó trong thẻ mới",
+    "learn.blocked": "Bước này huấn luyện một mô hình trong ứng dụng đầy đủ: mở nó trong thẻ mới",
     "probe.title": "Thăm dò bằng cách thay đổi nhỏ",
-    "probe.help": "Thay đổi một đầu vào một lượng ε rồi chạy lại model: loss mới, ΔL và ΔL/ε bên cạnh gradient của lan truyền ngược. Đồ thị hiển thị các giá trị sau khi thay đổi.",
+    "probe.help": "Thay đổi một đầu vào một lượng ε rồi chạy lại mô hình: loss mới, ΔL và ΔL/ε bên cạnh gradient của lan truyền ngược. Đồ thị hiển thị các giá trị sau khi thay đổi.",
     "probe.input": "Đầu vào",
     "probe.slider": "ε (thang log, từ 1e-6 đến 1)",
     "probe.off": "Hủy thay đổi",
@@ -102,7 +102,7 @@ export default {
     "practice.stop": "Dừng luyện tập",
     "practice.check": "Kiểm tra",
     "practice.reveal": "Xem đáp án các ô đang mở",
-    "practice.progress": "Đã điền {done} / {total} ô. Gõ vào các ô đang mở trên đồ thị ngược (Enter để kiểm tra).",
+    "practice.progress": "Đã điền {done} / {total} ô. Gõ vào các ô đang mở trên đồ thị truyền ngược (Enter để kiểm tra).",
     "practice.done": "Đã điền đủ {total} ô: lượt truyền ngược đã xong.",
     "practice.locked": "Hãy trả lời các ô phía trên trước (theo thứ tự ngược)"
   }
