@@ -73,6 +73,9 @@ REASONS = {
     "duplicate": "a name listed twice (params: names)",
     "conflict": "two settings that exclude each other (params: other)",
     "length_mismatch": "data columns of different lengths (params: lengths)",
+    "wrong_shape": "an answer whose shape is not the question's (params: got, shape)",
+    "uses_names": "an answer written with names; answers are numbers or arithmetic (params: got)",
+    "unreadable": "an answer that is not a number or arithmetic (params: got)",
     "invalid": "anything else (the message says what)",
 }
 

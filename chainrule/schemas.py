@@ -599,6 +599,8 @@ class ExerciseRequest(BaseModel):
     count: int | None = Field(None, ge=1, description="questions drawn with `seed`; default: all")
     seed: int = Field(0, description="which questions `count` draws")
     lang: Language = "en"
+    nodes: list[str] | None = Field(None, description="ask only about these nodes (names or "
+                                    "labels; a local gradient is about its edge's two ends)")
 
 
 class Question(BaseModel):

@@ -23,7 +23,7 @@ def make_exercise(request: ExerciseRequest) -> FastJSONResponse:
     """Turn an expression and its values into questions; the graph comes with the answers blanked."""
     with compute_budget(LIMITS.request_budget_seconds):
         result = exercise(request.expression, plain_values(request.values), request.output,
-                          request.ask, request.count, request.seed, request.lang)
+                          request.ask, request.count, request.seed, request.lang, request.nodes)
     return FastJSONResponse(result)
 
 

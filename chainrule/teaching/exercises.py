@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,8 @@ DEFAULT_ASK = ("local", "grad")
 DEFAULT_RTOL = 1e-3
 #: An absolute tolerance beside ``rtol``, so that a true 0 accepts a float rounding of it.
 ATOL = 1e-9
+#: Signs a student copies from the lessons' text, read as the grammar's: − × · ÷.
+_TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u00f7": "/"})
 NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 TEXT_DIR = Path(__file__).resolve().parent / "text"
 
@@ -42,17 +45,21 @@ def texts(lang: str) -> dict[str, str]:
 
 def exercise(expression: str, values: Mapping[str, Any], output: str | None = None,
              ask: Sequence[str] | None = None, count: int | None = None,
-             seed: int = 0, lang: str = "en") -> dict[str, Any]:
+             seed: int = 0, lang: str = "en", nodes: Sequence[str] | None = None) -> dict[str, Any]:
     """Questions on ``expression`` at ``values``: ``{"exercise": {...}, "graph": {...}}``.
 
     ``ask`` picks the kinds (local gradients on edges, gradients on nodes, forward values);
     ``count`` questions are drawn with ``seed`` (default: all), kept in the order a backward
-    pass meets them. ``graph`` is the analysis with every asked number blanked (null).
+    pass meets them. ``nodes`` keeps only the questions about those nodes (by name or label;
+    a local gradient is about its edge's two ends). ``graph`` is the analysis with every asked
+    number blanked (null).
     """
     kinds = _checked_kinds(ask)
     lang = checked_language(lang)
     analysis = analyze(expression, values, output)
     questions = _candidates(analysis, kinds, texts(lang))
+    if nodes is not None:
+        questions = _about(analysis, questions, nodes)
     if not questions:
         raise bad_value("expression", "invalid", "this expression has nothing to ask: it needs "
                                                  "an operation on an input")
@@ -114,7 +121,7 @@ def read_answer(qid: str, raw: Any, shape: tuple[int, ...]) -> np.ndarray:
         raise bad_value(f"answers.{qid}", "ragged", f"the answer to {qid} is not a number or a "
                                                     f"regular nested list ({exc})") from exc
     if array.shape != tuple(shape):
-        raise bad_value(f"answers.{qid}", "invalid", f"the answer to {qid} has shape "
+        raise bad_value(f"answers.{qid}", "wrong_shape", f"the answer to {qid} has shape "
                         f"{list(array.shape)}, the question asks for shape {list(shape)}",
                         got=list(array.shape), shape=list(shape))
     return array
@@ -142,16 +149,17 @@ def arithmetic(qid: str, text: str) -> Any:
     if len(text) > LIMITS.max_answer_chars:
         raise limit_error(f"the answer to {qid}", LIMITS.max_answer_chars,
                           env_name("max_answer_chars"), len(text))
+    text = text.translate(_TYPOGRAPHY)
     if text.strip() in NON_FINITE:
         return NON_FINITE[text.strip()]
     try:
         result = analyze(text, {})
     except ChainruleError as exc:
         if exc.code == "missing_value":
-            raise bad_value(f"answers.{qid}", "invalid", f"the answer to {qid}, {_shown(text)}, "
+            raise bad_value(f"answers.{qid}", "uses_names", f"the answer to {qid}, {_shown(text)}, "
                             f"uses names; write a number or arithmetic such as 1*1*2",
                             got=_shown(text)) from exc
-        raise bad_value(f"answers.{qid}", "invalid", f"cannot read the answer to {qid}, "
+        raise bad_value(f"answers.{qid}", "unreadable", f"cannot read the answer to {qid}, "
                         f"{_shown(text)}: {exc.message}", got=_shown(text)) from exc
     return result["value"]
 
@@ -167,6 +175,27 @@ def _shown(text: str) -> str:
 
 
 # ------------------------------------------------------------------------ questions
+
+
+def _about(analysis: dict[str, Any], questions: list[dict[str, Any]],
+           nodes: Sequence[str]) -> list[dict[str, Any]]:
+    """The questions about the named nodes; an unknown name is a ``bad_value``."""
+    view = GraphView(analysis)
+    by_name = {n["label"]: n["id"] for n in analysis["nodes"]}
+    by_name.update({n["name"]: n["id"] for n in analysis["nodes"] if n.get("name")})
+    unknown = [name for name in nodes if name not in by_name]
+    if unknown:
+        raise bad_value("nodes", "unknown_key", f"this graph has no node {unknown[0]!r}",
+                        key=unknown[0], known=sorted(by_name))
+    wanted = {by_name[name] for name in nodes}
+
+    def about(q: dict[str, Any]) -> bool:
+        if q["kind"] != "local":
+            return q["node"] in wanted
+        edge = view.edges[q["edge"]]
+        return edge["source"] in wanted or edge["target"] in wanted
+
+    return [q for q in questions if about(q)]
 
 
 def _checked_kinds(ask: Sequence[str] | None) -> tuple[str, ...]:
@@ -198,21 +227,21 @@ def _candidates(analysis: dict[str, Any], kinds: tuple[str, ...],
         for node in analysis["nodes"]:
             if node["op"] not in ("input", "const") and _finite(node["value"]):
                 out.append({"kind": "value", "node": node["id"], "shape": node["shape"],
-                            "prompt": words["prompt_value"].format(node=node["label"])})
+                            "prompt": words["prompt_value"].format(node=view.spoken(node))})
     for node_id in analysis["backward_order"]:
         node = view.nodes[node_id]
         if ("grad" in kinds and node_id != analysis["output"] and node["op"] != "const"
                 and _finite(node["grad"])):
             out.append({"kind": "grad", "node": node_id, "shape": node["shape"],
                         "prompt": words["prompt_grad"].format(output=_wrap(view.output_label),
-                                                              node=_wrap(node["label"]))})
+                                                              node=_wrap(view.spoken(node)))})
         if "local" in kinds:
             for edge in view.incoming[node_id]:
                 if _finite(edge["local"]):
                     source = view.nodes[edge["source"]]
                     out.append({"kind": "local", "edge": edge["id"], "shape": source["shape"],
                                 "prompt": words["prompt_local"].format(
-                                    target=node["label"], source=source["label"])})
+                                    target=view.spoken(node), source=view.spoken(source))})
     return out
 
 
@@ -282,7 +311,25 @@ class GraphView:
         for edge in analysis["edges"]:
             self.incoming[edge["target"]].append(edge)
             self.outgoing[edge["source"]].append(edge)
-        self.output_label = self.nodes[analysis["output"]]["label"]
+        self.output_label = self.spoken(self.nodes[analysis["output"]])
+
+    def spoken(self, node: dict[str, Any]) -> str:
+        """How a question names a node: its name or label, except for a temporary the engine
+        numbered (t1, t2: names the student never wrote), which is said as its formula."""
+        if node.get("name") or "formula" not in node or node["formula"] == node["label"]:
+            return str(node["label"])
+        return self.expanded(node)
+
+    def expanded(self, node: dict[str, Any]) -> str:
+        """A node's formula with every numbered temporary among its arguments said in full."""
+        text = str(node.get("formula", node["label"]))
+        for edge in self.incoming[node["id"]]:
+            source = self.nodes[edge["source"]]
+            said = self.spoken(source)
+            if said != source["label"]:
+                text = re.sub(rf"(?<![\w.]){re.escape(source['label'])}(?![\w.])",
+                              lambda _m, said=said: _wrap(said), text)
+        return text
 
     def target_of(self, question: Mapping[str, Any]) -> dict[str, Any]:
         """The node or edge a question is about, or a ``bad_value`` naming the question."""
@@ -306,34 +353,34 @@ class GraphView:
         kind = question["kind"]
         if kind == "local":
             edge = self.edges[question["edge"]]
-            return words["hint_local"].format(target=self.nodes[edge["target"]]["label"],
-                                              source=self.nodes[edge["source"]]["label"],
+            return words["hint_local"].format(target=self.spoken(self.nodes[edge["target"]]),
+                                              source=self.spoken(self.nodes[edge["source"]]),
                                               formula=edge["local_formula"])
         node = self.nodes[question["node"]]
         if kind == "value":
             if node["op"] == "input":
-                return words["hint_input"].format(node=node["label"])
-            return words["hint_value"].format(formula=node.get("formula", node["label"]))
+                return words["hint_input"].format(node=self.spoken(node))
+            return words["hint_value"].format(formula=self.expanded(node))
         return self._grad_hint(node, words)
 
     def _grad_hint(self, node: dict[str, Any], words: dict[str, str]) -> str:
         uses = self.outgoing[node["id"]]
         if len(uses) != 1:
-            terms = " + ".join(f"{self._d(self.output_label, self.nodes[e['target']]['label'])} · "
-                               f"{self._d(self.nodes[e['target']]['label'], node['label'])}"
+            terms = " + ".join(f"{self._d(self.output_label, self.spoken(self.nodes[e['target']]))} · "
+                               f"{self._d(self.spoken(self.nodes[e['target']]), self.spoken(node))}"
                                for e in uses)
-            return words["hint_grad_sum"].format(node=node["label"], count=len(uses),
-                                                 terms=f"{self._d(self.output_label, node['label'])}"
+            return words["hint_grad_sum"].format(node=self.spoken(node), count=len(uses),
+                                                 terms=f"{self._d(self.output_label, self.spoken(node))}"
                                                        f" = {terms}")
         path = self._single_path(node)
         top = self.nodes[path[-1]["target"]]
-        symbols = [self._d(self.nodes[e["target"]]["label"], self.nodes[e["source"]]["label"])
+        symbols = [self._d(self.spoken(self.nodes[e["target"]]), self.spoken(self.nodes[e["source"]]))
                    for e in reversed(path)]
         factors = [e["local_formula"] for e in reversed(path)]
         if top["id"] != self.analysis["output"]:
-            symbols.insert(0, self._d(self.output_label, top["label"]))
-            factors.insert(0, self._d(self.output_label, top["label"]))
-        chain = f"{self._d(self.output_label, node['label'])} = " + " · ".join(symbols)
+            symbols.insert(0, self._d(self.output_label, self.spoken(top)))
+            factors.insert(0, self._d(self.output_label, self.spoken(top)))
+        chain = f"{self._d(self.output_label, self.spoken(node))} = " + " · ".join(symbols)
         return words["hint_grad_chain"].format(chain=chain,
                                                factors=" · ".join(_wrap(f) for f in factors))
 

@@ -395,9 +395,14 @@ function renderExamplesMenu() {
   if (!menu) return;
   menu.replaceChildren(
     el("option", { value: "" }, t("app.examplePlaceholder")),
-    // the examples' titles are English (the registry's own words): said as English
-    ...examples.map((ex, i) => el("option", { value: String(i), lang: "en" }, ex.title ?? ex.name ?? ex.id ?? `#${i + 1}`)),
+    ...examples.map((ex, i) => el("option", { value: String(i) }, exampleTitle(ex) ?? `#${i + 1}`)),
   );
+}
+
+/** An example's title in the page's language (strings/examples.js), else the registry's. */
+function exampleTitle(ex) {
+  const key = `example.title.${ex.id}`;
+  return t(key) === key ? ex.title ?? ex.name ?? ex.id : t(key);
 }
 
 /** The examples menu names the example being shown, or none once the expression differs. */

@@ -129,3 +129,22 @@ def test_lessons_may_be_framed_like_the_embed(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CHAINRULE_FRAME_ANCESTORS", "https://lms.example.edu")
     with TestClient(create_app()) as c:
         assert frame_ancestors(c, "/learn/gradient") == "https://lms.example.edu"
+
+
+@pytest.mark.parametrize(("lesson_id", "index", "step"), [s for s in STEPS if "losses" in s[2].get("expect", {})],
+                         ids=[f"{s[0]}-{s[1] + 1}" for s in STEPS if "losses" in s[2].get("expect", {})])
+def test_a_loss_that_is_zero_only_on_paper_is_explained_with_its_number(
+        client: TestClient, lesson_id: str, index: int, step: dict[str, Any]) -> None:
+    """Where training reaches loss 0 on paper but the app's floats leave a residue (and so a
+    gradient that keeps moving the weights), each language's text states that residue: the
+    rebound that follows is rounding, and the lesson must not explain it otherwise."""
+    state = step["view"]["state"]
+    r = client.post("/api/train", json={"expression": state["expression"], "values": request_values(state),
+                                        "params": state["trainParams"], "optimizer": state["optimizer"],
+                                        "steps": state["trainSteps"]})
+    losses = [s["loss"] for s in r.json()["trajectory"]][:len(step["expect"]["losses"])]
+    residues = [loss for loss in losses if 0 < abs(loss) < 1e-9]
+    for lang in ("en", "vi"):
+        words = " ".join(lesson(lesson_id, lang)["steps"][index]["text"])
+        for residue in residues:
+            assert f"{residue:.1e}" in words, (lesson_id, lang, residue)

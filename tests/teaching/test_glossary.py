@@ -69,3 +69,15 @@ def test_every_ui_string_has_a_vietnamese_text() -> None:
     table = strings_modules()
     missing = sorted(set(table["en"]) - set(table["vi"]))
     assert not missing, f"English only: {missing}"
+
+
+def test_every_example_and_dataset_has_vietnamese_words() -> None:
+    """The examples menus and the dataset line are read in the page's language."""
+    from chainrule.examples import EXAMPLES
+    from chainrule.training.datasets import DATASETS
+
+    vi = strings_modules()["vi"]
+    keys = [f"example.{part}.{ex['id']}" for ex in EXAMPLES for part in ("title", "desc")]
+    keys += [f"dataset.desc.{name}" for name in DATASETS]
+    missing = [k for k in keys if k not in vi]
+    assert not missing, f"no Vietnamese for {missing}"

@@ -2,6 +2,7 @@
 // them (POST /api/grade) and shows right/wrong with the hint, Reveal shows the answers.
 import { gradeAnswers, makeExercise } from "../api.js";
 import { el } from "../el.js";
+import { errorText } from "../errors.js";
 import { fmtFull } from "../format.js";
 import { t } from "../i18n.js";
 
@@ -34,7 +35,7 @@ export async function createQuiz(form, scoreLine, request, { onSolved }) {
   scoreLine.textContent = "";
   const made = await makeExercise(request);
   if (!made.ok) {
-    scoreLine.textContent = t("learn.failed", { message: made.error.message });
+    scoreLine.textContent = t("learn.failed", { message: errorText(made.error) });
     return;
   }
   const exercise = made.data.exercise;
@@ -63,7 +64,7 @@ export async function createQuiz(form, scoreLine, request, { onSolved }) {
     for (const { q, input } of rows) if (input.value.trim() !== "") answers[q.id] = answerOf(input.value);
     const r = await gradeAnswers(exercise, reveal ? {} : answers);
     if (!r.ok) {
-      scoreLine.textContent = r.error.message;
+      scoreLine.textContent = errorText(r.error);
       return;
     }
     show(r.data.results, reveal);

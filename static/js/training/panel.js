@@ -117,7 +117,7 @@ export function createTrainingPanel(root, host) {
     else if (cols) {
       const d = listing.datasets.find((x) => x.name === s.trainData);
       const rows = Object.values(cols)[0]?.length ?? 0;
-      info.textContent = t("train.dataInfo", { columns: Object.keys(cols).join(", "), rows }) + (d ? ` ${d.description}.` : "");
+      info.textContent = t("train.dataInfo", { columns: Object.keys(cols).join(", "), rows }) + (d ? ` ${t(`dataset.desc.${d.name}`) === `dataset.desc.${d.name}` ? d.description : t(`dataset.desc.${d.name}`)}.` : "");
     } else info.textContent = "";
     $("train-batch").disabled = !s.trainData;
   }
