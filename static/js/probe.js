@@ -61,10 +61,35 @@ function withElement(v, index, x) {
 export function slopes(l0, lp, lm, lp10, lm10, eps) {
   const right = (lp - l0) / eps;
   const left = (l0 - lm) / eps;
+  const right10 = (lp10 - l0) / (eps / 10);
   const gap = Math.abs(right - left);
-  const gap10 = Math.abs((lp10 - l0) / (eps / 10) - (l0 - lm10) / (eps / 10));
+  const gap10 = Math.abs(right10 - (l0 - lm10) / (eps / 10));
   const kink = gap > 1e-6 * Math.max(1, Math.abs(right), Math.abs(left)) && gap10 > KINK_KEEPS * gap;
-  return { right, left, kink };
+  return { right, left, right10, kink };
+}
+
+/** Relative gaps below these agree, roughly agree; above, the slope and the gradient disagree. */
+export const AGREE_GAP = 1e-3;
+export const ROUGH_GAP = 0.1;
+
+/**
+ * How far ΔL/ε is from the backprop gradient, and why, from the relative gap
+ * |ΔL/ε − grad| / max(|ΔL/ε|, |grad|): "agree", "rough" or "disagree"; and the cause of a gap:
+ * "kink" (one-sided slopes that stay apart), "curvature" (the gap shrinks with ε: ε too
+ * large for this curve), "rounding" (ε so small that float rounding swamps ΔL) or "unknown".
+ * @returns {{level: "agree"|"rough"|"disagree", gap: number, cause: string|null}}
+ */
+export function verdictOf({ right, right10, grad, kink, eps, x, l0 }) {
+  const scale = Math.max(Math.abs(right), Math.abs(grad));
+  const gap = scale === 0 ? 0 : Math.abs(right - grad) / scale;
+  const level = gap <= AGREE_GAP ? "agree" : gap <= ROUGH_GAP ? "rough" : "disagree";
+  if (kink) return { level: level === "agree" ? "rough" : level, gap, cause: "kink" };
+  if (level === "agree") return { level, gap, cause: null };
+  const gap10 = scale === 0 ? 0 : Math.abs(right10 - grad) / scale;
+  // float64 keeps ~16 digits of the loss: a nudge below ~1e-8 of |x| and |L| is mostly rounding
+  const tiny = Math.abs(eps) < 1e-8 * Math.max(1, Math.abs(x), Math.abs(l0));
+  const cause = tiny ? "rounding" : gap10 < 0.5 * gap ? "curvature" : "unknown";
+  return { level, gap, cause };
 }
 
 /**
@@ -159,9 +184,14 @@ export function createProbePanel(card, host) {
     ].filter(Boolean));
     verdict.classList.toggle("kink", r.kink);
     verdict.dataset.kink = String(r.kink);
+    const v = verdictOf(r);
+    verdict.dataset.level = v.level;
+    verdict.dataset.cause = v.cause ?? "";
+    const params = { slope: fmtNumber(r.right, 6), grad: fmtNumber(r.grad, 6), diff: fmtNumber(Math.abs(r.right - r.grad), 3),
+      gap: `${fmtNumber(100 * v.gap, 2)}%`, slope10: fmtNumber(r.right10, 6), left: fmtNumber(r.left, 6), right: fmtNumber(r.right, 6) };
     verdict.textContent = r.kink
-      ? t("probe.kink", { left: fmtNumber(r.left, 6), right: fmtNumber(r.right, 6), grad: fmtNumber(r.grad, 6) })
-      : t("probe.agree", { diff: fmtNumber(Math.abs(r.right - r.grad), 3) });
+      ? t("probe.kink", params)
+      : [t(`probe.${v.level}`, params), v.cause ? t(`probe.cause.${v.cause}`, params) : ""].filter(Boolean).join(" ");
   }
 
   slider.addEventListener("input", () => {

@@ -4,7 +4,6 @@ course chapter's where it has one. The table's last column is the list of banned
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -1,0 +1,86 @@
+"""The guided path read as a Vietnamese student reads it: every lesson step and try-it in vi,
+the lesson text and the live view beside it, with no English sentence outside code and math;
+and the nudge probe's verdict taken from the relative gap (agrees / roughly / does not, and why)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+#: English function words; a line with several of them is an English sentence.
+ENGLISH = {"the", "and", "is", "of", "with", "from", "this", "that", "are", "for", "you", "your",
+           "not", "be", "by", "its", "it", "an", "has", "have", "was", "will", "or", "as", "at"}
+#: Code and math in a line: names with _ or ., calls, quoted names.
+CODE = re.compile(r"\b\w+[._]\w+\b|\b\w+\([^)]*\)|'[^']*'|\"[^\"]*\"")
+
+
+def english_lines(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", CODE.sub(" ", line))}
+        if len(words & ENGLISH) >= 3:
+            out.append(line.strip())
+    return out
+
+
+def visible_text(frame: Frame) -> str:
+    return frame.evaluate("() => document.body.innerText")
+
+
+def view_ready(page: Page) -> Frame:
+    handle = page.locator("#learn-frame").element_handle(timeout=15_000)
+    frame = handle.content_frame() if handle else None
+    assert frame is not None
+    expect(page.frame_locator("#learn-frame").locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    return frame
+
+
+def test_every_lesson_in_vietnamese_has_no_english_sentence(page: Page, console_errors: list[str],
+                                                            artifacts: Path) -> None:
+    lessons = page.request.get("/api/lessons?lang=vi").json()
+    page.goto("/learn?lang=vi")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    found = [f"/learn: {line}" for line in english_lines(visible_text(page.main_frame))]
+    for item in lessons:
+        data = page.request.get(f"/api/lessons/{item['id']}?lang=vi").json()
+        for step in range(1, len(data["steps"]) + 2):
+            page.goto(f"/learn/{item['id']}?step={step}&lang=vi")
+            expect(page.locator("#learn-title")).to_have_text(data["title"])
+            if step > len(data["steps"]):
+                expect(page.locator(".quiz-row").first).to_be_visible(timeout=15_000)
+            frame = view_ready(page)
+            for where, text in (("lesson", visible_text(page.main_frame)), ("view", visible_text(frame))):
+                found += [f"{item['id']} step {step} {where}: {line}" for line in english_lines(text)]
+        page.screenshot(path=str(artifacts / f"learn-vi-words-{item['id']}.png"))
+    assert not found, "\n".join(found)
+    assert console_errors == []
+
+
+def test_the_probe_verdict_follows_the_relative_gap(page: Page, console_errors: list[str],
+                                                   artifacts: Path) -> None:
+    """loss = (w − 1)² at w = 3: ΔL/ε = 4 + ε. At ε = 1 that is 5 against 4, 20 % apart: the
+    probe must not say it agrees, and names the cause (curvature: at ε/10 the slope is 4.1)."""
+    page.goto(f"/?e={quote('loss = (w - 1)**2')}&v={quote(json.dumps({'w': '3'}))}&lang=en")
+    expect(page.locator("#probe-input option")).not_to_have_count(0, timeout=15_000)
+    page.locator("#probe-input").select_option("w")
+    verdict = page.locator("#probe-verdict")
+    for lang in ("en", "vi"):
+        page.locator("#lang").select_option(lang)
+        page.locator("#probe-eps-text").fill("1")
+        expect(page.locator("#probe-table tr[data-row='slope'] td")).to_have_text("5", timeout=10_000)
+        expect(verdict).to_have_attribute("data-level", "disagree")
+        expect(verdict).to_have_attribute("data-cause", "curvature")
+        expect(verdict).to_contain_text("4.1")
+        page.locator("#probe-eps-text").fill("0.01")
+        expect(verdict).to_have_attribute("data-level", "rough", timeout=10_000)
+        page.locator("#probe-eps-text").fill("1e-5")
+        expect(verdict).to_have_attribute("data-level", "agree", timeout=10_000)
+        page.locator("#probe-card").screenshot(path=str(artifacts / f"probe-verdict-{lang}.png"))
+    assert console_errors == []
