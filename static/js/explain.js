@@ -3,6 +3,7 @@
 // "∂loss/∂w = ∂loss/∂(w * x) · ∂(w * x)/∂w = 1 · x = 1 · 2 = 2". Each comes as plain text and
 // as TeX for KaTeX (rendered with trust: false; every name/number goes through format.js).
 import { fmtNumber, fmtShape, fmtValue, isTensor, texName, texText, texValue } from "./format.js";
+import { t } from "./i18n.js";
 import { META } from "./meta.js";
 
 /** How the grammar writes each operator (GET /api/meta): {name, symbol, notation}, by op name. */
@@ -320,6 +321,21 @@ export function backwardStep(model, id, options = {}) {
     withValues.push(join([factor(c.grad), factor(e.local)], " · ", " \\cdot "));
   }
   const chain = [lhs, join(symbolic, " + "), join(withFormula, " + "), join(withValues, " + ")];
+  // Every "=" must hold: a buggy backward pass (the mistakes toolbar) stores other numbers than
+  // the products and their sum, so the chain ends at the true arithmetic and what the bug
+  // stored is said apart, as an assignment.
+  const products = node.outs.map((e) => model.nodes.get(e.target).grad * e.local);
+  const sum = products.reduce((a, b) => a + b, 0);
+  const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  const honest = close(sum, node.grad) && node.outs.every((e, k) => close(e.grad, products[k]));
+  if (!honest) {
+    if (node.outs.length > 1) chain.push(join(products.map((v) => factor(v)), " + "));
+    chain.push({ text: fmtNumber(sum), tex: texValue(sum, [], false) });
+    result.lines.push(equation(chain));
+    const stored = `${lhs.text} ← ${fmtNumber(node.grad)}`;
+    result.lines.push({ text: `${stored} (${t("explain.bugStores")})`, tex: `${lhs.tex} \\leftarrow ${texValue(node.grad, [], false)}\\ ${texText(`(${t("explain.bugStores")})`)}` });
+    return finish();
+  }
   if (node.outs.length > 1) chain.push(join(node.outs.map((e) => factor(e.grad)), " + "));
   chain.push(total);
   result.lines.push(equation(chain));

@@ -84,3 +84,42 @@ def test_the_probe_verdict_follows_the_relative_gap(page: Page, console_errors: 
         expect(verdict).to_have_attribute("data-level", "agree", timeout=10_000)
         page.locator("#probe-card").screenshot(path=str(artifacts / f"probe-verdict-{lang}.png"))
     assert console_errors == []
+
+
+NUMERIC = re.compile(r"^[\d\s.+\-−·×*/()e]+$")
+
+
+def false_equations(text: str) -> list[str]:
+    """Lines whose arithmetic members (parts between ' = ' made of numbers only) disagree."""
+    from chainrule.teaching.exercises import arithmetic
+
+    wrong = []
+    for line in text.splitlines():
+        values = [float(arithmetic("eq", part)) for part in line.split(" = ")
+                  if part.strip() and NUMERIC.match(part.strip()) and re.search(r"\d", part)]
+        if any(abs(a - b) > 1e-9 * max(1, abs(a), abs(b)) for a, b in zip(values, values[1:], strict=False)):
+            wrong.append(line)
+    return wrong
+
+
+@pytest.mark.parametrize("mistake", ["overwrite", "early_visit"])
+def test_every_equation_of_a_buggy_backward_pass_is_true(page: Page, console_errors: list[str],
+                                                         artifacts: Path, mistake: str) -> None:
+    """With a mistake on, each backward step's chain of '=' holds; what the bug stores is said
+    apart (an assignment), never as the sum's result."""
+    page.goto(f"/?e={quote('b = x + x' + chr(10) + 'c = b + b')}&v={quote(json.dumps({'x': '1'}))}&lang=en")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    page.evaluate("document.body.dataset.ready = ''")
+    page.locator("#mistake").select_option(mistake)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    page.locator("#btn-backward").click()
+    seen = []
+    for _ in range(6):
+        text = page.locator("#explain").inner_text()
+        seen.append(text)
+        page.locator("#btn-next").click()
+    page.screenshot(path=str(artifacts / f"mistake-equations-{mistake}.png"), full_page=True)
+    wrong = [line for text in seen for line in false_equations(text)]
+    assert not wrong, wrong
+    assert any("←" in text for text in seen)
+    assert console_errors == []
