@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import quote
 
@@ -97,7 +98,7 @@ def false_equations(text: str) -> list[str]:
     for line in text.splitlines():
         values = [float(arithmetic("eq", part)) for part in line.split(" = ")
                   if part.strip() and NUMERIC.match(part.strip()) and re.search(r"\d", part)]
-        if any(abs(a - b) > 1e-9 * max(1, abs(a), abs(b)) for a, b in zip(values, values[1:], strict=False)):
+        if any(abs(a - b) > 1e-9 * max(1, abs(a), abs(b)) for a, b in pairwise(values)):
             wrong.append(line)
     return wrong
 
