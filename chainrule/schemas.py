@@ -673,6 +673,8 @@ class LessonView(BaseModel):
     state: dict[str, Any] = Field(description="the page state by property name (static/js/state.js)")
     panels: list[str] | None = Field(None, description="embed panels, when not the default")
     focus: str | None = Field(None, description="the id of the element to bring into view")
+    frame: list[str] | None = Field(None, description="the nodes the step's text is about (labels or "
+                                    "names): the graph is zoomed so exactly these are in view")
 
 
 class LessonStep(BaseModel):

@@ -13,6 +13,7 @@ import { initExport } from "./export.js";
 import { isTensor } from "./format.js";
 import { createHealthPanel } from "./health.js";
 import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
+import { framedBox, frameFromSearch } from "./framing.js";
 import { applyTranslations, getLanguage, LANGUAGES, setLanguage, t } from "./i18n.js";
 import { createInspector } from "./inspector.js";
 import { createLinkNotice } from "./link-notice.js";
@@ -152,6 +153,7 @@ const panels = createPanels([valuesPanel, training, steps, inspector, check, nod
 
 /** Keep the node being explained on screen while stepping through a big graph. */
 function revealCurrent() {
+  if (FRAME) return; // a framed view (a lesson step) keeps its frame
   const id = stepper.current();
   if (!id || !vis || !layout || layout.x.length !== vis.nodes.length) return;
   const shown = vis.owner.get(id) ?? id;
@@ -337,8 +339,12 @@ function outputFocus() {
 /** Initial view: the whole graph fitted to the panel if its labels stay readable, else
  * the output end at the smallest readable zoom. */
 function fitViews(view = "forward") {
-  views[view].fit(READABLE_SCALE, outputFocus());
+  const box = FRAME ? framedBox(FRAME, vis, layout, nodeSize, (id) => model.nodes.get(id)) : null;
+  if (box) views[view].frame(box);
+  else views[view].fit(READABLE_SCALE, outputFocus());
 }
+/** The nodes a link asks to show (a lesson step's), framed at every size (framing.js). */
+const FRAME = frameFromSearch(location.search);
 
 // ------------------------------------------------------------------ drawing
 
@@ -548,6 +554,9 @@ window.addEventListener("resize", () => {
     if (layout && layout.direction !== layoutDirection()) {
       fittedFor = null;
       relayout();
+    } else if (FRAME && layout && vis) {
+      drawViews(); // the views read their new size, then frame again
+      fitViews(visibleView());
     }
   }, 200);
 });

@@ -4,6 +4,7 @@
 // (render-canvas.js), because SVG text layout dominates past a few hundred nodes.
 // User text only ever reaches the DOM through .text() / attributes.
 import { select, zoom, zoomIdentity, zoomTransform } from "../build/vendor.mjs";
+import { frameTransform } from "./framing.js";
 import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
@@ -522,9 +523,17 @@ export function createGraphView(svgEl, options) {
     svg.call(zoomer.transform, zoomIdentity.translate(tx, ty).scale(k0));
   }
 
+  /** Show exactly the layout box [x0, y0, x1, y1] (framing.js). */
+  function frame(box) {
+    const [w, h] = size && size[0] ? size : [svgEl.clientWidth || 600, svgEl.clientHeight || 400];
+    const { k, x, y } = frameTransform(box, [w, h]);
+    svg.call(zoomer.transform, zoomIdentity.translate(x, y).scale(k));
+  }
+
   const api = {
     update,
     fit,
+    frame,
     /** @returns {"svg"|"canvas"} how the last update drew */
     mode: () => (canvasMode ? "canvas" : "svg"),
     /** @param {number} factor */

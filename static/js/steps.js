@@ -3,6 +3,7 @@
 // main.js calls render(stepState) whenever the stepper moves.
 import { katex } from "../build/vendor.mjs";
 import { createAnnouncer, spokenArithmetic } from "./announce.js";
+import { fitFormula } from "./framing.js";
 import { el } from "./el.js";
 import { backwardStep, backwardSteps, forwardStep } from "./explain.js";
 import { t } from "./i18n.js";
@@ -66,7 +67,16 @@ export function createStepsPanel(host) {
     const id = host.stepper.current();
     const node = model.nodes.get(id);
     const step = s.mode === "forward" ? forwardStep(model, id) : backwardStep(model, id, { path: $("explain-path")?.checked });
-    katex.render(step.tex, mathEl, { trust: false, throwOnError: false, displayMode: true, strict: "ignore", maxExpand: 200 });
+    const math = { trust: false, throwOnError: false, strict: "ignore", maxExpand: 200 };
+    fitFormula(mathEl, {
+      render: () => katex.render(step.tex, mathEl, { ...math, displayMode: true }),
+      // inline KaTeX breaks a line after "=": one block per line of the step
+      wrap: () => mathEl.replaceChildren(...(step.lines ?? [step]).map((line) => {
+        const block = el("div", { class: "explain-wrapped" });
+        katex.render(line.tex, block, { ...math, displayMode: false });
+        return block;
+      })),
+    });
     const sentence = sentenceFor(s.mode, node, step);
     textEl.replaceChildren(el("code", { class: "plain" }, step.text), el("span", { class: "sentence" }, sentence));
     const spoken = `${counter.textContent}. ${sentence} ${spokenArithmetic(step.text)}`;

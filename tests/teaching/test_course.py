@@ -148,3 +148,18 @@ def test_a_loss_that_is_zero_only_on_paper_is_explained_with_its_number(
         words = " ".join(lesson(lesson_id, lang)["steps"][index]["text"])
         for residue in residues:
             assert f"{residue:.1e}" in words, (lesson_id, lang, residue)
+
+
+@pytest.mark.parametrize(("lesson_id", "index", "step"), STEPS, ids=[f"{s[0]}-{s[1] + 1}" for s in STEPS])
+def test_every_step_frames_nodes_its_graph_has(client: TestClient, lesson_id: str, index: int,
+                                              step: dict[str, Any]) -> None:
+    """Each step names the nodes it is about (view.frame), and they are nodes of its graph."""
+    state = step["view"]["state"]
+    frame = step["view"].get("frame")
+    assert frame and all(isinstance(name, str) for name in frame), f"{lesson_id} step {index + 1}: no frame"
+    values = request_values(state)
+    if state.get("trainData"):  # a dataset's columns feed the inputs of the same names
+        values |= client.get(f"/api/datasets/{state['trainData']}", params={"n": 2}).json()["columns"]
+    r = client.post("/api/graph", json={"expression": state["expression"], "values": values})
+    known = {n["label"] for n in r.json()["nodes"]} | {n.get("name") for n in r.json()["nodes"]}
+    assert set(frame) <= known, f"{lesson_id} step {index + 1}: {sorted(set(frame) - known)}"

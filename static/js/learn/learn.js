@@ -45,6 +45,8 @@ export function viewHref(view, lang) {
   const state = { ...defaults(), ...view.state, lang };
   const q = new URLSearchParams(serialize(state, { compress: false }));
   if (view.page === "embed" && view.panels) q.set("panels", view.panels.join(","));
+  // the nodes the step's text is about: the view frames them at any size (framing.js)
+  if (view.frame) q.set("frame", JSON.stringify(view.frame));
   return `${view.page === "embed" ? "/embed" : "/"}?${q}`;
 }
 
@@ -163,7 +165,8 @@ function showView(view) {
   frame.dataset.href = href;
   frame.dataset.page = view.page;
   // what to bring into view in the frame: the step's `focus`, else a training run's loss curve
-  frame.dataset.focus = view.focus ?? (view.page === "app" && view.state.trainParams ? "train-loss-chart" : "");
+  // (an embed step: its graph, which frames the nodes the step names)
+  frame.dataset.focus = view.focus ?? (view.page === "app" && view.state.trainParams ? "train-loss-chart" : view.frame ? "graphs" : "");
   // The app may only be framed by this server: inside a course page's frame, an app step
   // (training) becomes a link that opens it, rather than a frame the browser refuses.
   const blocked = view.page === "app" && framedElsewhere();
@@ -195,7 +198,9 @@ $("learn-frame").addEventListener("load", () => {
   const frame = $("learn-frame");
   const doc = frame.contentDocument;
   const target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
-  const wait = () => (doc.body.dataset.ready === "true" ? target.scrollIntoView({ block: "center" }) : setTimeout(wait, 100));
+  // the graph with as much as fits above it (the step's arithmetic) in view; a panel centred
+  const block = target?.id === "graphs" ? "nearest" : "center";
+  const wait = () => (doc.body.dataset.ready === "true" ? target.scrollIntoView({ block }) : setTimeout(wait, 100));
   if (target) wait();
 });
 
