@@ -40,6 +40,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "worked",
         "title": "Worked example: y = w·x + b, absolute error",
+        "i18n": {"vi": {
+            "title": "Ví dụ mẫu: y = w·x + b, loss giá trị tuyệt đối",
+            "description": "y = 7, loss = 3; d loss/d w = 2 và d loss/d b = 1.",
+        }},
         "expression": "y = w*x + b\nloss = abs(y_true - y)",
         "values": {"x": 2, "y_true": 4, "w": 3, "b": 1},
         "description": "y = 7, loss = 3; d loss/d w = 2 and d loss/d b = 1.",
@@ -48,6 +52,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "shared",
         "title": "A shared input: x*x + x",
+        "i18n": {"vi": {
+            "title": "Một đầu vào dùng chung: x*x + x",
+            "description": "x nằm trên ba đường đi: d y/d x = 2x + 1 = 7 là tổng của chúng.",
+        }},
         "expression": "y = x*x + x",
         "values": {"x": 3},
         "description": "x is used on three paths: d y/d x = 2x + 1 = 7 sums them.",
@@ -56,6 +64,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "dense",
         "title": "Dense layer: relu(x @ W + b)",
+        "i18n": {"vi": {
+            "title": "Lớp Dense: relu(x @ W + b)",
+            "description": "Một lớp tensor: ma trận Jacobi cục bộ của @ là W^T, của relu là một mặt nạ 0/1.",
+        }},
         "expression": "h = relu(x @ W + b)\nloss = sum(h)",
         "values": {
             "x": [[1.0, -2.0, 0.5]],
@@ -68,6 +80,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "mlp",
         "title": "2-layer MLP with softmax cross-entropy",
+        "i18n": {"vi": {
+            "title": "MLP hai lớp với softmax cross-entropy",
+            "description": "Gradient của cross-entropy trung bình tại logits: (softmax - one_hot) / N.",
+        }},
         "expression": "h = relu(x @ W1 + b1)\nlogits = h @ W2 + b2\n"
                       "loss = cross_entropy(logits, labels)",
         "values": {
@@ -84,6 +100,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "logistic",
         "title": "Logistic regression",
+        "i18n": {"vi": {
+            "title": "Hồi quy logistic",
+            "description": "Cross-entropy nhị phân của một sigmoid: gradient tại logit là p - y.",
+        }},
         "expression": "p = sigmoid(x @ w + b)\n"
                       "loss = -mean(y * log(p) + (1 - y) * log(1 - p))",
         "values": {
@@ -98,6 +118,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "local-minimum",
         "title": "A local minimum (momentum's picture)",
+        "i18n": {"vi": {
+            "title": "Một cực tiểu cục bộ (hình minh họa momentum)",
+            "description": "Từ w = 2, SGD thường dừng ở một cực tiểu cục bộ; momentum lăn qua được.",
+        }},
         "expression": "loss = w**4 - 3*w**2 + w + 2*sin(3*w)",
         "values": {"w": 2.0},
         "description": "From w = 2, plain SGD stops in a local minimum; momentum rolls past it.",
@@ -107,6 +131,11 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "sigmoid-chain",
         "title": "Vanishing gradient: a 10-layer sigmoid chain",
+        "i18n": {"vi": {
+            "title": "Gradient triệt tiêu: chuỗi 10 lớp sigmoid",
+            "description": "Mỗi sigmoid cho qua nhiều nhất 1/4 gradient: sau 10 lớp, d loss/d x chỉ bằng một"
+                           " phần triệu d loss/d y.",
+        }},
         "expression": "\n".join(["h1 = sigmoid(x)"] + [f"h{k} = sigmoid(h{k - 1})" for k in range(2, 11)]
                                  + ["loss = (h10 - y)**2"]),
         "values": {"x": 0.0, "y": 1.0},
@@ -117,6 +146,11 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "saturated-tanh",
         "title": "Saturation: tanh of a large input",
+        "i18n": {"vi": {
+            "title": "Bão hòa: tanh của một đầu vào lớn",
+            "description": "tanh(4.2) = 0.9995: gradient cục bộ 1 − h² nhỏ hơn 0.001, nên w, x và b học chậm"
+                           " hơn y cả nghìn lần.",
+        }},
         "expression": "h = tanh(w*x + b)\nloss = (h - y)**2",
         "values": {"w": 2.0, "x": 2.0, "b": 0.2, "y": 0.0},
         "description": "tanh(4.2) = 0.9995: its local gradient 1 − h² is below 0.001, so w, x and "
@@ -126,6 +160,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "exploding-chain",
         "title": "Exploding gradient: eight layers with weight 10",
+        "i18n": {"vi": {
+            "title": "Gradient bùng nổ: tám lớp với trọng số 10",
+            "description": "Mỗi lớp nhân gradient lên 10 lần: d h8/d x = 10^8.",
+        }},
         "expression": "\n".join(["h1 = w*x"] + [f"h{k} = w*h{k - 1}" for k in range(2, 9)]),
         "values": {"w": 10.0, "x": 1.0},
         "description": "Each layer multiplies the gradient by 10: d h8/d x = 10^8.",
@@ -134,6 +172,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "log-softmax-nan",
         "title": "NaN: log(softmax(z)) with a large logit",
+        "i18n": {"vi": {
+            "title": "NaN: log(softmax(z)) với một logit lớn",
+            "description": "softmax làm tròn e^-1000 về 0, log(0) = -Infinity, và 0 · -Infinity là NaN.",
+        }},
         "expression": "loss = -sum(y * log(softmax(z)))",
         "values": {"z": [1000.0, 0.0, -5.0], "y": [0, 1, 0]},
         "description": "softmax rounds e^-1000 to 0, log(0) = -Infinity, and 0 · -Infinity is NaN.",
@@ -142,6 +184,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "log-softmax-stable",
         "title": "The stable form: log_softmax(z)",
+        "i18n": {"vi": {
+            "title": "Dạng ổn định: log_softmax(z)",
+            "description": "log_softmax trừ đi logit lớn nhất trước: loss bằng 1000, hữu hạn.",
+        }},
         "expression": "loss = -sum(y * log_softmax(z))",
         "values": {"z": [1000.0, 0.0, -5.0], "y": [0, 1, 0]},
         "description": "log_softmax subtracts the largest logit first: the loss is 1000, finite.",
@@ -150,6 +196,11 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "dead-relu",
         "title": "Dead ReLU: a strongly negative bias",
+        "i18n": {"vi": {
+            "title": "ReLU chết: bias âm rất lớn",
+            "description": "Mọi giá trị trước kích hoạt đều dưới 0: ReLU không truyền gradient nào về W hay "
+                           "b.",
+        }},
         "expression": "h = relu(x @ W + b)\nloss = sum(h)",
         "values": {
             "x": [[1.0, -2.0, 0.5]],
@@ -162,6 +213,10 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "abs-kink",
         "title": "A kink: abs(x) at 0",
+        "i18n": {"vi": {
+            "title": "Một điểm gãy: abs(x) tại 0",
+            "description": "|x| không có đạo hàm tại 0; chainrule, giống PyTorch, dùng 0.",
+        }},
         "expression": "y = abs(x)",
         "values": {"x": 0.0},
         "description": "|x| has no derivative at 0; chainrule, like PyTorch, uses 0.",
@@ -170,6 +225,11 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "mistakes",
         "title": "Common mistakes: b = x + x; c = b + b",
+        "i18n": {"vi": {
+            "title": "Lỗi thường gặp: b = x + x; c = b + b",
+            "description": "d c/d x = 4. Ghi đè (=) thay vì cộng dồn (+=) cho 1; xử lý một node trước khi "
+                           "mọi node dùng nó xong cho 6.",
+        }},
         "expression": "b = x + x\nc = b + b",
         "values": {"x": 1.0},
         "description": "d c/d x = 4. Overwriting (=) instead of adding (+=) gives 1; visiting a "

@@ -458,6 +458,9 @@ class DatasetInfo(BaseModel):
     label: str | None = Field(None, description="the column of class indices accuracy is measured on")
     image: list[int] | None = Field(None, description="rows of image_column are pictures of this (H, W)")
     image_column: str | None = None
+    i18n: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="the words in other languages than English: "
+        "{lang: {title?, description?}}")
 
 
 class DatasetListing(BaseModel):
@@ -532,6 +535,9 @@ class Example(BaseModel):
     values: dict[str, ValueSpec]
     output: str | None = None
     description: str = ""
+    i18n: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="the words in other languages than English: "
+        "{lang: {title?, description?}}")
     shows: ExampleShows | None = None
     optimizer: dict[str, Any] | None = Field(
         None, description="what training this example starts with: {name, hyper-parameters}, its own "

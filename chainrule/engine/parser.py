@@ -213,7 +213,8 @@ def parse(text: str, builder: Builder) -> Source:
     stray = first_stray(text)
     if stray is not None:
         char = stray.group(1)
-        raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1))
+        raise Source(text).error_at("syntax_error", stray_message(char), stray.start(1),
+                                    {"reason": "stray", "char": char})
     source = Source(text, *tokenize(text))
     parser = _Parser(source, builder)
     try:
@@ -234,14 +235,26 @@ class _Parser:
         self.max_depth = LIMITS.max_depth
 
     # ---------------------------------------------------------------- helpers
-    def fail(self, message: str, index: int | None = None) -> ChainruleError:
+    def fail(self, message: str, index: int | None = None, reason: str | None = None,
+             **params: Any) -> ChainruleError:
         """A syntax error at token ``index`` (default: the current one); a stray character
-        there is named instead, since that is what the user must change."""
+        there is named instead, since that is what the user must change. ``reason`` and
+        ``params`` let a page say it in its own language (static/js/strings/errors.js)."""
         at = self.i if index is None else index
         token = self.toks[at]
         if is_stray(token):
-            message = stray_message(token)
-        return self.source.error("syntax_error", message, at)
+            message, reason, params = stray_message(token), "stray", {"char": token}
+        return self.source.error("syntax_error", message, at,
+                                 {"reason": reason, **params} if reason else None)
+
+    def unexpected(self, at: int, expected: str) -> ChainruleError:
+        """``unexpected <token>: expected <what>``; at the end of a line or of the text, the
+        statement is incomplete."""
+        token = self.toks[at]
+        if token in (END, NEWLINE):
+            return self.fail(f"unexpected {self.describe(at)}: expected {expected}", at, "incomplete")
+        return self.fail(f"unexpected {self.describe(at)}: expected {expected}", at,
+                         "unexpected", found=token)
 
     def describe(self, index: int) -> str:
         token = self.toks[index]
@@ -268,9 +281,10 @@ class _Parser:
             self.statement()
             statements += 1
             if toks[self.i] not in (NEWLINE, END, ";"):
-                raise self.fail(f"unexpected {self.describe(self.i)}: expected the end of the statement")
+                raise self.fail(f"unexpected {self.describe(self.i)}: expected the end of the "
+                                f"statement", None, "extra", found=toks[self.i])
         if not statements:
-            raise self.fail("the expression is empty")
+            raise self.fail("the expression is empty", None, "empty")
 
     def statement(self) -> None:
         start = self.i
@@ -282,7 +296,7 @@ class _Parser:
             return
         ref = self.expr()
         if self.toks[self.i] == "=":
-            raise self.fail("only a plain name can be assigned to")
+            raise self.fail("only a plain name can be assigned to", None, "assign_target")
         self.builder.result(ref, start)
 
     def expr(self) -> Any:
@@ -330,7 +344,9 @@ class _Parser:
         elif is_number(token):
             ref = self.number()
         else:
-            raise self.fail(self.unexpected_atom(at))
+            if self.toks[at] in ("[", ":"):  # a hint of its own: what the user meant to write
+                raise self.fail(self.unexpected_atom(at), at, "unexpected", found=self.toks[at])
+            raise self.unexpected(at, "a number, a name or '('")
         token = toks[self.i]
         while token == "." or token == "[":
             at = self.i
@@ -355,12 +371,9 @@ class _Parser:
         return ref
 
     def unexpected_atom(self, at: int) -> str:
-        token = self.toks[at]
-        if token == "[":
+        if self.toks[at] == "[":
             return "list literals are not allowed in expressions; give tensors in values"
-        if token == ":":
-            return "a slice is allowed only inside brackets: x[1:3]"
-        return f"unexpected {self.describe(at)}: expected a number, a name or '('"
+        return "a slice is allowed only inside brackets: x[1:3]"
 
     def index(self, ref: Any) -> Any:
         """``ref[...]``: integers and slices, one per axis from the first."""
@@ -428,7 +441,7 @@ class _Parser:
         if self.toks[self.i] != ")":
             column = self.source.line_col(at)[1]
             raise self.fail(f"expected ')' to close the '(' opened at column {column}, "
-                            f"found {self.describe(self.i)}")
+                            f"found {self.describe(self.i)}", None, "unclosed", column=column)
         self.i += 1
         self.depth -= 1
         return ref

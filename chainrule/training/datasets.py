@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -139,6 +139,8 @@ class DatasetSpec:
     label: str | None = None  # the column of class indices (accuracy compares to it)
     image: tuple[int, int] | None = None  # rows of `label`'s input are pictures of this size
     image_column: str | None = None  # the column whose rows are the pictures
+    #: the description in other languages than English: {lang: {"description": ...}}
+    i18n: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +155,7 @@ class DatasetSpec:
             "label": self.label,
             "image": list(self.image) if self.image else None,
             "image_column": self.image_column,
+            "i18n": self.i18n,
         }
 
 
@@ -181,6 +184,7 @@ DATASETS: dict[str, DatasetSpec] = {
             linear,
             n=100,
             noise=0.1,
+            i18n={"vi": {"description": "hồi quy tuyến tính một chiều: y = 2x + 1 + nhiễu"}},
         ),
         DatasetSpec(
             "sine",
@@ -190,6 +194,7 @@ DATASETS: dict[str, DatasetSpec] = {
             sine,
             n=100,
             noise=0.1,
+            i18n={"vi": {"description": "hình sin có nhiễu: y = sin(x) + nhiễu, x trong [-π, π]"}},
         ),
         DatasetSpec(
             "moons",
@@ -201,6 +206,7 @@ DATASETS: dict[str, DatasetSpec] = {
             noise=0.1,
             classes=2,
             label="y",
+            i18n={"vi": {"description": "hai nửa vòng tròn lồng vào nhau, hai lớp"}},
         ),
         DatasetSpec(
             "xor",
@@ -212,6 +218,7 @@ DATASETS: dict[str, DatasetSpec] = {
             noise=0.0,
             classes=2,
             label="y",
+            i18n={"vi": {"description": "XOR: lớp 1 ở nơi x₁ và x₂ trái dấu"}},
         ),
         DatasetSpec(
             "spirals",
@@ -223,6 +230,7 @@ DATASETS: dict[str, DatasetSpec] = {
             noise=0.1,
             classes=2,
             label="y",
+            i18n={"vi": {"description": "hai đường xoắn ốc đan vào nhau, hai lớp"}},
         ),
         DatasetSpec(
             "digits",
@@ -239,6 +247,8 @@ DATASETS: dict[str, DatasetSpec] = {
             label="y",
             image=(8, 8),
             image_column="X",
+            i18n={"vi": {"description": "chữ số viết tay 0-9, ảnh 8×8 điểm ảnh (bản của scikit-learn từ bộ dữ liệu UCI); "
+                                        f"{DIGITS_TEST_ROWS} dòng cuối là tập kiểm tra"}},
         ),
     )
 }

@@ -6,7 +6,6 @@ import health from "./health-strings.js";
 import learn from "./learn/strings.js";
 import app from "./strings/app.js";
 import errors from "./strings/errors.js";
-import examples from "./strings/examples.js";
 import inspector from "./strings/inspector.js";
 import share from "./strings/share.js";
 import steps from "./strings/steps.js";
@@ -31,7 +30,7 @@ export function registerStrings(table) {
   }
 }
 
-for (const table of [app, steps, inspector, errors, examples, share, training, heldOut, learn, health]) registerStrings(table);
+for (const table of [app, steps, inspector, errors, share, training, heldOut, learn, health]) registerStrings(table);
 
 /** Languages offered, in menu order. */
 export const LANGUAGES = ["en", "vi"];

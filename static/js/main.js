@@ -405,10 +405,9 @@ function renderExamplesMenu() {
   );
 }
 
-/** An example's title in the page's language (strings/examples.js), else the registry's. */
+/** An example's title in the page's language (the registry's i18n), else its English title. */
 function exampleTitle(ex) {
-  const key = `example.title.${ex.id}`;
-  return t(key) === key ? ex.title ?? ex.name ?? ex.id : t(key);
+  return ex.i18n?.[getLanguage()]?.title ?? ex.title ?? ex.name ?? ex.id;
 }
 
 /** The examples menu names the example being shown, or none once the expression differs. */

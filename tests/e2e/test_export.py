@@ -128,7 +128,7 @@ def test_export_menu_is_keyboard_accessible(page: Page, console_errors: list[str
     # Vietnamese labels
     page.locator("#lang").select_option("vi")
     expect(button).to_have_text("Xuất ▾")
-    expect(items.first).to_have_text("Đồ thị xuôi · SVG")
+    expect(items.first).to_have_text("Đồ thị truyền tiến · SVG")
     page.locator("#lang").select_option("en")
     assert console_errors == []
 

@@ -124,3 +124,31 @@ def test_every_equation_of_a_buggy_backward_pass_is_true(page: Page, console_err
     assert not wrong, wrong
     assert any("←" in text for text in seen)
     assert console_errors == []
+
+
+def test_a_syntax_error_reads_in_vietnamese(page: Page, console_errors: list[str], artifacts: Path) -> None:
+    """The editor's syntax errors come from reason + params: no English sentence in vi."""
+    page.goto(f"/?e={quote('y = w*x + b')}&v={quote(json.dumps({'w': '1', 'x': '2', 'b': '0'}))}&lang=vi")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    box = page.locator("#editor-error")
+    said = ""
+    for bad in ("y = w*", "y = (w + 1", "y = w x", "y = w $ 2"):
+        page.locator("#source").fill(bad)
+        expect(box).to_be_visible(timeout=10_000)
+        expect(box).not_to_have_text(said or "-", timeout=10_000)  # this error, not the last one
+        said = box.inner_text()
+        expect(box).not_to_have_text(re.compile(r"expected|unexpected|statement"))
+        assert english_lines(box.inner_text()) == [], box.inner_text()
+    page.screenshot(path=str(artifacts / "syntax-error-vi.png"), clip={"x": 0, "y": 0, "width": 600, "height": 360})
+
+
+def test_the_examples_menu_reads_in_vietnamese(page: Page, console_errors: list[str]) -> None:
+    examples = page.request.get("/api/examples").json()
+    page.goto("/?lang=vi")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    options = page.locator("#examples option:not([value=''])")
+    expect(options).to_have_count(len(examples))
+    assert options.all_text_contents() == [ex["i18n"]["vi"]["title"] for ex in examples]
+    page.locator("#lang").select_option("en")
+    expect(options.first).to_have_text(examples[0]["title"])
+    assert console_errors == []

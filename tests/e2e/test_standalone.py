@@ -101,7 +101,7 @@ def test_user_text_stays_text_in_the_standalone_page(page: Page, browser: Browse
 def test_vietnamese_standalone_page(page: Page, browser: Browser, tmp_path: Path) -> None:
     path = exported(page, tmp_path, {**WORKED, "lang": "vi"}, "vi.html")
     offline, requests, errors = open_offline(browser, path)
-    expect(offline.locator("#btn-forward")).to_have_text("Lan truyền xuôi ▶")
+    expect(offline.locator("#btn-forward")).to_have_text("Truyền tiến ▶")
     assert offline.locator("html").get_attribute("lang") == "vi"
     assert requests == [] and errors == []
     offline.context.close()

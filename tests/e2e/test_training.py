@@ -163,7 +163,7 @@ def test_csv_data_and_vietnamese_labels(page: Page, console_errors: list[str], a
     page.locator("#train-step").click()
     expect(page.locator("#train-counter")).to_have_text("Bước 1 / 10", timeout=10_000)
     expect(page.locator("#train-batch-box tbody tr")).to_have_count(2)
-    expect(page.locator("#train-batch-box h3")).to_have_text("Lô của lần cập nhật tiếp theo")
+    expect(page.locator("#train-batch-box h3")).to_have_text("Batch của lần cập nhật tiếp theo")
     page.locator("#training").screenshot(path=str(artifacts / "training-vi.png"))
     assert console_errors == []
 

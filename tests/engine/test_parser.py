@@ -380,3 +380,18 @@ def test_each_index_and_join_labels_itself() -> None:
     labels = graph.labels()
     formulas = [f for f in graph.formulas() if f]
     assert "h[:, 0:4]" in formulas and "h[1]" in labels and "concat((q, q))" in formulas
+@pytest.mark.parametrize(("text", "reason", "params"), [
+    ("y = w*", "incomplete", {}),
+    ("y = w +* 2", "unexpected", {"found": "*"}),
+    ("y = (w + 1", "unclosed", {"column": 5}),
+    ("y = w x", "extra", {"found": "x"}),
+    ("", "empty", {}),
+    ("w + 1 = y", "assign_target", {}),
+    ("y = w $ 2", "stray", {"char": "$"}),
+])
+def test_a_syntax_error_names_its_reason_for_a_translation(text: str, reason: str, params: dict) -> None:
+    """A page says a syntax error in its own language from reason + params, not the message."""
+    with pytest.raises(ChainruleError) as caught:
+        build_graph(text)
+    assert caught.value.code == "syntax_error"
+    assert caught.value.params == {"reason": reason, **params}

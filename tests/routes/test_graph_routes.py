@@ -63,4 +63,4 @@ def test_error_object_shape(client: TestClient) -> None:
     r = client.post("/api/graph", json={"expression": "a = 1\nb = a +", "values": {}})
     assert r.status_code == 400
     assert strict_json(r.text) == {"error": {"code": "syntax_error", "message": r.json()["error"]["message"],
-                                             "line": 2, "col": 8}}
+                                             "line": 2, "col": 8, "params": {"reason": "incomplete"}}}

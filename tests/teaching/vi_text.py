@@ -1,6 +1,6 @@
 """Every Vietnamese string a student can read, gathered from where it lives: the front end's
 strings modules (through node, as the browser registers them), lessons, exercise texts,
-diagnostics and mistakes messages."""
+diagnostics and mistakes messages, the examples' and datasets' registries."""
 
 from __future__ import annotations
 
@@ -62,4 +62,18 @@ def texts(lang: str = "vi") -> list[tuple[str, str]]:
     exercise = json.loads((TEACHING / "text" / f"{lang}.json").read_text(encoding="utf-8"))
     out += [(f"text/{lang}.json:{k}", v) for k, v in exercise.items()]
     out += list(_messages(lang))
+    out += list(_registries(lang))
     return out
+
+
+def _registries(lang: str) -> Iterator[tuple[str, str]]:
+    """The examples' and datasets' words in ``lang`` (their registries' ``i18n``)."""
+    from chainrule.examples import EXAMPLES
+    from chainrule.training.datasets import DATASETS
+
+    for example in EXAMPLES:
+        for field, text in example.get("i18n", {}).get(lang, {}).items():
+            yield f"examples:{example['id']}.{field}", text
+    for spec in DATASETS.values():
+        for field, text in spec.i18n.get(lang, {}).items():
+            yield f"datasets:{spec.name}.{field}", text

@@ -5,7 +5,7 @@
 import { fetchDataset, fetchDatasets, lossSurface, trainModel } from "../api.js";
 import { fmtNumber, fmtValue } from "../format.js";
 import { el } from "../el.js";
-import { t } from "../i18n.js";
+import { getLanguage, t } from "../i18n.js";
 import { META } from "../meta.js";
 import { LINK_LIMITS } from "../state.js";
 import { renderBatch } from "./batch.js";
@@ -117,7 +117,7 @@ export function createTrainingPanel(root, host) {
     else if (cols) {
       const d = listing.datasets.find((x) => x.name === s.trainData);
       const rows = Object.values(cols)[0]?.length ?? 0;
-      info.textContent = t("train.dataInfo", { columns: Object.keys(cols).join(", "), rows }) + (d ? ` ${t(`dataset.desc.${d.name}`) === `dataset.desc.${d.name}` ? d.description : t(`dataset.desc.${d.name}`)}.` : "");
+      info.textContent = t("train.dataInfo", { columns: Object.keys(cols).join(", "), rows }) + (d ? ` ${d.i18n?.[getLanguage()]?.description ?? d.description}.` : "");
     } else info.textContent = "";
     $("train-batch").disabled = !s.trainData;
   }
