@@ -104,6 +104,9 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
                                   "given": None if given is None else given.tolist()}
         if not correct:
             result["hint"] = _cut(view.hint(question, words), LIMITS.max_hint_chars)
+            if given is not None and not np.all(np.isfinite(given)):
+                # 1/0 or an overflow: say why that cannot be it before how to get it
+                result["hint"] = words["hint_not_finite"].format(hint=result["hint"])
         results[question["id"]] = result
     right = sum(r["correct"] for r in results.values())
     return {"score": right / len(questions), "correct": right, "total": len(questions),

@@ -457,6 +457,8 @@ export function createGraphView(svgEl, options) {
    */
   function mainLine(d, display) {
     if (direction === "backward") {
+      // a constant has no gradient to wait for: a dash, never the blank of a pending one
+      if (d.node.kind === "const") return `${t("node.grad")}: —`;
       if (display.grads !== null && !display.grads.has(d.id)) return `${t("node.grad")} = ?`;
       return `${t("node.grad")} = ${short(d.node.grad, d.node.shape)}`;
     }

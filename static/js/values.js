@@ -52,6 +52,8 @@ export function createValuesPanel(container, handlers) {
   let texts = {};
   let names = [];
   let missing = new Set();
+  /** name with no value -> the given name it is probably a typo of (the API's suggestions) */
+  let typos = {};
   /** name -> the API's error about that value (said in the student's language when drawn) */
   let fieldErrors = {};
   let timer = null;
@@ -87,7 +89,8 @@ export function createValuesPanel(container, handlers) {
         const said = fieldErrors[name];
         input.classList.toggle("invalid", bad || need || !!said);
         input.toggleAttribute("aria-invalid", bad || !!said);
-        note.textContent = bad ? t("values.invalid") : said ? errorText(said) : need ? t("values.missing") : "";
+        const missingNote = typos[name] ? t("values.typo", { given: typos[name] }) : t("values.missing");
+        note.textContent = bad ? t("values.invalid") : said ? errorText(said) : need ? missingNote : "";
         if (p.ok) kind.value = p.kind;
       };
       validate();
@@ -148,6 +151,8 @@ export function createValuesPanel(container, handlers) {
       const said = field && names.includes(field) ? { [field]: err } : {};
       if (now.length === 0 && missing.size === 0 && !field && !Object.keys(fieldErrors).length) return;
       missing = new Set(now);
+      const suggested = err?.code === "missing_value" ? err.params?.suggestions : null;
+      typos = suggested && !Array.isArray(suggested) ? suggested : {};
       fieldErrors = said;
       panel.set(names, texts);
     },
@@ -164,9 +169,19 @@ export function createValuesPanel(container, handlers) {
      */
     values() {
       const out = {};
+      let incomplete = false;
       for (const name of names) {
         const p = parseValue(texts[name] ?? "");
         if (p.ok) out[name] = p.value;
+        else incomplete = true;
+      }
+      // a name without a value may be a typo of one typed before (y_ture for y_true): those
+      // go along too, so that the API's missing-value error can name it (params.suggestions)
+      if (incomplete) {
+        for (const [name, text] of Object.entries(texts)) {
+          const p = name in out ? null : parseValue(text);
+          if (p?.ok) out[name] = p.value;
+        }
       }
       return out;
     },

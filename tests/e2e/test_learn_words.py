@@ -152,3 +152,16 @@ def test_the_examples_menu_reads_in_vietnamese(page: Page, console_errors: list[
     page.locator("#lang").select_option("en")
     expect(options.first).to_have_text(examples[0]["title"])
     assert console_errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_typo_of_a_given_name_is_pointed_out_beside_its_field(page: Page, lang: str) -> None:
+    """y_ture for y_true: the new empty field says which given name it probably means."""
+    values = {"x": "2", "y_true": "4", "w": "3", "b": "1"}
+    page.goto(f"/?e={quote('y = w*x + b' + chr(10) + 'loss = abs(y_true - y)')}"
+              f"&v={quote(json.dumps(values))}&lang={lang}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    page.locator("#source").fill("y = w*x + b\nloss = abs(y_ture - y)")
+    note = page.locator("#value-y_ture-note")
+    expect(note).to_contain_text("'y_true'", timeout=10_000)
+    assert english_lines(note.inner_text()) == [] or lang == "en"

@@ -91,3 +91,16 @@ def test_an_answer_of_the_wrong_shape_says_so_by_code(client: TestClient) -> Non
     assert r.json()["error"]["params"]["reason"] == "wrong_shape"
     names = client.post("/api/grade", json={"exercise": exercise, "answers": {vector["id"]: "w*2"}})
     assert names.json()["error"]["params"]["reason"] == "uses_names"
+
+
+def test_an_infinite_answer_is_told_why_it_is_wrong(client: TestClient) -> None:
+    body = {"expression": "y = w*x + b\nloss = abs(y_true - y)",
+            "values": {"x": 2, "y_true": 4, "w": 3, "b": 1}, "ask": ["grad"], "nodes": ["w"]}
+    for lang in ("en", "vi"):
+        exercise = client.post("/api/exercise", json={**body, "lang": lang}).json()["exercise"]
+        qid = exercise["questions"][0]["id"]
+        graded = client.post("/api/grade", json={"exercise": exercise, "answers": {qid: "1/0"}}).json()
+        result = graded["results"][qid]
+        assert not result["correct"] and "Infinity" in result["hint"]
+        plain = client.post("/api/grade", json={"exercise": exercise, "answers": {qid: "5"}}).json()
+        assert "Infinity" not in plain["results"][qid]["hint"]
