@@ -73,6 +73,18 @@ def test_every_step_frames_the_nodes_it_names(browser: Browser, live_server: str
             missed = outside_nodes(page, names, view["page"] == "embed" and not view.get("focus"))
             if missed:
                 failures.append(f"{item['id']} step {k}: {missed}")
+            # a panel the step brings into view is not under the sticky step bar
+            focus = view.get("focus") or ("train-loss-chart" if view["state"].get("trainParams") else None)
+            if focus:
+                expect(frame.locator("body")).to_have_attribute("data-focused", focus, timeout=10_000)
+                covered = frame.locator(f"#{focus}").evaluate("""el => {
+                    const bar = document.querySelector('.stepper');
+                    if (!bar || getComputedStyle(bar).position !== 'sticky') return 0;
+                    const b = bar.getBoundingClientRect(), e = el.getBoundingClientRect();
+                    return Math.min(b.bottom, e.bottom) - Math.max(b.top, e.top);
+                }""")
+                if covered > 1:
+                    failures.append(f"{item['id']} step {k}: the step bar overlaps {covered} px of #{focus}")
             # the step's formula fits its box (scaled down where needed), never cut
             overflow = frame.locator("#explain-math").evaluate(
                 "el => el.clientWidth ? el.scrollWidth - el.clientWidth : 0")

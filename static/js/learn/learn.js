@@ -198,11 +198,28 @@ $("learn-frame").addEventListener("load", () => {
   const frame = $("learn-frame");
   const doc = frame.contentDocument;
   const target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
-  // the graph with as much as fits above it (the step's arithmetic) in view; a panel centred
-  const block = target?.id === "graphs" ? "nearest" : "center";
-  const wait = () => (doc.body.dataset.ready === "true" ? target.scrollIntoView({ block }) : setTimeout(wait, 100));
+  // the graph with as much as fits above it (the step's arithmetic) in view; a panel at the top
+  const block = target?.id === "graphs" ? "nearest" : "start";
+  const wait = () => {
+    if (!doc.defaultView) return; // the frame moved on to another page
+    if (doc.body.dataset.ready === "true") bringIntoView(doc, target, block);
+    else setTimeout(wait, 100);
+  };
   if (target) wait();
 });
+
+/**
+ * Scroll the frame's page to `target`, below the step bar where that bar sticks to the top
+ * (it covered the training update and the charts).
+ */
+function bringIntoView(doc, target, block) {
+  if (!doc.defaultView || !target.isConnected) return; // the frame moved on to another page
+  const bar = doc.querySelector(".stepper");
+  const sticks = bar && doc.defaultView.getComputedStyle(bar).position === "sticky";
+  target.style.scrollMarginTop = sticks ? `${Math.ceil(bar.getBoundingClientRect().height) + 8}px` : "";
+  target.scrollIntoView({ block });
+  doc.body.dataset.focused = target.id;
+}
 
 $("lang").addEventListener("change", () => {
   page.lang = $("lang").value;
