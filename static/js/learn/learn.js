@@ -60,11 +60,11 @@ async function load() {
   setLanguage(page.lang);
   $("lang").value = page.lang;
   applyTranslations();
-  const list = await fetchLessons(page.lang);
+  // both at once: the live view (the first graph) waits for the lesson
+  const [list, r] = await Promise.all([fetchLessons(page.lang), page.lesson ? fetchLesson(page.lesson, page.lang) : null]);
   path = list.ok ? list.data : [];
   lesson = null;
-  if (page.lesson) {
-    const r = await fetchLesson(page.lesson, page.lang);
+  if (r) {
     if (!r.ok) {
       $("learn-body").replaceChildren(el("p", { class: "error" }, t("learn.failed", { message: r.error.message })));
       return;

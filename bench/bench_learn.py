@@ -1,0 +1,71 @@
+"""Time to the first graph on /learn/<lesson>: from the lesson page's navigation to the first
+graph drawn in its live view (the frame's `chainrule:first-graph` mark), in a fresh headless
+Chromium context each run (nothing cached). Target: under 0.7 s, median of 5.
+
+    .venv/bin/python bench/bench_learn.py [lesson ...] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from bench.bench_layout import CHROMIUM, ROOT, serve
+
+TARGET_MS = 700.0
+#: From the lesson page's time origin to the frame's first-graph mark.
+FIRST_GRAPH_JS = """() => {
+  const frame = document.getElementById('learn-frame').contentWindow;
+  const mark = frame.performance.getEntriesByName('chainrule:first-graph')[0];
+  return mark ? frame.performance.timeOrigin + mark.startTime - performance.timeOrigin : null;
+}"""
+
+
+def first_graph_ms(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(url)
+    page.frame_locator("#learn-frame").locator("body[data-ready=true]").wait_for(timeout=30_000)
+    ms = None
+    while ms is None:
+        ms = page.evaluate(FIRST_GRAPH_JS)
+        if ms is None:
+            page.wait_for_timeout(20)
+    context.close()
+    return float(ms)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("lessons", nargs="*", default=["training-loop", "computational-graph", "two-layer-network"])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    if not (ROOT / "static" / "build" / "dag.mjs").is_file():
+        print("static/build missing: npm ci && node scripts/build-static.mjs", file=sys.stderr)
+        return 2
+    url, server, thread = serve()
+    met = True
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+            first_graph_ms(browser, f"{url}/learn/{args.lessons[0]}?lang=en")  # warm the server
+            for lesson in args.lessons:
+                times = [first_graph_ms(browser, f"{url}/learn/{lesson}?lang=en") for _ in range(args.runs)]
+                med = statistics.median(times)
+                met &= med < TARGET_MS
+                print(f"/learn/{lesson}: first graph median {med:.0f} ms "
+                      f"({', '.join(f'{t:.0f}' for t in times)}); target < {TARGET_MS:.0f} ms")
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
