@@ -41,7 +41,8 @@ def first_graph_ms(browser: Any, url: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("lessons", nargs="*", default=["training-loop", "computational-graph", "two-layer-network"])
+    ap.add_argument("lessons", nargs="*",
+                    default=["training-loop", "computational-graph", "two-layer-network"])
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
     if not (ROOT / "static" / "build" / "dag.mjs").is_file():
