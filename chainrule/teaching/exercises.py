@@ -330,8 +330,9 @@ class GraphView:
             source = self.nodes[edge["source"]]
             said = self.spoken(source)
             if said != source["label"]:
+                # the replacement escaped, so that backslashes in a formula stay literal
                 text = re.sub(rf"(?<![\w.]){re.escape(source['label'])}(?![\w.])",
-                              lambda _m, said=said: _wrap(said), text)
+                              _wrap(said).replace("\\", "\\\\"), text)
         return text
 
     def target_of(self, question: Mapping[str, Any]) -> dict[str, Any]:
