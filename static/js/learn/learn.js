@@ -216,7 +216,8 @@ function bringIntoView(doc, target, block) {
   if (!doc.defaultView || !target.isConnected) return; // the frame moved on to another page
   const bar = doc.querySelector(".stepper");
   const sticks = bar && doc.defaultView.getComputedStyle(bar).position === "sticky";
-  target.style.scrollMarginTop = sticks ? `${Math.ceil(bar.getBoundingClientRect().height) + 8}px` : "";
+  // with room for the heading above a chart
+  target.style.scrollMarginTop = sticks ? `${Math.ceil(bar.getBoundingClientRect().height) + 32}px` : "";
   target.scrollIntoView({ block });
   doc.body.dataset.focused = target.id;
 }
