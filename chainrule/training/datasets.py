@@ -247,8 +247,8 @@ DATASETS: dict[str, DatasetSpec] = {
             label="y",
             image=(8, 8),
             image_column="X",
-            i18n={"vi": {"description": "chữ số viết tay 0-9, ảnh 8×8 điểm ảnh (bản của scikit-learn từ bộ dữ liệu UCI); "
-                                        f"{DIGITS_TEST_ROWS} dòng cuối là tập kiểm tra"}},
+            i18n={"vi": {"description": "chữ số viết tay 0-9, ảnh 8×8 điểm ảnh (bản của scikit-learn từ "
+                                        f"tập dữ liệu UCI); {DIGITS_TEST_ROWS} dòng cuối là tập kiểm tra"}},
         ),
     )
 }
