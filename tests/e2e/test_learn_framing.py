@@ -38,7 +38,7 @@ def outside_nodes(page: Page, names: list[str], scrolled_to_graph: bool) -> list
     assert svg and iframe
     out = []
     for name in names:
-        node = frame.locator(f"#{svg_id} g.node[data-label='{name}'] rect").first
+        node = frame.locator(f"#{svg_id} g.node[data-label='{name}'] rect.box").first
         box = node.bounding_box()
         if box is None or not inside(box, svg) or (scrolled_to_graph and not inside(box, iframe)):
             out.append(f"{name} at {box} (graph {svg})")
