@@ -239,6 +239,14 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "cnn-digits",
         "title": "A small CNN on four 8×8 digits",
+        "i18n": {"vi": {
+            "title": "Một CNN nhỏ trên bốn chữ số 8×8",
+            "description": (
+                "Ảnh (N, C, H, W) = (4, 1, 8, 8). Gradient của mỗi trọng số trong kernel là tổng, trên mọi vị"
+                " trí đầu ra, của gradient tại đầu ra đó nhân với điểm ảnh mà trọng số gặp; max pooling chỉ "
+                "gửi gradient của mỗi cửa sổ về phần tử lớn nhất của nó."
+            ),
+        }},
         "expression": "h1 = leaky_relu(conv2d(images, K1, padding=1), 0.1)\n"
                       "p1 = max_pool2d(h1, 2)\n"
                       "h2 = relu(conv2d(p1, K2, padding=1))\n"
@@ -261,6 +269,13 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "attention-head",
         "title": "One attention head",
+        "i18n": {"vi": {
+            "title": "Một attention head",
+            "description": (
+                "Query, key và value là các lát cắt của cùng một tích: gradient của mỗi lát cắt đi về đúng "
+                "các cột của nó trong qkv, các chỗ khác bằng 0. Điểm số được chia cho sqrt(4) = 2."
+            ),
+        }},
         "expression": "qkv = X @ Wqkv\n"
                       "Q = qkv[:, 0:4]\nK = qkv[:, 4:8]\nV = qkv[:, 8:12]\n"
                       "A = softmax(Q @ K.T / 2, axis=-1)\n"
@@ -279,6 +294,14 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "transformer-block",
         "title": "A transformer block: layer norm, causal attention, GELU MLP",
+        "i18n": {"vi": {
+            "title": "Một khối transformer: layer norm, attention có mặt nạ nhân quả, MLP với GELU",
+            "description": (
+                "Bốn vị trí, độ rộng 4. Mặt nạ nhân quả không gửi gradient nào về điểm số của các vị trí "
+                "tương lai (ở đó độ dốc của where bằng 0); mỗi nhánh dư (x + ...) chuyển gradient đi nguyên "
+                "vẹn, đồng thời qua nhánh."
+            ),
+        }},
         "expression": "h = layer_norm(x)\n"
                       "q = h @ Wq\nk = h @ Wk\nv = h @ Wv\n"
                       "scores = where(mask, q @ k.T / 2, -1e9)\n"
@@ -306,6 +329,13 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "batch-norm-backward",
         "title": "Batch norm's backward (the classic exercise)",
+        "i18n": {"vi": {
+            "title": "Lượt truyền ngược của batch norm (bài tập kinh điển)",
+            "description": (
+                "d loss/d x = (c − mean(c) − ĥ·mean(c·ĥ))/σ theo từng cột. Nếu c toàn số 1 thì gradient bằng "
+                "0: một cột đã chuẩn hóa luôn có tổng bằng 0."
+            ),
+        }},
         "expression": "h = batch_norm(x)\nloss = sum(h * c)",
         "values": BATCH_NORM_VALUES,
         "description": "d loss/d x = (c − mean(c) − ĥ·mean(c·ĥ))/σ per column. With c all ones "
@@ -314,6 +344,13 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "batch-norm-by-hand",
         "title": "Batch norm by hand: mean, var, sqrt",
+        "i18n": {"vi": {
+            "title": "Batch norm tự tính: mean, var, sqrt",
+            "description": (
+                "Cùng các con số như batch_norm(x) nhưng qua từng bước nhỏ: x đến loss theo ba đường (trực "
+                "tiếp, qua mu, qua v) và gradient của nó là tổng của ba đường."
+            ),
+        }},
         "expression": "mu = mean(x, axis=0)\nv = var(x, axis=0)\n"
                       "h = (x - mu) / sqrt(v + 0.00001)\nloss = sum(h * c)",
         "values": BATCH_NORM_VALUES,
@@ -323,6 +360,13 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "embedding-repeat",
         "title": "An embedding with a repeated index",
+        "i18n": {"vi": {
+            "title": "Embedding với một chỉ số lặp lại",
+            "description": (
+                "Token 2 được dùng hai lần: hàng 2 của E nhận tổng gradient của cả hai lần dùng; hàng 1 và "
+                "hàng 3 không được dùng nên nhận 0."
+            ),
+        }},
         "expression": "e = embedding(E, tokens)\n"
                       "h = concat((e[0], e[1], e[2]), axis=0)\n"
                       "loss = softplus(dot(h, w))",
@@ -337,6 +381,14 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "shapes",
         "title": "Shapes: reshape, standardise, slice, stack",
+        "i18n": {"vi": {
+            "title": "Kích thước: reshape, chuẩn hóa, cắt lát, stack",
+            "description": (
+                "Lượt truyền ngược của reshape đưa gradient về lại kích thước cũ; gradient của lát cắt hàng "
+                "Z[0] đi về hàng 0, các chỗ khác bằng 0; lượt truyền ngược của stack trả cho mỗi tensor đã "
+                "xếp chồng đúng lát cắt của nó."
+            ),
+        }},
         "expression": "X = reshape(v, (4, 3))\n"
                       "Z = (X - mean(X, axis=0)) / std(X, axis=0)\n"
                       "ends = stack((Z[0], Z[-1]))\n"
