@@ -24,21 +24,12 @@ from chainrule.db.session import session_scope, utcnow
 from chainrule.lti import claims as c
 from chainrule.lti.http import PlatformError
 from chainrule.lti.keys import platform_key_set
+from chainrule.lti.refusal import Refused
 from chainrule.lti.registry import Registration, find
 from chainrule.lti.targets import Target, target_of
 
 STATE_COOKIE = "chainrule_lti_state_"  # + the state: several logins may be under way at once
 SESSION_COOKIE = "chainrule_lti"
-
-
-class Refused(Exception):
-    """A login or launch chainrule will not accept: ``status`` (4xx), ``code`` and the reason."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from chainrule.config import LIMITS
 from chainrule.errors import ChainruleError
 from chainrule.lti import claims as c
+from chainrule.lti.refusal import Refused
 from chainrule.schemas import Exercise, plain_values
 from chainrule.teaching.course import lesson
 from chainrule.teaching.exercises import grade
@@ -24,8 +25,6 @@ class Target:
 
 
 def target_of(claims: dict[str, Any]) -> Target | None:
-    from chainrule.lti.launch import Refused  # launch imports this module
-
     custom = claims.get(c.CUSTOM)
     if not isinstance(custom, dict):
         return None
