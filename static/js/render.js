@@ -262,13 +262,15 @@ export function createGraphView(svgEl, options) {
         g.append("rect").attr("class", "focus-ring").attr("rx", 10);
         g.append("rect").attr("class", "box").attr("rx", 7);
         g.append("text").attr("class", "label").attr("x", 8).attr("y", 17);
-        g.append("text").attr("class", "op").attr("aria-hidden", "true").attr("y", 17).attr("text-anchor", "end");
         // the node's accessible name (ariaFor) says all it shows: the name starts with the
-        // label (what a voice user says to click it); the other texts are not read twice
+        // label (what a voice user says to click it); the other texts are not read twice.
+        // The op tag comes last: it is hidden when zoomed out, and what stays visible must
+        // still be the start of the name ("w 3 input", then "w 3")
         g.append("text").attr("class", "main").attr("x", 8).attr("y", 38).attr("aria-hidden", "true");
-        // spaces between the texts, as a reader of the box sees them ("w input 3", not "winput3")
+        g.append("text").attr("class", "op").attr("aria-hidden", "true").attr("y", 17).attr("text-anchor", "end");
+        // spaces between the texts, as a reader of the box sees them ("w 3 input", not "w3input")
         g.each(function spaced() {
-          for (const cls of ["op", "main"]) this.querySelector(`text.${cls}`).before(" ");
+          for (const cls of ["main", "op"]) this.querySelector(`text.${cls}`).before(" ");
         });
         g.on("click", (event, d) => {
           if (event.target.closest(".toggle")) return;
@@ -467,8 +469,8 @@ export function createGraphView(svgEl, options) {
   }
 
   /**
-   * A node's accessible name: first what the box shows, in its order (label, operation, the
-   * main line: what a voice user reads off the screen), then in parentheses what it does
+   * A node's accessible name: first what the box shows, in its order (label, the main line,
+   * the operation: what a voice user reads off the screen), then in parentheses what it does
    * not show (a number not computed yet said so, the value behind a gradient, a tensor's
    * numbers, a clipped label in full) and where its edges lead. Text a decoration adds to
    * the box (health.js) is appended after it.
@@ -490,7 +492,7 @@ export function createGraphView(svgEl, options) {
     const names = (ids) => ids.map(labelOf).join(", ");
     if (inputs.get(d.id)?.length) more.push(t("node.inputsAria", { names: names(inputs.get(d.id)) }));
     more.push(consumers.get(d.id)?.length ? t("node.usedByAria", { names: names(consumers.get(d.id)) }) : t("node.outputAria"));
-    return `${clip(d.node.label)}, ${opText(d)}: ${line} (${more.join("; ")})`;
+    return `${clip(d.node.label)}: ${line}, ${opText(d)} (${more.join("; ")})`;
   }
 
   function gradFill(g, display) {

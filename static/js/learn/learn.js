@@ -147,7 +147,17 @@ function renderLesson() {
 export function tryView(exercise) {
   const values = Object.fromEntries(Object.entries(exercise.values ?? {}).map(([k, v]) => [k, JSON.stringify(v)]));
   const asksValues = (exercise.ask ?? []).includes("value");
-  return { page: "embed", state: { expression: exercise.expression, values }, panels: asksValues ? ["editor"] : ["editor", "forward"] };
+  // the task may ask about any node: frame the whole graph (its inputs and its output), so no
+  // node sits half outside the view
+  const assigned = [...String(exercise.expression).matchAll(/^\s*([\p{L}_][\p{L}\p{N}_]*)\s*=(?!=)/gmu)].map((m) => m[1]);
+  const output = exercise.output ?? assigned.at(-1);
+  const frame = [...Object.keys(values), ...(output ? [output] : [])];
+  return {
+    page: "embed",
+    state: { expression: exercise.expression, values },
+    panels: asksValues ? ["editor"] : ["editor", "forward"],
+    ...(frame.length ? { frame } : {}),
+  };
 }
 
 async function openLesson(id, atEnd) {
