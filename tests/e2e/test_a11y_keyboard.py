@@ -136,10 +136,11 @@ def test_node_names_carry_label_op_value_and_gradient_as_shown(page: Page, lang:
     bwd = page.locator("#svg-backward g.node[data-label='w']").get_attribute("aria-label") or ""
     mul = page.locator("#svg-backward g.node[data-label='w * x']").get_attribute("aria-label") or ""
     words = {"en": ("value", "grad", "input", "used by"), "vi": ("giá trị", "gradient", "đầu vào", "được dùng bởi")}[lang]
-    # first what the box shows (label, operation, main line), then what it does not
-    assert fwd.startswith(f"w, {words[2]}: {w['value']:g} (") and f"{words[3]} w * x" in fwd, fwd
-    assert bwd.startswith(f"w, {words[2]}: {words[1]} = {w['grad']:g} ({words[0]} {w['value']:g};"), bwd
-    assert mul.startswith(f"w * x, {wx['op']}: {words[1]} = {wx['grad']:g} (") and f"{words[0]} {wx['value']:g}" in mul, mul
+    # first what the box shows (label, main line, then the op tag, which zooming out hides),
+    # then what it does not
+    assert fwd.startswith(f"w: {w['value']:g}, {words[2]} (") and f"{words[3]} w * x" in fwd, fwd
+    assert bwd.startswith(f"w: {words[1]} = {w['grad']:g}, {words[2]} ({words[0]} {w['value']:g};"), bwd
+    assert mul.startswith(f"w * x: {words[1]} = {wx['grad']:g}, {wx['op']} (") and f"{words[0]} {wx['value']:g}" in mul, mul
     assert page.locator("#svg-forward g.node[data-label='w']").get_attribute("aria-roledescription") == "node"  # the glossary's word in both
     # while stepping forward, a value not reached yet is not given away
     page.locator("#btn-forward").click()
