@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from chainrule.config import LIMITS
-from chainrule.engine.ops import OPS
 from chainrule.programs import cached_program
 
 IMAGE = [[1.0, 2.0, 0.5], [-1.0, 3.0, 2.0], [0.0, 1.5, -2.0]]
@@ -51,7 +50,6 @@ def test_conv2d_expansion_equals_torch(client: TestClient) -> None:
             assert run.input_grads[f"w_{r}_{c}"] == pytest.approx(float(w.grad[0, 0, r, c]), abs=1e-12)
 
 
-@pytest.mark.skipif("conv2d" not in OPS, reason="conv2d lands with the new functions")
 def test_conv2d_expansion_equals_the_conv2d_graph(client: TestClient) -> None:
     body = client.post("/api/expand", json={"kind": "conv2d", "a": IMAGE, "b": KERNEL}).json()
     compact = _run(body["compact"]["expression"], body["compact"]["values"])
