@@ -113,7 +113,7 @@ def test_did_you_mean_for_functions_names_and_values(client: TestClient) -> None
 
 
 def test_no_suggestion_when_nothing_is_close(client: TestClient) -> None:
-    error = error_of(client, {"expression": "y = frobnicate(x)", "values": {"x": 1}})
+    error = error_of(client, {"expression": "y = qzxwvj(x)", "values": {"x": 1}})
     assert error["params"]["suggestions"] == [] and "did you mean" not in error["message"]
 
 

@@ -66,7 +66,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc to see the workers")
     port = _free_port()
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    # one test client sends 16 requests at once: lift the per-client share of the heavy-work
+    # places (tests/routes/test_hardening.py tests that bound) so statelessness is what is tested
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", "CHAINRULE_MAX_CLIENT_WORK": "64",
+           "CHAINRULE_MAX_QUEUED_WORK": "64"}
     log_path = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
