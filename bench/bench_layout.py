@@ -133,6 +133,20 @@ def make_expression(target_nodes: int, seed: int = 0) -> tuple[str, dict[str, fl
     return "\n".join(lines), values
 
 
+def bundle_missing() -> bool:
+    """The page needs the npm bundles: say how to build them when they are not there."""
+    if (ROOT / "static" / "build" / "dag.mjs").is_file():
+        return False
+    print("static/build missing: npm ci && node scripts/build-static.mjs", file=sys.stderr)
+    return True
+
+
+def launch(pw: Any) -> Any:
+    """Debian's Chromium, headless, as the browser tests start it."""
+    return pw.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+
+
 def serve() -> tuple[str, uvicorn.Server, threading.Thread]:
     from chainrule.main import app
 
@@ -230,16 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("sizes", nargs="*", type=int, default=[1000, 5000, 10000])
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
-    if not (ROOT / "static" / "build" / "dag.mjs").is_file():
-        print("static/build missing: npm ci && node scripts/build-static.mjs", file=sys.stderr)
+    if bundle_missing():
         return 2
     url, server, thread = serve()
     failed = False
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic"]
-            )
+            browser = launch(pw)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url + "/")
             page.wait_for_selector("body[data-ready=true]", timeout=30_000)

@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from bench.bench_layout import CHROMIUM, ROOT, serve
+from bench.bench_layout import bundle_missing, launch, serve
 
 TARGET_MS = 700.0
 #: From the lesson page's time origin to the frame's first-graph mark.
@@ -45,15 +45,13 @@ def main(argv: list[str] | None = None) -> int:
                     default=["training-loop", "computational-graph", "two-layer-network"])
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
-    if not (ROOT / "static" / "build" / "dag.mjs").is_file():
-        print("static/build missing: npm ci && node scripts/build-static.mjs", file=sys.stderr)
+    if bundle_missing():
         return 2
     url, server, thread = serve()
     met = True
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+            browser = launch(pw)
             first_graph_ms(browser, f"{url}/learn/{args.lessons[0]}?lang=en")  # warm the server
             for lesson in args.lessons:
                 times = [first_graph_ms(browser, f"{url}/learn/{lesson}?lang=en") for _ in range(args.runs)]
