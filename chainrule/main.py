@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chainrule.allocator import FreedMemory, keep_freed_memory
 from chainrule.assets import STATIC_DIR
+from chainrule.collector import IdleCollector
 from chainrule.config import LIMITS
 from chainrule.errors import ChainruleError
 from chainrule.metrics import add_metrics
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     # The event loop (health, admission, 503s) waits for the GIL behind computing threads:
     # let it in after 1 ms instead of Python's 5 ms.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    collector = IdleCollector().take_over()  # full collections between heavy requests
     app = FastAPI(title="chainrule", version=__version__, docs_url=None, redoc_url=None,
                   description="Computational graphs, forward and backward, with the chain rule shown.")
     # Who may frame the embed view (CSP frame-ancestors) and call the API cross-origin (CORS):
@@ -53,7 +55,8 @@ def create_app() -> FastAPI:
     # Innermost: a request takes a compute slot only once the rate limit has let it through.
     app.add_middleware(HeavyWorkLimit, slots=LIMITS.max_concurrent_work,
                        queue=LIMITS.max_queued_work, retry_after=LIMITS.request_budget_seconds,
-                       quantum=LIMITS.work_quantum_seconds, per_client=LIMITS.max_client_work)
+                       quantum=LIMITS.work_quantum_seconds, per_client=LIMITS.max_client_work,
+                       collector=collector)
     add_rate_limit(app)  # off unless CHAINRULE_RATE_LIMIT is set; inside CORS, so 429s get CORS
     app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_credentials=False,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])

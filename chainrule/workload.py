@@ -34,6 +34,7 @@ from collections import deque
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chainrule.collector import IdleCollector
 from chainrule.config import env_name
 from chainrule.engine.budget import set_turn
 
@@ -128,8 +129,10 @@ class HeavyWorkLimit:
     ``per_client`` of them from one client, and give each a turn."""
 
     def __init__(self, app: ASGIApp, slots: int, queue: int, retry_after: float,
-                 quantum: float = 0.05, per_client: int = 12) -> None:
+                 quantum: float = 0.05, per_client: int = 12,
+                 collector: IdleCollector | None = None) -> None:
         self.app = app
+        self.collector = collector
         self.turns = Turns(slots)
         self.slots = self.turns.slots
         self.queue = max(0, queue)
@@ -156,12 +159,16 @@ class HeavyWorkLimit:
             return
         self._admitted += 1
         self._by_client[client] = mine + 1
+        if self.collector is not None:
+            self.collector.enter()
         # the handler's thread inherits this context, so its compute_budget takes turns
         set_turn(RequestTurn(self.turns, self.quantum))
         try:
             await self.app(scope, receive, send)
         finally:
             self._admitted -= 1
+            if self.collector is not None:
+                self.collector.leave()
             left = self._by_client[client] - 1
             if left:
                 self._by_client[client] = left
