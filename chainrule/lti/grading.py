@@ -2,7 +2,9 @@
 and its score queued for the platform.
 
 The score is sent at once; a grading waits for the platform's answer at most
-CHAINRULE_LTI_PASSBACK_WAIT_SECONDS (then says "queued" while the send goes on).
+CHAINRULE_LTI_PASSBACK_WAIT_SECONDS (then says "queued" while the send goes on). Only the
+grading itself takes a compute turn: the database write and the wait for the platform leave
+the worker's compute to other requests.
 
 Attempt policy: unlimited attempts; the best score counts. Each attempt sends the best score
 so far (so the platform's latest score is the best one). In a graded launch the expected
@@ -17,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from chainrule.config import LIMITS
 from chainrule.db.models import Attempt, Passback
 from chainrule.db.session import session_scope, utcnow
+from chainrule.engine.budget import compute_budget
 from chainrule.errors import ChainruleError
 from chainrule.lti.passback import deliver_soon, first_try_at, scores_url, status_words
 from chainrule.lti.sessions import LaunchSession
@@ -30,7 +34,7 @@ POLICY = "unlimited attempts; the best score counts"
 def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[str, Any],
                     rtol: float) -> dict[str, Any]:
     if launch.target_kind != "exercise" or not launch.target:
-        result = grade(sent, answers, rtol)
+        result = _graded(sent, answers, rtol)
         if launch.lineitem_url:
             result["passback"] = status_words("failed", "this launch opened no exercise, so no score "
                                                         "is passed back")
@@ -39,7 +43,7 @@ def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[s
     if json.loads(json.dumps(sent)) != kept:
         raise ChainruleError("not_this_launch", "this is not the exercise the course launched: only "
                              "that one is graded here", status=403)
-    result = grade(kept, answers, rtol)
+    result = _graded(kept, answers, rtol)
     passback_id, best, number = _record_attempt(launch, result)
     final = result["score"] >= 1.0
     if not final and launch.lineitem_url:
@@ -49,6 +53,11 @@ def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[s
     if passback_id is not None:
         result["passback"] = status_words(*deliver_soon(passback_id))
     return result
+
+
+def _graded(exercise: dict[str, Any], answers: dict[str, Any], rtol: float) -> dict[str, Any]:
+    with compute_budget(LIMITS.request_budget_seconds):
+        return grade(exercise, answers, rtol)
 
 
 def _record_attempt(launch: LaunchSession, result: dict[str, Any]) -> tuple[int | None, float, int]:

@@ -34,7 +34,7 @@ def grade_answers(request: GradeRequest, http: Request) -> FastJSONResponse:
     sent: dict[str, Any] = request.exercise.model_dump(exclude_none=False)
     sent["values"] = plain_values(request.exercise.values)
     launch = launch_of(http)
+    if launch is not None:  # takes its compute turn for the grading only, not the passback
+        return FastJSONResponse(grade_in_launch(launch, sent, request.answers, request.rtol))
     with compute_budget(LIMITS.request_budget_seconds):
-        result = (grade(sent, request.answers, request.rtol) if launch is None
-                  else grade_in_launch(launch, sent, request.answers, request.rtol))
-    return FastJSONResponse(result)
+        return FastJSONResponse(grade(sent, request.answers, request.rtol))
