@@ -2,7 +2,8 @@
 """LTI under load: 200 launches and 2,000 gradings in 60 s against two workers, every score
 checked to reach the platform exactly once, and the grading request's latency (p50/p95/p99).
 
-A benchmark script, not a timed test. Everything runs on 127.0.0.1: chainrule with two
+A benchmark script, not a timed test. Everything runs on loopback (each student grades from
+its own 127.0.x.y address, as students reach a server from their own): chainrule with two
 uvicorn workers (``chainrule serve --workers 2``, LTI on), the test platform built on
 lti1p3platform (a thread of this process; it signs the launches, issues the tokens and
 receives the scores), and, with ``--database postgres``, Debian's PostgreSQL started for the
@@ -22,6 +23,7 @@ Exit status 1 when a score was lost or sent twice, a launch failed, or the run o
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import shutil
 import sys
@@ -29,8 +31,10 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import create_engine, text
@@ -61,6 +65,35 @@ def right_answers(tool: str, exercise: dict[str, Any]) -> dict[str, Any]:
                                                      "values": exercise["values"]}, timeout=30).json()
     grads = {node["id"]: node["grad"] for node in graph["nodes"]}
     return {q["id"]: grads[q["node"]] for q in exercise["questions"]}
+
+
+def student_address(index: int) -> str:
+    """Each student's own loopback address (Linux answers all of 127/8), as students reach a
+    server from their own addresses: the server's per-client share sees 200 clients, not one."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+@dataclass
+class Answer:
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def post_from(source: str, url: str, body: dict[str, Any], headers: dict[str, str]) -> Answer:
+    """POST JSON over a new connection from ``source``, then close it."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30,
+                                      source_address=(source, 0))
+    try:
+        conn.request("POST", parts.path, json.dumps(body),
+                     {**headers, "Content-Type": "application/json", "Connection": "close"})
+        response = conn.getresponse()
+        return Answer(response.status, response.read().decode())
+    finally:
+        conn.close()
 
 
 def run(tool: str, platform: Any, args: argparse.Namespace, database_url: str) -> dict[str, Any]:
@@ -99,9 +132,8 @@ def run(tool: str, platform: Any, args: argparse.Namespace, database_url: str) -
             body = {"exercise": exercise, "answers": choices[(index + k) % 3]}
             try:  # a connection per grading, as the minutes between a student's answers close it
                 session = {} if args.baseline else {"Authorization": f"Bearer {token}"}
-                answer = requests.post(tool + "/api/grade", json=body, timeout=30, headers={
-                    **session, "Connection": "close"})
-            except requests.RequestException as exc:
+                answer = post_from(student_address(index), tool + "/api/grade", body, session)
+            except OSError as exc:
                 with lock:
                     errors.append(repr(exc))
                 continue

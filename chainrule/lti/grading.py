@@ -24,7 +24,7 @@ from chainrule.db.models import Attempt, Passback
 from chainrule.db.session import session_scope, utcnow
 from chainrule.engine.budget import compute_budget
 from chainrule.errors import ChainruleError
-from chainrule.lti.passback import deliver_soon, first_try_at, scores_url, status_words
+from chainrule.lti.passback import claimed_now, deliver_soon, scores_url, status_words
 from chainrule.lti.sessions import LaunchSession
 from chainrule.teaching.exercises import grade
 
@@ -44,14 +44,14 @@ def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[s
         raise ChainruleError("not_this_launch", "this is not the exercise the course launched: only "
                              "that one is graded here", status=403)
     result = _graded(kept, answers, rtol)
-    passback_id, best, number = _record_attempt(launch, result)
+    passback, best, number = _record_attempt(launch, result)
     final = result["score"] >= 1.0
     if not final and launch.lineitem_url:
         for item in result["results"].values():
             item.pop("expected", None)
     result["attempt"] = {"number": number, "best": best, "final": final, "policy": POLICY}
-    if passback_id is not None:
-        result["passback"] = status_words(*deliver_soon(passback_id))
+    if passback is not None:
+        result["passback"] = status_words(*deliver_soon(passback))
     return result
 
 
@@ -60,8 +60,9 @@ def _graded(exercise: dict[str, Any], answers: dict[str, Any], rtol: float) -> d
         return grade(exercise, answers, rtol)
 
 
-def _record_attempt(launch: LaunchSession, result: dict[str, Any]) -> tuple[int | None, float, int]:
-    """The attempt and (with a line item) its passback row, in one transaction."""
+def _record_attempt(launch: LaunchSession, result: dict[str, Any]) -> tuple[Passback | None, float, int]:
+    """The attempt and (with a line item) its passback row, claimed for this grading's own
+    send, in one transaction."""
     now = utcnow()
     with session_scope() as session:
         attempt = Attempt(launch_id=launch.launch_id, user_id=launch.user_id, context_id=launch.context_id,
@@ -77,12 +78,10 @@ def _record_attempt(launch: LaunchSession, result: dict[str, Any]) -> tuple[int 
             return None, best, number
         passback = Passback(
             attempt_id=attempt.id, issuer=launch.issuer, client_id=launch.client_id,
-            scores_url=scores_url(launch.lineitem_url), status="queued", tries=0,
-            next_try_at=first_try_at(),
-            created_at=now, last_error="",
+            scores_url=scores_url(launch.lineitem_url), **claimed_now(), created_at=now, last_error="",
             payload={"userId": launch.sub, "scoreGiven": best, "scoreMaximum": 1.0,
                      "activityProgress": "Completed", "gradingProgress": "FullyGraded",
                      "timestamp": now.replace(tzinfo=UTC).isoformat(timespec="milliseconds")})
         session.add(passback)
         session.flush()
-        return passback.id, best, number
+        return passback, best, number

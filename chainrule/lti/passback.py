@@ -1,9 +1,10 @@
 """Grade passback (AGS 2.0): every score is a persisted row, sent by whichever worker claims
 it first, retried with exponential backoff while the platform is down.
 
-Exactly once per attempt: a row exists once per attempt (unique ``attempt_id``), and a worker
-sends it only after winning ``UPDATE ... WHERE status = 'queued'`` (or an expired lease), so two
-workers never send the same row. A worker that dies between sending and recording leaves the
+Exactly once per attempt: a row exists once per attempt (unique ``attempt_id``). The grading
+that records it creates it already claimed (``sending``, with a lease) and sends it; any other
+send happens only after winning ``UPDATE ... WHERE status = 'queued'`` (or an expired lease), so
+two workers never send the same row. A worker that dies between sending and recording leaves the
 lease to expire and the score is sent again: the platform then receives the same score twice
 (the only case), which AGS treats as one result.
 """
@@ -88,13 +89,17 @@ def forget_token(registration: Registration, scope: str = c.SCORE_SCOPE) -> None
         _TOKENS.pop((registration.issuer, registration.client_id, scope), None)
 
 
-def deliver(passback_id: int, first: bool = False) -> tuple[str, str]:
-    """Claim the row and send it if it is due (``first``: the grading's own send, before the
-    retry loop may take it); its status and detail afterwards."""
+def claimed_now() -> dict[str, Any]:
+    """The columns of a new row claimed by the grading that creates it (its first send)."""
+    return {"status": "sending", "tries": 1, "lease_until": utcnow() + timedelta(seconds=_lease_seconds()),
+            "next_try_at": first_try_at()}
+
+
+def deliver(passback_id: int) -> tuple[str, str]:
+    """Claim the row and send it if it is due; its status and detail afterwards."""
     now = utcnow()
-    due = ((Passback.status == "queued") & (Passback.tries == 0) if first else
-           or_((Passback.status == "queued") & (Passback.next_try_at <= now),
-               (Passback.status == "sending") & (Passback.lease_until < now)))
+    due = or_((Passback.status == "queued") & (Passback.next_try_at <= now),
+              (Passback.status == "sending") & (Passback.lease_until < now))
     with session_scope() as session:
         claimed = session.execute(update(Passback).where(Passback.id == passback_id, due).values(
             status="sending", tries=Passback.tries + 1,
@@ -112,10 +117,11 @@ def deliver(passback_id: int, first: bool = False) -> tuple[str, str]:
 _SENDERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chainrule-passback")
 
 
-def deliver_soon(passback_id: int) -> tuple[str, str]:
-    """Send now, but wait for the platform at most CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: a slow
-    platform leaves the score "queued" (the send goes on; the retry loop takes over if it fails)."""
-    future = _SENDERS.submit(deliver, passback_id, True)
+def deliver_soon(claimed: Passback) -> tuple[str, str]:
+    """Send a row created claimed (:func:`claimed_now`) now, but wait for the platform at most
+    CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: a slow platform leaves the score "queued" (the send
+    goes on; the retry loop takes over if it fails)."""
+    future = _SENDERS.submit(_send, claimed)
     try:
         return future.result(timeout=LIMITS.lti_passback_wait_seconds)
     except FutureTimeout:
