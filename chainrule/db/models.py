@@ -56,6 +56,8 @@ class Launch(Base):
     __tablename__ = "lti_launch"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the login it consumed: its own browser's reload (the same form again) reopens it
+    login_state: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id"), index=True)
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(500))

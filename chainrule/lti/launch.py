@@ -175,7 +175,8 @@ def store_launch(valid: ValidLaunch) -> tuple[str, int]:
         if consumed.rowcount != 1:  # type: ignore[attr-defined]
             raise Refused(400, "nonce_used", "this login's nonce has already been used by a launch")
         user = _user(session, reg.issuer, claims["sub"])
-        launch = Launch(token_hash=token_hash(token), user_id=user.id, issuer=reg.issuer,
+        launch = Launch(token_hash=token_hash(token), login_state=valid.state, user_id=user.id,
+                        issuer=reg.issuer,
                         client_id=reg.client_id, deployment_id=str(claims[c.DEPLOYMENT_ID]),
                         message_type=claims[c.MESSAGE_TYPE], created_at=now,
                         expires_at=now + timedelta(seconds=LIMITS.lti_session_seconds),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from chainrule.db.models import Progress
 from chainrule.db.session import session_scope, utcnow
@@ -17,6 +17,13 @@ def read_progress(user_id: int) -> dict[str, dict[str, Any]]:
     with session_scope() as session:
         rows = session.scalars(select(Progress).where(Progress.user_id == user_id)).all()
         return {row.lesson: dict(row.data) for row in rows}
+
+
+def forget_progress(user_id: int) -> dict[str, dict[str, Any]]:
+    """The student's "Forget my progress": every lesson's row goes (their scores stay)."""
+    with session_scope() as session:
+        session.execute(delete(Progress).where(Progress.user_id == user_id))
+    return {}
 
 
 def save_progress(user_id: int, progress: Any) -> dict[str, dict[str, Any]]:

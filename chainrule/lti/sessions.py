@@ -47,11 +47,15 @@ def is_instructor(roles: Sequence[str]) -> bool:
     return any(role in c.INSTRUCTOR_ROLES or role == "Instructor" for role in roles)
 
 
-def session_of(token: str) -> LaunchSession | None:
-    """The unexpired launch behind ``token``, or None."""
+def session_of(token: str, login_state: str | None = None) -> LaunchSession | None:
+    """The unexpired launch behind ``token`` (and, if given, made by the login ``login_state``),
+    or None."""
+    query = (select(Launch, LtiUser.sub).join(LtiUser, LtiUser.id == Launch.user_id)
+             .where(Launch.token_hash == token_hash(token)))
+    if login_state is not None:
+        query = query.where(Launch.login_state == login_state)
     with session_scope() as session:
-        row = session.execute(select(Launch, LtiUser.sub).join(LtiUser, LtiUser.id == Launch.user_id)
-                              .where(Launch.token_hash == token_hash(token))).first()
+        row = session.execute(query).first()
     if row is None or row[0].expires_at < utcnow():
         return None
     launch, sub = row

@@ -33,7 +33,7 @@ from chainrule.lti.launch import (
     validate_launch,
 )
 from chainrule.lti.passback import retry_forever
-from chainrule.lti.progress import read_progress, save_progress
+from chainrule.lti.progress import forget_progress, read_progress, save_progress
 from chainrule.lti.registry import registrations
 from chainrule.lti.sessions import LaunchSession, request_token, session_of
 from chainrule.middleware import content_security_policy
@@ -150,7 +150,8 @@ async def launch(request: Request) -> Response:
         valid = await run_in_threadpool(validate_launch, id_token, state, cookie_state)
         token, _launch_id = await run_in_threadpool(store_launch, valid)
     except Refused as refusal:
-        return _refused(request, refusal)
+        reloaded = await _reloaded(request, state) if refusal.code in RELOAD_REFUSALS else None
+        return reloaded or _refused(request, refusal)
     found = await run_in_threadpool(session_of, token)
     assert found is not None
     response = _launch_page(request, found, token)
@@ -158,6 +159,18 @@ async def launch(request: Request) -> Response:
                         **_cookie_options(request))
     response.delete_cookie(STATE_COOKIE + state, path="/lti")
     return response
+
+
+#: What a reload of a launched page (the platform's form posted again) is refused for.
+RELOAD_REFUSALS = {"state_mismatch", "nonce_used"}
+
+
+async def _reloaded(request: Request, state: str) -> HTMLResponse | None:
+    """The same page again, when this browser holds the session of the launch this login
+    made: a reload. Anyone else replaying the form is refused (the login is used up)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await run_in_threadpool(session_of, token, state) if token else None
+    return _launch_page(request, found, token) if found is not None and token else None
 
 
 def _launch_page(request: Request, launch: LaunchSession, token: str) -> HTMLResponse:
@@ -230,6 +243,12 @@ async def put_progress(request: Request) -> JSONResponse:
     except ValueError as exc:
         raise ChainruleError("invalid_json", "the progress is not JSON", params={"reason": "syntax"}) from exc
     return JSONResponse(await run_in_threadpool(save_progress, found.user_id, progress))
+
+
+@router.delete("/api/progress")
+def delete_progress(request: Request) -> JSONResponse:
+    """Forget the launched user's lesson progress (the Learn page's "Forget my progress")."""
+    return JSONResponse(forget_progress(_session(request).user_id))
 
 
 @router.get("/api/roster")

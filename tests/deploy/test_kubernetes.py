@@ -173,3 +173,21 @@ def test_forwarded_for_is_believed_from_the_ingress_network_only() -> None:
 
     for entry in trusted.split(","):
         ipaddress.ip_network(entry.strip())
+
+
+def test_no_manifest_holds_a_password_and_the_readme_creates_the_secret_they_read() -> None:
+    """A password in a shipped file is a password every deployment shares until someone
+    remembers to change it: the manifests read it from a Secret that deploy/README.md
+    creates with a random one, holding every key the manifests read from it."""
+    assert not [r for r in resources() if r["kind"] == "Secret"]
+    text = "\n".join(p.read_text() for p in sorted(MANIFESTS.glob("*.yaml")))
+    assert "CHANGE-ME" not in text and "POSTGRES_PASSWORD:" not in text
+    read = {ref["secretRef"]["name"] for r in resources() if r["kind"] in ("Deployment", "StatefulSet")
+            for c in r["spec"]["template"]["spec"]["containers"] for ref in c.get("envFrom", [])
+            if "secretRef" in ref}
+    assert read == {"chainrule-database"}
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    create = readme[readme.index("create secret generic chainrule-database"):].split("\n# ")[0]
+    assert "openssl rand" in readme[:readme.index("create secret generic chainrule-database")]
+    for key in ("POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "CHAINRULE_DATABASE_URL"):
+        assert f"--from-literal={key}=" in create, key

@@ -132,6 +132,10 @@ def test_lesson_and_expression_launches_open_in_the_platforms_language(page: Pag
         again = tool_frame(page, platform, Message(user="s1", custom={"lesson": "gradient"}, locale="vi"))
         expect(again.locator("meta[name=chainrule-progress]")).to_have_attribute(
             "content", re.compile(r'"gradient": \{"done": false, "seen": [23]\}'), timeout=20_000)
+        # "Forget my progress" forgets the server's copy too, not only what the page shows.
+        again.locator("#learn-reset").click()
+        wait_for(lambda: requests.get(f"{_tool}/lti/api/progress", headers={"Authorization": f"Bearer {token}"},
+                                      timeout=30).json() == {}, what="the server's progress forgotten")
 
         # An expression launch opens the app on it.
         frame = tool_frame(page, platform, Message(user="s1", custom={

@@ -15,7 +15,7 @@ import jwt as pyjwt  # PyJWT, as the platform signs: independent of the tool's J
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.lti.client import platform_form
+from tests.lti.client import META, platform_form
 from tests.lti.platform import INSTRUCTOR, Message, Platform, new_key
 from tests.lti.servers import tool_and_platform
 
@@ -99,14 +99,23 @@ def test_every_refused_launch_says_why_and_stores_nothing(tmp_path: Path, databa
         assert counts(database_url) == {"lti_launch": 0, "lti_user": 0, "lti_attempt": 0, "lti_passback": 0,
                                         "used_logins": 0}
 
-        # A replayed launch (the same id_token, nonce and state again) is refused.
+        # A replayed launch (the same id_token, nonce and state again) is refused, unless it is
+        # the launched browser's own reload: that reopens the same launch, storing nothing new.
         browser, action, fields = platform_form(platform, Message(user="victim"))
         state_cookie = f"chainrule_lti_state_{fields['state']}"
-        assert browser.post(action, data=fields, timeout=30).status_code == 200
-        assert state_cookie not in browser.cookies  # the launch ends the login's cookie ...
-        expect_refused(browser.post(action, data=fields, timeout=30), 403, "state_mismatch")
-        browser.cookies.set(state_cookie, "1", path="/lti")  # ... and a replay that kept it:
-        expect_refused(browser.post(action, data=fields, timeout=30), 400, "nonce_used")
+        first = browser.post(action, data=fields, timeout=30)
+        assert first.status_code == 200
+        assert state_cookie not in browser.cookies  # the launch ends the login's cookie
+        reload = browser.post(action, data=fields, timeout=30)
+        assert reload.status_code == 200, reload.text[:500]
+        assert META.search(reload.text)["token"] == META.search(first.text)["token"]  # type: ignore[index]
+        thief = requests.Session()  # the same form from a browser without the launch's session:
+        expect_refused(thief.post(action, data=fields, timeout=30), 403, "state_mismatch")
+        thief.cookies.set(state_cookie, "1", path="/lti")  # ... and one that forged the login's cookie:
+        expect_refused(thief.post(action, data=fields, timeout=30), 400, "nonce_used")
+        other_login = platform_form(platform, Message(user="victim"), browser)[2]["state"]
+        expect_refused(browser.post(action, data={**fields, "state": other_login}, timeout=30), 401,
+                       "wrong_nonce")  # the session reopens only the launch of the login posted
         # ... and so is its id_token with a new login's state: the nonce is not that login's.
         browser2, action2, fields2 = platform_form(platform, Message(user="victim"))
         expect_refused(browser2.post(action2, data={"id_token": fields["id_token"], "state": fields2["state"]},
@@ -204,6 +213,11 @@ def test_bad_input_to_the_lti_pages_is_a_4xx_never_a_500(tmp_path: Path, databas
         again = requests.put(tool + "/lti/api/progress", data='{"gradient": {"seen": 1, "done": true}}',
                              headers=headers, timeout=30)
         assert again.json() == {"gradient": {"seen": 2, "done": True}}
+        # ... until the student asks to forget it: then it is gone from the server.
+        assert requests.delete(tool + "/lti/api/progress", timeout=30).status_code == 401
+        forgot = requests.delete(tool + "/lti/api/progress", headers=headers, timeout=30)
+        assert forgot.status_code == 200 and forgot.json() == {}
+        assert requests.get(tool + "/lti/api/progress", headers=headers, timeout=30).json() == {}
         assert requests.get(tool + "/lti/api/progress", timeout=30).status_code == 401
         assert requests.get(tool + "/lti/api/roster", timeout=30).status_code == 401
         # A grading in a launch with a wrong answer shape is the usual 4xx, not a 500.
