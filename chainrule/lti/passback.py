@@ -121,11 +121,20 @@ def deliver_soon(claimed: Passback) -> tuple[str, str]:
     """Send a row created claimed (:func:`claimed_now`) now, but wait for the platform at most
     CHAINRULE_LTI_PASSBACK_WAIT_SECONDS: a slow platform leaves the score "queued" (the send
     goes on; the retry loop takes over if it fails)."""
-    future = _SENDERS.submit(_send, claimed)
+    future = _SENDERS.submit(_send_while_claimed, claimed)
     try:
         return future.result(timeout=LIMITS.lti_passback_wait_seconds)
     except FutureTimeout:
         return "queued", "the platform has not answered yet: the score is kept and will be sent"
+
+
+def _send_while_claimed(claimed: Passback) -> tuple[str, str]:
+    """Send, unless the claim could run out during the send (the senders were busy so long
+    that the retry loop may take the row): then leave it to the retry loop, never send twice."""
+    lease = claimed.lease_until
+    if lease is None or utcnow() >= lease - timedelta(seconds=2 * LIMITS.lti_http_timeout_seconds):
+        return "queued", "the score is kept and will be sent"
+    return _send(claimed)
 
 
 def first_try_at() -> datetime:
