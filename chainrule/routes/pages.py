@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from chainrule import registries
 from chainrule.assets import STATIC_DIR, TEMPLATES_DIR
+from chainrule.export.standalone import inline_json
 from chainrule.public_url import public_base, public_url_of
 from chainrule.registries import embed_panels
 
@@ -43,6 +45,7 @@ def module_preloads(static: Path = STATIC_DIR, entry: str = "js/main.js") -> lis
 
 
 templates.env.globals["module_preloads"] = module_preloads()
+templates.env.globals["meta_json"] = lambda: inline_json(registries.meta())
 
 router = APIRouter(tags=["pages"])
 

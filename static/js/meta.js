@@ -9,8 +9,15 @@ import { fetchMeta } from "./api.js";
  *            operators: {name: string, symbol: string, notation: "infix"|"prefix"|"postfix"|"subscript"}[]}} Meta
  */
 
-// A page (or a test under Node) that already holds them says so with a global, as meta-inline.js reads.
-const r = globalThis.chainruleMeta ? { ok: true, data: globalThis.chainruleMeta } : await fetchMeta();
+// A page that already holds them carries them as the JSON tag #chainrule-meta (the server's
+// pages) or a global (a test under Node), as meta-inline.js reads them.
+const r = inlineMeta() ?? await fetchMeta();
+
+function inlineMeta() {
+  if (globalThis.chainruleMeta) return { ok: true, data: globalThis.chainruleMeta };
+  const tag = globalThis.document?.getElementById("chainrule-meta");
+  return tag ? { ok: true, data: JSON.parse(tag.textContent) } : null;
+}
 
 /**
  * The registries; empty when the server could not be reached (the page then shows that error).

@@ -4,31 +4,35 @@
 // (lesson, step, language) is the URL: every step is a link, `embed=1` an embeddable one.
 import { fetchLesson, fetchLessons } from "../api.js";
 import { el } from "../el.js";
-import { applyTranslations, LANGUAGES, setLanguage, t } from "../i18n.js";
-import { defaults, serialize } from "../state.js";
+import { applyTranslations, setLanguage, t } from "../i18n.js";
 import { forgetProgress, markDone, markSeen, readProgress } from "./progress.js";
 import { createQuiz } from "./quiz.js";
+import { lessonView, pageFromLocation, showView, viewHref } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
-const main = $("learn-main");
-const query = new URLSearchParams(location.search);
-const page = {
-  lesson: main.dataset.lesson,
-  step: Math.max(1, Number.parseInt(query.get("step") ?? "1", 10) || 1),
-  lang: LANGUAGES.includes(query.get("lang")) ? query.get("lang") : initialLanguage(),
-  embed: query.get("embed") === "1",
-};
+const page = pageFromLocation();
 let lesson = null;
 let path = [];
+// the path and the lesson the server put in the page for its first load (the language it guessed)
+let inline = readInline();
 
-function initialLanguage() {
+function readInline() {
+  const tag = document.getElementById("learn-data");
   try {
-    const saved = localStorage.getItem("chainrule.lang");
-    if (LANGUAGES.includes(saved)) return saved;
+    return tag ? JSON.parse(tag.textContent) : null;
   } catch {
-    // no storage: fall through
+    return null;
   }
-  return (navigator.language || "en").toLowerCase().startsWith("vi") ? "vi" : "en";
+}
+
+/** The path and the lesson in the page's language: from the page itself the first time, else asked. */
+function fetchPathAndLesson() {
+  const held = inline;
+  inline = null;
+  if (held && held.lang === page.lang && (held.lesson?.id ?? "") === page.lesson) {
+    return [{ ok: true, data: held.path }, held.lesson ? { ok: true, data: held.lesson } : null];
+  }
+  return Promise.all([fetchLessons(page.lang), page.lesson ? fetchLesson(page.lesson, page.lang) : null]);
 }
 
 /** The link of a lesson state. @param {{lesson: string, step: number, lang: string, embed: boolean}} s */
@@ -38,16 +42,6 @@ export function lessonHref(s) {
   q.set("lang", s.lang);
   if (s.embed) q.set("embed", "1");
   return `/learn${s.lesson ? `/${s.lesson}` : ""}?${q}`;
-}
-
-/** The chainrule page a step shows, as a link. */
-export function viewHref(view, lang) {
-  const state = { ...defaults(), ...view.state, lang };
-  const q = new URLSearchParams(serialize(state, { compress: false }));
-  if (view.page === "embed" && view.panels) q.set("panels", view.panels.join(","));
-  // the nodes the step's text is about: the view frames them at any size (framing.js)
-  if (view.frame) q.set("frame", JSON.stringify(view.frame));
-  return `${view.page === "embed" ? "/embed" : "/"}?${q}`;
 }
 
 function go(patch) {
@@ -61,7 +55,7 @@ async function load() {
   $("lang").value = page.lang;
   applyTranslations();
   // both at once: the live view (the first graph) waits for the lesson
-  const [list, r] = await Promise.all([fetchLessons(page.lang), page.lesson ? fetchLesson(page.lesson, page.lang) : null]);
+  const [list, r] = await fetchPathAndLesson();
   path = list.ok ? list.data : [];
   lesson = null;
   if (r) {
@@ -104,7 +98,7 @@ function renderIndex() {
   next.hidden = path.length === 0;
   next.textContent = t("learn.start");
   next.onclick = () => { page.lesson = path[0].id; page.step = 1; history.pushState(null, "", lessonHref(page)); load(); };
-  showView({ page: "embed", state: { expression: "y = w*x + b\nloss = abs(y_true - y)", values: { x: "2", y_true: "4", w: "3", b: "1" } } });
+  showView({ page: "embed", state: { expression: "y = w*x + b\nloss = abs(y_true - y)", values: { x: "2", y_true: "4", w: "3", b: "1" } } }, page.lang);
   setLinks(null);
 }
 
@@ -134,30 +128,10 @@ function renderLesson() {
   next.hidden = trying && !lesson.next;
   next.textContent = trying ? t("learn.nextLesson") : t("learn.next");
   next.onclick = () => (trying ? openLesson(lesson.next, false) : go({ step: page.step + 1 }));
-  const view = trying ? tryView(lesson.try.exercise) : step.view;
-  showView(view);
+  const view = lessonView(lesson, page.step);
+  showView(view, page.lang);
   setLinks(view);
   renderPath();
-}
-
-/**
- * The view beside a try-it task: its expression and values, without the answers (no backward
- * graph; not even the forward graph when forward values are asked).
- */
-export function tryView(exercise) {
-  const values = Object.fromEntries(Object.entries(exercise.values ?? {}).map(([k, v]) => [k, JSON.stringify(v)]));
-  const asksValues = (exercise.ask ?? []).includes("value");
-  // the task may ask about any node: frame the whole graph (its inputs and its output), so no
-  // node sits half outside the view
-  const assigned = [...String(exercise.expression).matchAll(/^\s*([\p{L}_][\p{L}\p{N}_]*)\s*=(?!=)/gmu)].map((m) => m[1]);
-  const output = exercise.output ?? assigned.at(-1);
-  const frame = [...Object.keys(values), ...(output ? [output] : [])];
-  return {
-    page: "embed",
-    state: { expression: exercise.expression, values },
-    panels: asksValues ? ["editor"] : ["editor", "forward"],
-    ...(frame.length ? { frame } : {}),
-  };
 }
 
 async function openLesson(id, atEnd) {
@@ -168,68 +142,12 @@ async function openLesson(id, atEnd) {
   else history.pushState(null, "", lessonHref(page));
 }
 
-function showView(view) {
-  const frame = $("learn-frame");
-  const href = viewHref(view, page.lang);
-  if (frame.dataset.href === href) return;
-  frame.dataset.href = href;
-  frame.dataset.page = view.page;
-  // what to bring into view in the frame: the step's `focus`, else a training run's loss curve
-  // (an embed step: its graph, which frames the nodes the step names)
-  frame.dataset.focus = view.focus ?? (view.page === "app" && view.state.trainParams ? "train-loss-chart" : view.frame ? "graphs" : "");
-  // The app may only be framed by this server: inside a course page's frame, an app step
-  // (training) becomes a link that opens it, rather than a frame the browser refuses.
-  const blocked = view.page === "app" && framedElsewhere();
-  frame.hidden = blocked;
-  $("learn-blocked").hidden = !blocked;
-  $("learn-blocked-link").href = href;
-  if (blocked) return;
-  // replace(), not a new src: the frame's pages stay out of the history, so Back goes to the
-  // previous step rather than to the frame's previous page
-  if (frame.contentWindow && frame.getAttribute("src")) frame.contentWindow.location.replace(href);
-  else frame.src = href;
-}
-
-/** Whether a page of another site frames this one (then the app cannot be framed inside). */
-function framedElsewhere() {
-  return [...(location.ancestorOrigins ?? [])].some((origin) => origin !== location.origin);
-}
-
 function setLinks(view) {
   $("learn-link").href = lessonHref({ ...page, embed: false });
   $("learn-embed").href = lessonHref({ ...page, embed: true });
   const open = $("learn-open");
   open.hidden = !view;
   if (view) open.href = viewHref({ ...view, page: "app" }, page.lang);
-}
-
-// Once the frame's page is ready, bring the part the step is about into view.
-$("learn-frame").addEventListener("load", () => {
-  const frame = $("learn-frame");
-  const doc = frame.contentDocument;
-  const target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
-  // the graph with as much as fits above it (the step's arithmetic) in view; a panel at the top
-  const block = target?.id === "graphs" ? "nearest" : "start";
-  const wait = () => {
-    if (!doc.defaultView) return; // the frame moved on to another page
-    if (doc.body.dataset.ready === "true") bringIntoView(doc, target, block);
-    else setTimeout(wait, 100);
-  };
-  if (target) wait();
-});
-
-/**
- * Scroll the frame's page to `target`, below the step bar where that bar sticks to the top
- * (it covered the training update and the charts).
- */
-function bringIntoView(doc, target, block) {
-  if (!doc.defaultView || !target.isConnected) return; // the frame moved on to another page
-  const bar = doc.querySelector(".stepper");
-  const sticks = bar && doc.defaultView.getComputedStyle(bar).position === "sticky";
-  // with room for the heading above a chart
-  target.style.scrollMarginTop = sticks ? `${Math.ceil(bar.getBoundingClientRect().height) + 32}px` : "";
-  target.scrollIntoView({ block });
-  doc.body.dataset.focused = target.id;
 }
 
 $("lang").addEventListener("change", () => {
