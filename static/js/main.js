@@ -21,7 +21,7 @@ import { layoutInWorker } from "./layout-client.js";
 import { createPanels } from "./panels.js";
 import { createPracticePanel } from "./practice.js";
 import { createProbePanel } from "./probe.js";
-import { createGraphView, nodeSize, READABLE_SCALE } from "./render.js";
+import { createGraphView, layoutOptions, nodeSize, READABLE_SCALE } from "./render.js";
 import { initShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createStepsPanel } from "./steps.js";
@@ -291,7 +291,7 @@ async function relayout() {
   setStatus(t("status.layout", { n: graph.nodes.length }));
   const t0 = performance.now();
   const direction = layoutDirection();
-  const result = await layoutInWorker(graph, direction === "BT" ? { direction, gapX: 40, gapY: 16 } : { direction });
+  const result = await layoutInWorker(graph, layoutOptions(next, direction));
   if (seq !== layoutSeq) return;
   // The visible graph and its layout change together: anything drawn while a layout is being
   // computed (a step, a language change, Play) draws the previous pair, never a mix of two graphs.

@@ -8,7 +8,7 @@ import { frameTransform } from "./framing.js";
 import { fmtNumber, fmtShape, fmtValue, fmtFull, gradMagnitude, heatmapGrid, isTensor } from "./format.js";
 import { t } from "./i18n.js";
 import { createCanvasLayer, mainText } from "./render-canvas.js";
-import { edgeGeometry, parallelOffsets } from "./edges.js";
+import { edgeGeometry, labelRoom, parallelOffsets, placeLabels } from "./edges.js";
 import { adjacency, moveForKey, nextFocus } from "./graph-keys.js";
 import { createAnnouncer } from "./announce.js";
 
@@ -24,6 +24,8 @@ export const READABLE_SCALE = 11 / 13;
 let describedViews = 0;
 /** Space around a node's box where its focus ring is drawn (layout units). */
 const RING_GAP = 5;
+/** The space between layers laid out left to right, when no edge label needs more (layout units). */
+const LAYER_GAP = 56;
 /** Below this zoom, edge labels and op tags are hidden (unreadable anyway). */
 const FAR_ZOOM = 0.45;
 
@@ -63,9 +65,33 @@ function geometry(vis, layout) {
     const ve = vis.edges[i];
     edgeGeom.set(ve.id, edgeGeometry(le.points, pos.get(ve.source), pos.get(ve.target), vertical, offsets.get(ve.id)));
   });
-  const out = { vis, pos, edgeGeom };
+  const out = { vis, pos, edgeGeom, vertical, spots: null };
   geometries.set(layout, out);
   return out;
+}
+
+/**
+ * Where the local gradients' labels go, placed once per (visible graph, layout): beside
+ * their edges, clear of the node boxes and of each other (edges.js `placeLabels`).
+ */
+function labelSpots(geo) {
+  if (!geo.spots) {
+    const edges = geo.vis.edges.filter((d) => !d.grouped).map((d) => ({ id: d.id, flat: geo.edgeGeom.get(d.id).flat, text: localLabel(d.edge) }));
+    geo.spots = placeLabels(edges, [...geo.pos.values()], geo.vertical);
+  }
+  return geo.spots;
+}
+
+/**
+ * The layout options of a visible graph: bottom to top, layers 40 apart; left to right, layers
+ * far enough apart for the widest local gradient's label to sit between them, off the boxes.
+ * @param {{edges: {grouped?: boolean, edge: any}[]}} vis
+ * @param {"LR"|"BT"} direction
+ */
+export function layoutOptions(vis, direction) {
+  if (direction === "BT") return { direction, gapX: 40, gapY: 16 };
+  const widest = Math.max(0, ...vis.edges.filter((d) => !d.grouped).map((d) => labelRoom(localLabel(d.edge))));
+  return { direction, gapX: Math.max(LAYER_GAP, Math.ceil(widest)) };
 }
 
 /**
@@ -133,17 +159,19 @@ export function createGraphView(svgEl, options) {
   svgEl.after(describe);
   svgEl.setAttribute("aria-describedby", describe.id);
 
-  function drawEdgeLabels(vis, edgeGeom, display, vertical) {
+  function drawEdgeLabels(geo, display) {
+    const { vis } = geo;
     const labelled = direction === "backward" && display.locals !== false ? vis.edges.filter((d) => !d.grouped) : [];
+    const spots = labelled.length ? labelSpots(geo) : null;
     const labelOf = new Map(vis.nodes.map((vn) => [vn.id, vn.node.label]));
     gLabels
       .selectAll("text.edge-label")
       .data(labelled, (d) => d.id)
       .join("text")
       .attr("class", (d) => `edge-label${display.hotEdges.has(d.id) ? " hot" : ""}`)
-      .attr("x", (d) => edgeGeom.get(d.id).mid[0] + (vertical ? 4 : 0))
-      .attr("y", (d) => edgeGeom.get(d.id).mid[1] + (vertical ? 4 : -4))
-      .attr("text-anchor", vertical ? "start" : "middle")
+      .attr("x", (d) => spots.get(d.id).x)
+      .attr("y", (d) => spots.get(d.id).y)
+      .attr("text-anchor", (d) => spots.get(d.id).anchor)
       .text((d) => localLabel(d.edge))
       .selectAll("title")
       .data((d) => [d])
@@ -189,7 +217,8 @@ export function createGraphView(svgEl, options) {
     bounds = { width: layout.width, height: layout.height };
     const backward = direction === "backward";
     vertical = layout.direction === "BT";
-    const { pos, edgeGeom } = geometry(vis, layout);
+    const geo = geometry(vis, layout);
+    const { pos, edgeGeom } = geo;
 
     if (canvasMode) {
       gEdges.selectAll("*").remove();
@@ -216,7 +245,7 @@ export function createGraphView(svgEl, options) {
       canvas.setScene({ boxes, edges, display: { edgeLabels: backward } });
     } else {
       canvas.setScene(null);
-      drawEdges(vis, edgeGeom, display);
+      drawEdges(geo, display);
     }
     drawNodes(vis, pos, display);
     describe.textContent = `${t(vertical ? "graph.keysBT" : "graph.keysLR")} ${summary(vis, display)}`;
@@ -230,7 +259,8 @@ export function createGraphView(svgEl, options) {
     return t("graph.summary", { n: vis.nodes.length, e: vis.edges.length, label: out.label, value: known ? fmtValue(out.value, out.shape) : t("node.pending") });
   }
 
-  function drawEdges(vis, edgeGeom, display) {
+  function drawEdges(geo, display) {
+    const { vis, edgeGeom } = geo;
     const backward = direction === "backward";
 
     gEdges
@@ -243,7 +273,7 @@ export function createGraphView(svgEl, options) {
       .attr(backward ? "marker-end" : "marker-start", null);
 
     // Backward view: every edge carries its local gradient d(target)/d(source).
-    drawEdgeLabels(vis, edgeGeom, display, vertical);
+    drawEdgeLabels(geo, display);
   }
 
   /**

@@ -8,7 +8,7 @@ import { buildModel, defaultCollapsed, visibleGraph } from "./graphmodel.js";
 import { applyTranslations, setLanguage } from "./i18n.js";
 import { createInspector } from "./inspector.js";
 import { layoutGraph } from "./layout.js";
-import { createGraphView, nodeSize, READABLE_SCALE } from "./render.js";
+import { createGraphView, layoutOptions, nodeSize, READABLE_SCALE } from "./render.js";
 import { createStepper } from "./stepper.js";
 import { createStepsPanel } from "./steps.js";
 
@@ -56,7 +56,7 @@ export function startViewer({ analysis, ops, lang = "en" }, hooks = {}) {
       nodes: vis.nodes.map((vn) => ({ id: vn.id, ...nodeSize(vn) })),
       edges: vis.edges.map((e) => ({ source: e.source, target: e.target })),
       order: vis.order,
-    });
+    }, layoutOptions(vis, "LR"));
     draw();
     // the whole graph if its labels stay readable, else the output end at the smallest
     // readable zoom (the backward view follows the forward one's zoom)
