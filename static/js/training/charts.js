@@ -5,11 +5,11 @@ import { axisBottom, axisLeft, line, scaleLinear, scaleLog, scaleSymlog, select 
 import { fmtNumber } from "../format.js";
 import { lossSeries } from "./runs.js";
 
-const W = 460;
+/** The chart's width while it is not on screen (hidden), and the narrowest it is drawn. */
+const DEFAULT_W = 460;
+const MIN_W = 240;
 const H = 220;
 const M = { top: 22, right: 14, bottom: 34, left: 62 };
-/** Tick labels at a size that stays readable when the chart is scaled into its panel. */
-const TICK_FONT = 13;
 
 /**
  * A tick format whose labels are all different (3 significant digits, more if two ticks
@@ -28,15 +28,22 @@ export function distinctFormat(ticks) {
  * @param {SVGSVGElement} svgEl
  */
 export function createLossChart(svgEl) {
-  const svg = select(svgEl).attr("viewBox", `0 0 ${W} ${H}`).attr("preserveAspectRatio", "xMidYMid meet");
+  // Drawn at its width on screen, one unit a CSS pixel: its text keeps the size app.css gives
+  // it (scaled into a phone's panel, a fixed 460-unit drawing shrank it to 6 px).
+  let W = DEFAULT_W;
+  const svg = select(svgEl).attr("preserveAspectRatio", "xMidYMid meet");
+  const measure = () => Math.max(MIN_W, Math.round(svgEl.getBoundingClientRect().width) || DEFAULT_W);
   const gx = svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${H - M.bottom})`);
   const gy = svg.append("g").attr("class", "axis y").attr("transform", `translate(${M.left},0)`);
-  const readable = (g) => g.attr("font-size", TICK_FONT);
-  const xLabel = svg.append("text").attr("class", "axis-label").attr("x", W - M.right).attr("y", H - 4).attr("text-anchor", "end");
+  const xLabel = svg.append("text").attr("class", "axis-label").attr("y", H - 4).attr("text-anchor", "end");
   const yLabel = svg.append("text").attr("class", "axis-label").attr("x", 4).attr("y", 12);
   const plot = svg.append("g").attr("class", "plot");
+  let last = null; // the arguments of the last update, to draw again at a new width
+  new ResizeObserver(() => {
+    if (last && measure() !== W) chart.update(...last);
+  }).observe(svgEl);
 
-  return {
+  const chart = {
     /**
      * @param {import("./runs.js").Run[]} runs
      * @param {number} position  steps taken (0 = start)
@@ -44,6 +51,10 @@ export function createLossChart(svgEl) {
      *   zero: a linear axis starts at 0 (so 3 -> 2.95 looks like the small change it is)
      */
     update(runs, position, opts) {
+      last = [runs, position, opts];
+      W = measure();
+      svg.attr("viewBox", `0 0 ${W} ${H}`);
+      xLabel.attr("x", W - M.right);
       const series = runs.map((r) => lossSeries(r));
       const all = series.flat().filter(Number.isFinite);
       const n = Math.max(1, ...series.map((s) => s.length - 1));
@@ -59,9 +70,9 @@ export function createLossChart(svgEl) {
         .range([H - M.bottom, M.top]);
       if (scale !== "log") y.nice();
       const xTicks = x.ticks(6).filter(Number.isInteger); // steps are whole numbers
-      gx.call(axisBottom(x).tickValues(xTicks).tickFormat(distinctFormat(xTicks))).call(readable);
+      gx.call(axisBottom(x).tickValues(xTicks).tickFormat(distinctFormat(xTicks)));
       const yTicks = y.ticks(5);
-      gy.call(axisLeft(y).tickValues(yTicks).tickFormat(distinctFormat(yTicks))).call(readable);
+      gy.call(axisLeft(y).tickValues(yTicks).tickFormat(distinctFormat(yTicks)));
       svgEl.dataset.domain = JSON.stringify(y.domain());
       xLabel.text(opts.stepLabel);
       yLabel.text(opts.lossLabel + (scale === "linear" ? "" : ` (${scale})`));
@@ -90,6 +101,7 @@ export function createLossChart(svgEl) {
       svgEl.dataset.losses = JSON.stringify(shown[0]?.points.map((p) => p[1]) ?? []);
     },
     clear() {
+      last = null;
       plot.selectAll("*").remove();
       gx.selectAll("*").remove();
       gy.selectAll("*").remove();
@@ -98,4 +110,5 @@ export function createLossChart(svgEl) {
       svgEl.dataset.points = "0";
     },
   };
+  return chart;
 }

@@ -62,7 +62,7 @@ export function createTrainingPanel(root, host) {
   // ---------------------------------------------------------------- rendering
 
   function renderStatus() {
-    const note = session.status();
+    const note = session.loading() ? { key: "train.loading" } : session.status();
     const status = $("train-status");
     status.textContent = noteText(note);
     status.classList.toggle("error", Boolean(note?.error));
@@ -78,11 +78,16 @@ export function createTrainingPanel(root, host) {
     btn.textContent = session.playing() ? t("train.pause") : t("train.play");
   }
 
+  let paramsLoading = false; // whether the params box shows the loading note
+
   function renderParams() {
     const s = store.get();
     const data = session.dataNames();
     const candidates = session.names().filter((n) => !data.includes(n));
     const box = $("train-params");
+    // the names are the previous expression's until the chosen example is analysed
+    paramsLoading = session.loading();
+    if (paramsLoading) return box.replaceChildren(paragraph(t("train.loading")));
     if (!candidates.length) return box.replaceChildren(paragraph(t("train.noInputs")));
     const tick = (event) => {
       const set = new Set(store.get().trainParams);
@@ -172,7 +177,13 @@ export function createTrainingPanel(root, host) {
     range.disabled = !runs;
     $("train-counter").textContent = ready ? t("train.counter", { k, n }) : t("train.notStarted");
     root.dataset.position = String(k);
-    root.dataset.state = ready ? (k >= n ? "end" : "running") : "idle";
+    const loading = session.loading();
+    root.dataset.state = loading ? "loading" : ready ? (k >= n ? "end" : "running") : "idle";
+    if (loading) root.setAttribute("aria-busy", "true");
+    else root.removeAttribute("aria-busy");
+    if (loading !== paramsLoading) renderParams();
+    // a Step meanwhile would train the previous expression's names
+    for (const id of ["train-step", "train-play", "train-end", "train-reset"]) $(id).disabled = loading;
     const at = ready ? runAt(runs[0], k) : null;
     renderUpdate(at);
     renderRuns(ready ? k : -1);
@@ -196,7 +207,8 @@ export function createTrainingPanel(root, host) {
     const box = $("train-update");
     const formula = $("train-formula");
     if (!at) {
-      box.replaceChildren(paragraph(noteText(session.problem()) || t("train.idleHelp")));
+      // while an example loads, the status line says so (once)
+      box.replaceChildren(...(session.loading() ? [] : [paragraph(noteText(session.problem()) || t("train.idleHelp"))]));
       return formula.replaceChildren();
     }
     // It uses the gradients the graph shows now, on the batch the batch table shows, so the

@@ -53,6 +53,7 @@ export function createTrainingSession(host) {
   let problem = null; // why there are no runs
   let pastEnd = null; // the last position, when a Step asked past it
   let moves = 0; // the number of the latest move
+  let loadingBy = 0; // the start() move whose example is being put on the page and analysed, or 0
 
   const emit = () => {
     for (const fn of listeners) fn();
@@ -261,6 +262,8 @@ export function createTrainingSession(host) {
     /** The last position, when the last Step asked past it; else null. */
     pastEnd: () => pastEnd,
     playing: () => Boolean(playTimer),
+    /** Whether a chosen example is still being loaded (its graph analysed). */
+    loading: () => loadingBy !== 0,
     position,
     lastPosition: () => (runs ? lastPosition(runs[0]) : 0),
     dataColumns,
@@ -314,14 +317,24 @@ export function createTrainingSession(host) {
     async start(patch, dataset, load) {
       stop();
       const move = ++moves;
-      await loadDataset(dataset);
-      if (move !== moves) return;
-      clearRuns();
-      problem = null;
-      pastEnd = null;
-      store.set({ ...patch, trainStep: -1 });
+      // until its graph is analysed, the page's names and status are the previous expression's
+      loadingBy = move;
       emit();
-      await load();
+      try {
+        await loadDataset(dataset);
+        if (move !== moves) return;
+        clearRuns();
+        problem = null;
+        pastEnd = null;
+        store.set({ ...patch, trainStep: -1 });
+        emit();
+        await load();
+      } finally {
+        if (loadingBy === move) {
+          loadingBy = 0;
+          emit();
+        }
+      }
       if (move !== moves) return;
       if (await ensureRuns()) {
         if (move === moves) await go(0);
