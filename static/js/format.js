@@ -208,6 +208,34 @@ export function texText(s) {
 }
 
 /**
+ * `tex` with the words of its \\text{…} groups (texText) apart, a line break allowed between
+ * them: inline KaTeX breaks a line only after a relation or an operator, so a long sentence in
+ * a formula (an embedding's local gradient) could only be cut or shrunk unreadably.
+ * @param {string} tex
+ */
+export function breakableTex(tex) {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const start = tex.indexOf("\\text{", at);
+    if (start < 0) return out + tex.slice(at);
+    let depth = 1;
+    let i = start + 6;
+    while (i < tex.length && depth > 0) {
+      if (tex[i] === "\\") i += 2; // an escaped character (\{, \}) or a command's first letter
+      else {
+        if (tex[i] === "{") depth++;
+        else if (tex[i] === "}") depth--;
+        i++;
+      }
+    }
+    const words = tex.slice(start + 6, i - 1).split(" ");
+    out += tex.slice(at, start) + words.map((w, k) => `\\text{${w}${k < words.length - 1 ? " " : ""}}`).join("\\allowbreak ");
+    at = i;
+  }
+}
+
+/**
  * An identifier or label in math mode: plain names ("w", "y_true", "x1") get a proper
  * subscript-free upright rendering; anything else goes through texText.
  * @param {string} s

@@ -71,12 +71,17 @@ const formulas = new Map();
  * Make a formula fit its box, never cut (a phone's narrow panel cut "= 1 · x = 1 · 2 = 2"
  * after "= 1"): drawn whole when it fits; else scaled down a little; else wrapped after its
  * "=" signs (`wrap` draws it as lines that may break), scaled only if a piece is still too
- * wide. Done again whenever the window is resized.
+ * wide. Done again whenever the window is resized or a font arrives.
  * @param {HTMLElement} el  the element the formula is drawn into
  * @param {{render: () => void, wrap: () => void}} draw  draw it in one piece / breakable
  */
 export function fitFormula(el, draw) {
-  if (!formulas.size) window.addEventListener("resize", () => formulas.forEach((d, e) => fit(e, d)));
+  if (!formulas.size) {
+    const refit = () => formulas.forEach((d, e) => fit(e, d));
+    window.addEventListener("resize", refit);
+    // measured before KaTeX's fonts arrived, a formula is as wide as the fallback font makes it
+    document.fonts?.addEventListener("loadingdone", refit);
+  }
   formulas.set(el, draw);
   fit(el, draw);
 }

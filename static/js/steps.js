@@ -6,6 +6,7 @@ import { createAnnouncer, spokenArithmetic } from "./announce.js";
 import { fitFormula } from "./framing.js";
 import { el } from "./el.js";
 import { backwardStep, backwardSteps, forwardStep } from "./explain.js";
+import { breakableTex } from "./format.js";
 import { t } from "./i18n.js";
 
 /**
@@ -70,10 +71,10 @@ export function createStepsPanel(host) {
     const math = { trust: false, throwOnError: false, strict: "ignore", maxExpand: 200 };
     fitFormula(mathEl, {
       render: () => katex.render(step.tex, mathEl, { ...math, displayMode: true }),
-      // inline KaTeX breaks a line after "=": one block per line of the step
+      // inline KaTeX breaks a line after "=" (and between the words of a text): one block per line of the step
       wrap: () => mathEl.replaceChildren(...(step.lines ?? [step]).map((line) => {
         const block = el("div", { class: "explain-wrapped" });
-        katex.render(line.tex, block, { ...math, displayMode: false });
+        katex.render(breakableTex(line.tex), block, { ...math, displayMode: false });
         return block;
       })),
     });
