@@ -57,7 +57,11 @@ def get_index(request: Request) -> HTMLResponse:
 
 @router.get("/embed", response_class=HTMLResponse, include_in_schema=False)
 def get_embed(request: Request) -> HTMLResponse:
-    """The compact view for an iframe: no chrome, chosen panels, optionally read-only."""
+    """The compact view for an iframe: no chrome, chosen panels, optionally read-only, optionally
+    filling a frame of fixed height."""
     panels = embed_panels(request.query_params.get("panels"))
     readonly = request.query_params.get("ro", "") in ("1", "true")
-    return templates.TemplateResponse(request, "embed.html", {"panels": panels, "readonly": readonly})
+    # fill=1: the host gives the frame a fixed height (a lesson's view), the graph takes most of it
+    fill = request.query_params.get("fill", "") in ("1", "true")
+    return templates.TemplateResponse(request, "embed.html", {"panels": panels, "readonly": readonly,
+                                                              "fill": fill})

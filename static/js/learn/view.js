@@ -32,6 +32,8 @@ export function viewHref(view, lang) {
   const state = { ...defaults(), ...view.state, lang };
   const q = new URLSearchParams(serialize(state, { compress: false }));
   if (view.page === "embed" && view.panels) q.set("panels", view.panels.join(","));
+  // the lesson's frame has a fixed height: the graph fills it, on a phone too
+  if (view.page === "embed") q.set("fill", "1");
   // the nodes the step's text is about: the view frames them at any size (framing.js)
   if (view.frame) q.set("frame", JSON.stringify(view.frame));
   return `${view.page === "embed" ? "/embed" : "/"}?${q}`;
