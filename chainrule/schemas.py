@@ -124,6 +124,13 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+class WarningDetail(BaseModel):
+    code: str = Field(description="unused_value, value_not_finite, diverged_loss_grew, ... "
+                                  "(chainrule/engine/notices.py); other for a warning without one")
+    params: dict[str, Any] = Field(description="the parameters of the message in the user's language")
+    message: str = Field(description="the English text, the same as in `warnings`")
+
+
 # ------------------------------------------------------------------------ /api/graph
 
 EXAMPLE_EXPRESSION = "y = w*x + b; loss = abs(y_true - y)"
@@ -232,6 +239,8 @@ class GraphResponse(BaseModel):
     backward_order: list[str]
     gradients: dict[str, Encoded]
     warnings: list[str]
+    warning_details: list[WarningDetail] = Field(
+        default_factory=list, description="`warnings` with their code and params, in the same order")
     check: dict[str, CheckEntry] | None = None
     diagnostics: list[Diagnostic] = Field(default_factory=list, description="gradient health flags")
     correct_gradients: dict[str, Encoded] | None = Field(
@@ -352,10 +361,16 @@ class TrajectoryStep(BaseModel):
     update: dict[str, UpdateExplanation] | None = None
 
 
+class FormulaNote(BaseModel):
+    code: str = Field(description="momentum_first_step, adagrad_start (chainrule/training/optimizers.py)")
+    message: str = Field(description="in English; a page says it in its language by code")
+
+
 class OptimizerInfo(BaseModel):
     name: str
     hyper: dict[str, Any]
     formula: list[str]
+    formula_notes: list[FormulaNote] = Field(default_factory=list, description="what it leaves unsaid")
 
 
 class HeldOutPicture(BaseModel):
@@ -386,6 +401,8 @@ class TrainResponse(BaseModel):
     final_params: dict[str, Encoded]
     final_loss: Number
     warnings: list[str]
+    warning_details: list[WarningDetail] = Field(
+        default_factory=list, description="`warnings` with their code and params, in the same order")
     optimizer: OptimizerInfo | None = None
     steps_run: int | None = None
     stopped: Literal["diverged", "budget"] | None = None
@@ -429,6 +446,8 @@ class SurfaceResponse(BaseModel):
     loss_at: Number
     range: tuple[float, float] | None
     warnings: list[str]
+    warning_details: list[WarningDetail] = Field(
+        default_factory=list, description="`warnings` with their code and params, in the same order")
 
 
 class HyperParamInfo(BaseModel):
@@ -444,6 +463,7 @@ class OptimizerListing(BaseModel):
     torch: str
     hyper: list[HyperParamInfo]
     formula: list[str]
+    formula_notes: list[FormulaNote] = Field(default_factory=list, description="what it leaves unsaid")
 
 
 class DatasetInfo(BaseModel):
@@ -646,7 +666,8 @@ class GradeRequest(BaseModel):
     exercise: Exercise
     answers: Answers = Field(description="question id -> a number, a nested list, or arithmetic "
                                          "text without names such as \"1*1*2\"")
-    rtol: float = Field(1e-3, ge=0, lt=1, description="relative tolerance of a right answer")
+    rtol: float | None = Field(None, ge=0, lt=1, description="relative tolerance of a right answer; by "
+                               "default half a unit in the 4th significant digit, as the page shows numbers")
 
 
 class GradeResult(BaseModel):

@@ -16,6 +16,7 @@ from chainrule.engine.encode import SUMMARY_MIN_ELEMENTS, ArrayFragments, Summar
 from chainrule.engine.formulas import fill, words_for
 from chainrule.engine.full_values import full_node_indices, send_in_full
 from chainrule.engine.graph import Graph, Node
+from chainrule.engine.notices import Notice, warning_details
 from chainrule.engine.programs import ProgramCache
 from chainrule.engine.response_size import response_numbers
 from chainrule.engine.values import resolve_values
@@ -57,8 +58,7 @@ def analyze(expression: str, values: Mapping[str, Any], output: str | None = Non
             run.warnings[:0] = input_warnings(run.non_finite_inputs)
         if len(values) > len(resolved):
             extra = sorted(set(values) - set(resolved))
-            run.warnings.append("values given for names the expression does not use: "
-                                + ", ".join(repr(n) for n in extra[:10]))
+            run.warnings.append(Notice("unused_values", names=extra[:10]))
         mode = "summary" if detail == "summary" else arrays
         summarize_over = summary_threshold(detail)
         in_full = full_node_indices(full, len(program.graph.nodes)) if full else []
@@ -99,6 +99,7 @@ def render(program: Program, run: Run, mode: str,
         "gradients": {name: _json(g, mode, encode_)
                       for name, g in run.input_grads.items()},
         "warnings": run.warnings,
+        "warning_details": warning_details(run.warnings),
     }
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.budget import check_budget
 from chainrule.engine.graph import INPUT, Graph, build_graph
+from chainrule.engine.notices import Notice
 from chainrule.engine.ops import ARRAY, SCALAR, Op, OpError, check_elements, unbroadcast
 from chainrule.engine.values import Value
 from chainrule.errors import ChainruleError
@@ -165,17 +166,26 @@ class Program:
                         f"(set {env_name('max_total_elements')})",
                     )
         except OpError as exc:
-            raise self._error_at(index, exc.code, exc.message) from None
+            raise self._error_at(index, exc.code, exc.message, vals, exc.reason) from None
         except ValueError as exc:  # numpy's broadcasting errors
-            raise self._error_at(index, "shape_mismatch", _numpy_message(exc)) from None
+            raise self._error_at(index, "shape_mismatch", _numpy_message(exc), vals, "broadcast") from None
         except MemoryError:
             raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
         return vals
 
-    def _error_at(self, index: int, code: str, message: str) -> ChainruleError:
+    def _error_at(self, index: int, code: str, message: str, vals: list[Any] | None = None,
+                  reason: str | None = None) -> ChainruleError:
+        """The error of node ``index`` at its place in the source; a shape error's params name
+        the operation and its arguments' shapes (``vals``: the forward values so far)."""
         node = self.graph.nodes[index]
         line, col = self.graph.position(index)
-        return ChainruleError(code, f"{node.op_name}: {message} (line {line}, column {col})", line, col)
+        params: dict[str, Any] | None = None
+        if code == "shape_mismatch" and vals is not None:
+            params = {"op": node.op_name, "shapes": [list(np.shape(vals[a])) for a in node.args]}
+            if reason is not None:
+                params["reason"] = reason
+        return ChainruleError(code, f"{node.op_name}: {message} (line {line}, column {col})", line, col,
+                              params=params)
 
     # ------------------------------------------------------------------ backward
     def run(self, values: dict[str, Value], backward: bool = True,
@@ -215,8 +225,7 @@ class Program:
         out_value = vals[graph.output]
         if not isinstance(out_value, float):
             label = graph.labels()[graph.output]
-            run.warnings.append(f"the output {label!r} has shape {list(np.shape(out_value))}, not a "
-                                f"scalar: differentiating sum({label})")
+            run.warnings.append(Notice("output_not_scalar", label=label, shape=list(np.shape(out_value))))
         if backward:
             run.warnings.extend(_non_finite_warnings(graph, run.grads, "gradient", suspect))
         return run
@@ -328,7 +337,7 @@ def _broadcast_size(args: tuple[Any, ...]) -> int:
     try:
         shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     except ValueError as exc:
-        raise OpError("shape_mismatch", _numpy_message(exc)) from None
+        raise OpError("shape_mismatch", _numpy_message(exc), "broadcast") from None
     return math.prod(shape)
 
 
@@ -381,16 +390,16 @@ def _non_finite_warnings(graph: Graph, values: list[Any], what: str, suspect: bo
     if not bad:
         return []
     labels = graph.labels()
-    out = [f"the {what} of {labels[i]!r} ({graph.nodes[i].op_name}, node n{i}) is not finite"
-           for i in bad[:MAX_WARNINGS]]
+    out: list[str] = [Notice(f"{what}_not_finite", label=labels[i], op=graph.nodes[i].op_name, node=f"n{i}")
+                      for i in bad[:MAX_WARNINGS]]
     if len(bad) > MAX_WARNINGS:
-        out.append(f"... and {len(bad) - MAX_WARNINGS} more nodes with a non-finite {what}")
+        out.append(Notice(f"more_{what}s_not_finite", count=len(bad) - MAX_WARNINGS))
     return out
 
 
 def input_warnings(names: list[str]) -> list[str]:
     """A warning for each input given as (or holding) NaN or an infinity."""
-    return [f"the input {name!r} is not finite" for name in names]
+    return [Notice("input_not_finite", name=name) for name in names]
 
 
 def _finite(v: Any) -> bool:

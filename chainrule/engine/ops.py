@@ -55,10 +55,11 @@ from chainrule.engine.spelling import Torch
 class OpError(Exception):
     """An operation rejected its arguments; the evaluator adds the source position."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.reason = reason  # the error's params.reason, for a message in the user's language
 
 
 # --------------------------------------------------------------------------- namespaces
@@ -391,11 +392,12 @@ elementwise("minimum", forward=lambda m, a, b: m.minimum(a, b),
 
 def _matmul(m: Any, a: Any, b: Any) -> Any:
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        raise OpError("shape_mismatch", "matmul needs tensors of at least 1 dimension, got a scalar")
+        raise OpError("shape_mismatch", "matmul needs tensors of at least 1 dimension, got a scalar",
+                      "matmul_scalar")
     a, b = np.asarray(a), np.asarray(b)
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise OpError("shape_mismatch",
-                      f"inner dimensions differ: {list(a.shape)} @ {list(b.shape)}")
+                      f"inner dimensions differ: {list(a.shape)} @ {list(b.shape)}", "matmul_inner")
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:

@@ -19,6 +19,7 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.autodiff import Program, Run
 from chainrule.engine.graph import INPUT, Node
+from chainrule.engine.notices import Notice
 from chainrule.engine.ops import ARRAY, SCALAR, Op
 from chainrule.engine.ops_nn import pool_window_tie
 from chainrule.languages import LANGUAGES
@@ -60,10 +61,10 @@ def diagnose(program: Program, run: Run, lang: str = "en") -> tuple[list[dict[st
     found.extend(_nonfinite_origin(program, run))
     found.extend(_input_gradients(program, run))
     found.extend(_watched_ops(program, run))
-    warnings = []
+    warnings: list[str] = []
     if len(found) > LIMITS.max_diagnostics:
-        warnings.append(f"{len(found)} health flags; only the first {LIMITS.max_diagnostics} are "
-                        f"listed (set {env_name('max_diagnostics')})")
+        warnings.append(Notice("diagnostics_cut", count=len(found), limit=LIMITS.max_diagnostics,
+                               setting=env_name("max_diagnostics")))
         found = found[:LIMITS.max_diagnostics]
     return [_flag(i, kind, params, lang) for i, kind, params in found], warnings
 

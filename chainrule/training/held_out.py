@@ -18,6 +18,7 @@ import numpy as np
 from chainrule.engine import Program
 from chainrule.engine.encode import encode
 from chainrule.engine.graph import INPUT
+from chainrule.engine.notices import Notice
 from chainrule.errors import ChainruleError
 from chainrule.training.datasets import DatasetSpec, dataset_spec, make_dataset, split_rows
 
@@ -73,7 +74,7 @@ def evaluate(program: Program, predict: str | None, dataset: str | Mapping[str, 
     if node is not None:
         predicted = classes_of(program, node, env)
         if predicted is None:
-            warnings.setdefault("the prediction is not a (rows, classes) table: no accuracy")
+            warnings.setdefault(Notice("no_accuracy"))
             node = None
         else:
             out["train_accuracy"] = accuracy(predicted, train_rows[spec.label])

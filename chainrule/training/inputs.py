@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import Program, resolve_values
+from chainrule.engine.notices import Notice
 from chainrule.errors import ChainruleError, did_you_mean, suggestions
 from chainrule.training.datasets import make_dataset, split_rows
 
@@ -64,7 +65,7 @@ def load_data(
     if dataset is None:  # a built-in dataset's spare columns (y and Y) are no news
         for c in columns:
             if c not in program.input_names:
-                warnings.setdefault(f"data column {c!r} is not used by the expression")
+                warnings.setdefault(Notice("unused_column", name=c))
     if dataset is None:
         for c in used:
             if not isinstance(columns[c], list):

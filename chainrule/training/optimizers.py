@@ -217,6 +217,7 @@ class Optimizer:
                 for h in cls.hyper
             ],
             "formula": cls.formula(cls.defaults),
+            "formula_notes": formula_notes(cls, cls.defaults),
         }
 
     def step(
@@ -233,10 +234,28 @@ class Optimizer:
             new[name], terms[name] = self.update(w, grads[name], st)
         return new, terms
 
+    @classmethod
+    def notes(cls, hp: Mapping[str, Any]) -> list[str]:
+        """The codes of what the formula leaves unsaid (keys of :data:`FORMULA_NOTES`)."""
+        return []
+
     def update(self, w: Value, g: Value, st: dict[str, Any]) -> tuple[Value, Terms]:
         """One param's update from its grad and its state ``st`` (updated in place); returns
         the new value and the terms ``explain`` prints."""
         raise NotImplementedError
+
+
+#: What a formula leaves unsaid, in English (the page says it in the student's language,
+#: by code: ``train.note.<code>``).
+FORMULA_NOTES: dict[str, str] = {
+    "momentum_first_step": "on the first step the buffer starts as the gradient: v ← g",
+    "adagrad_start": "G starts at initial_accumulator_value",
+}
+
+
+def formula_notes(rule: type[Optimizer], hp: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The optimizer's notes under its formula as ``{code, message}``."""
+    return [{"code": code, "message": FORMULA_NOTES[code]} for code in rule.notes(hp)]
 
 
 #: The registry: optimizer name -> class, in menu order.
@@ -290,11 +309,15 @@ class SGD(Optimizer):
     def formula(cls, hp: Mapping[str, Any]) -> list[str]:
         lines = [_grad_line(hp)]
         if hp["momentum"]:
-            lines.append("v ← momentum·v + (1 − dampening)·g   (first step: v ← g)")
+            lines.append("v ← momentum·v + (1 − dampening)·g")
             lines.append("w ← w − lr·(g + momentum·v)" if hp["nesterov"] else "w ← w − lr·v")
         else:
             lines.append("w ← w − lr·g")
         return lines
+
+    @classmethod
+    def notes(cls, hp: Mapping[str, Any]) -> list[str]:
+        return ["momentum_first_step"] if hp["momentum"] else []
 
     @classmethod
     def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:
@@ -364,9 +387,13 @@ class Adagrad(Optimizer):
         return [
             _grad_line(hp),
             "clr ← lr / (1 + (t − 1)·lr_decay)",
-            "G ← G + g²   (G starts at initial_accumulator_value)",
+            "G ← G + g²",
             "w ← w − clr·g / (√G + eps)",
         ]
+
+    @classmethod
+    def notes(cls, hp: Mapping[str, Any]) -> list[str]:
+        return ["adagrad_start"]
 
     @classmethod
     def explain(cls, n: str, hp: Mapping[str, Any], w: Any, g: Any, new: Any, t: Terms) -> list[str]:

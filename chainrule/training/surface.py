@@ -13,6 +13,7 @@ import numpy as np
 from chainrule.config import LIMITS, env_name
 from chainrule.engine.budget import check_budget, compute_budget
 from chainrule.engine.encode import encode
+from chainrule.engine.notices import Notice, warning_details
 from chainrule.errors import ChainruleError, limit_error
 from chainrule.programs import cached_program
 from chainrule.training.inputs import split_inputs
@@ -124,7 +125,7 @@ def loss_surface(request: SurfaceSpec) -> dict[str, Any]:
             shape = [resolution, resolution]
     finite = grid[np.isfinite(grid)]
     if finite.size < grid.size:
-        warnings.setdefault(f"the loss is not finite at {grid.size - finite.size} grid points")
+        warnings.setdefault(Notice("surface_not_finite", count=int(grid.size - finite.size)))
     return {
         "params": names,
         "axes": {p: a for p, a in axes.items()},
@@ -134,6 +135,7 @@ def loss_surface(request: SurfaceSpec) -> dict[str, Any]:
         "loss_at": encode(loss_at),
         "range": [float(finite.min()), float(finite.max())] if finite.size else None,
         "warnings": list(warnings),
+        "warning_details": warning_details(warnings),
     }
 
 

@@ -30,12 +30,13 @@ from chainrule.config import LIMITS, env_name
 from chainrule.engine import Program
 from chainrule.engine.budget import BudgetExceeded, budget_spent, compute_budget
 from chainrule.engine.encode import encode
+from chainrule.engine.notices import Notice, warning_details
 from chainrule.errors import ChainruleError, bad_value, limit_error
 from chainrule.programs import cached_program
 from chainrule.training.batching import batches, check_batch_size
 from chainrule.training.held_out import evaluate
 from chainrule.training.inputs import check_param_names, split_inputs
-from chainrule.training.optimizers import Optimizer, explain_update, make_optimizer
+from chainrule.training.optimizers import Optimizer, explain_update, formula_notes, make_optimizer
 
 #: A loss whose magnitude grows past this factor times max(|initial loss|, 1) has diverged.
 DIVERGENCE_FACTOR = 1e6
@@ -157,12 +158,12 @@ def prepare(request: TrainSpec) -> Setup:
     ignored: list[str] = []
     rule, opt = make_optimizer(request.optimizer, ignored)
     if ignored:
-        warnings.setdefault(f"optimizer {rule.name!r} has no {', '.join(ignored)}: ignored")
+        warnings.setdefault(Notice("optimizer_ignored", optimizer=rule.name, names=ignored))
     columns, resolved = split_inputs(program, values, param_names, request.data, request.dataset,
                                      warnings)
     for name in values:
         if name not in program.input_names:
-            warnings.setdefault(f"value {name!r} is not used by the expression")
+            warnings.setdefault(Notice("unused_value", name=name))
     n_rows = next(iter(columns.values())).shape[0] if columns else 0
     batch_size, per_example = request.batch_size, request.per_example
     if batch_size is not None and not columns:
@@ -219,7 +220,7 @@ def run_steps(setup: Setup) -> tuple[list[TrainingStep], dict[str, Value], str |
             loss_ref = max(abs(step.loss), 1.0) if loss_ref is None else loss_ref
             why = _divergence(step.loss, loss_ref, step.grads, "gradient")
             if why is not None:
-                setup.warnings.setdefault(f"diverged at step {k}: {why}")
+                setup.warnings.setdefault(Notice(f"diverged_{why[0]}", step=k, **why[1]))
                 return records, params, "diverged"
             new, terms = setup.optimizer.step(params, step.grads)
             # numpy scalars (adaptive updates make them) back to floats: the engine's scalar
@@ -270,17 +271,18 @@ def _forward_backward(setup: Setup, env: dict[str, Any], wrt: frozenset[str], pa
     return TrainingStep(run.loss, params, grads, epoch, rows, examples)
 
 
-def _divergence(loss: float, loss_ref: float, values: Mapping[str, Value], what: str) -> str | None:
+def _divergence(loss: float, loss_ref: float, values: Mapping[str, Value],
+                what: str) -> tuple[str, dict[str, Any]] | None:
     """Why a run has diverged (a non-finite loss, a loss that grew past DIVERGENCE_FACTOR
-    times ``loss_ref``, or a non-finite ``what`` among ``values``), or None."""
+    times ``loss_ref``, or a non-finite ``what`` among ``values``) as the end of a warning's
+    code and its params, or None."""
     if not math.isfinite(loss):
-        return f"the loss is {encode(loss)}; try a smaller learning rate"
+        return "loss_not_finite", {"loss": encode(loss)}
     if abs(loss) > DIVERGENCE_FACTOR * loss_ref:
-        return (f"the loss grew to {loss:.4g}, over {DIVERGENCE_FACTOR:g} times its start; "
-                "try a smaller learning rate")
+        return "loss_grew", {"loss": loss, "factor": DIVERGENCE_FACTOR}
     bad = [p for p, v in values.items() if not _finite(v)]
     if bad:
-        return f"the {what} of {', '.join(bad)} is not finite"
+        return f"{what}_not_finite", {"names": bad}
     return None
 
 
@@ -289,10 +291,8 @@ def _finite(x: Value) -> bool:
 
 
 def _stop_for_budget(setup: Setup, done: int) -> None:
-    setup.warnings.setdefault(
-        f"stopped after {done} of {setup.steps} steps: the request's compute budget of "
-        f"{LIMITS.request_budget_seconds:g} s ran out"
-    )
+    setup.warnings.setdefault(Notice("budget_ran_out", done=done, steps=setup.steps,
+                                     seconds=LIMITS.request_budget_seconds))
 
 
 def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
@@ -305,7 +305,7 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
     why = _divergence(final.loss, math.inf, params, "value") if stopped is None else None
     if why is not None:
         stopped = "diverged"
-        setup.warnings.setdefault(f"diverged after the last update: {why}")
+        setup.warnings.setdefault(Notice(f"diverged_after_{why[0]}", **why[1]))
     hp = setup.optimizer.hp
     scores = evaluate(setup.program, setup.request.predict, setup.request.dataset, env, setup.warnings)
     return {
@@ -313,9 +313,11 @@ def respond(setup: Setup, records: list[TrainingStep], params: dict[str, Value],
         "final_params": {p: encode(v) for p, v in params.items()},
         "final_loss": encode(final.loss),
         "warnings": list(setup.warnings),
+        "warning_details": warning_details(setup.warnings),
         "optimizer": {"name": setup.rule.name,
                       "hyper": {k: (list(v) if isinstance(v, tuple) else v) for k, v in hp.items()},
-                      "formula": setup.rule.formula(hp)},
+                      "formula": setup.rule.formula(hp),
+                      "formula_notes": formula_notes(setup.rule, hp)},
         "steps_run": len(records),
         "stopped": stopped,
         "data_rows": setup.rows if setup.columns else None,
@@ -380,9 +382,8 @@ def _explained_steps(records: list[TrainingStep], setup: Setup) -> int:
     so at most LIMITS.max_explained_updates (steps x params) are written out."""
     steps = max(LIMITS.max_explained_updates // max(len(setup.params), 1), 1)
     if setup.request.explain and len(records) > steps:
-        setup.warnings.setdefault(
-            f"the update's arithmetic is shown for the first {steps} steps only "
-            f"({len(setup.params)} params; set {env_name('max_explained_updates')})")
+        setup.warnings.setdefault(Notice("explained_cut", steps=steps, params=len(setup.params),
+                                         setting=env_name("max_explained_updates")))
     return steps
 
 
