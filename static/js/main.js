@@ -220,6 +220,17 @@ function syncValueNames() {
 }
 
 /**
+ * The values of the next analysis: the panels' values without the training data's spare
+ * columns (a dataset gives Y beside y; an expression that uses y only would be told that
+ * the value Y is unused).
+ * @param {string[]} names  the expression's free names
+ */
+function requestValues(names) {
+  const spare = new Set((training?.dataNames() ?? []).filter((n) => !names.includes(n)));
+  return Object.fromEntries(Object.entries(panels.state().values).filter(([k]) => !spare.has(k)));
+}
+
+/**
  * Analyse the current expression and values; keeps the previous graph on errors. Every panel
  * then gets the analysis (panels.js).
  * @param {{check?: boolean}} [opts]
@@ -233,7 +244,7 @@ async function analyse(opts = {}) {
   inflight?.abort();
   inflight = new AbortController();
   setStatus(t("status.analyzing"));
-  const body = { expression: s.expression, values: panels.state().values, lang: getLanguage() };
+  const body = { expression: s.expression, values: requestValues(names), lang: getLanguage() };
   if (s.output) body.output = s.output;
   if (s.mistake) body.mistake = s.mistake;
   if (opts.check) body.check = true;

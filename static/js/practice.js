@@ -7,6 +7,7 @@
 // here, in their own SVG layer, not in render.js.
 import { gradeAnswers, makeExercise } from "./api.js";
 import { el } from "./el.js";
+import { errorText } from "./errors.js";
 import { getLanguage, t } from "./i18n.js";
 import { answerOf } from "./learn/quiz.js";
 
@@ -77,7 +78,7 @@ export function createPracticePanel(root, host) {
     wrong.clear();
     exercise = r.ok ? r.data.exercise : null;
     deps = exercise ? dependencies(exercise.questions, data.edges) : new Map();
-    status.textContent = r.ok ? "" : r.error.message;
+    status.textContent = r.ok ? "" : errorText(r.error);
     host.showBackward();
     render();
     host.redraw();
@@ -98,7 +99,7 @@ export function createPracticePanel(root, host) {
     if (Object.keys(given).length === 0) return;
     const r = await gradeAnswers(exercise, given);
     if (!r.ok) {
-      showHints([r.error.message]);
+      showHints([errorText(r.error)]);
       return;
     }
     const hints = [];

@@ -5,6 +5,7 @@
 // right differ, and do not come together as ε shrinks: the probe says so.
 import { analyzeGraph } from "./api.js";
 import { el } from "./el.js";
+import { errorText } from "./errors.js";
 import { fmtNumber } from "./format.js";
 import { t } from "./i18n.js";
 
@@ -130,7 +131,7 @@ export function createProbePanel(card, host) {
     if (mine !== seq) return;
     const failed = [rp, rm, rp10, rm10].find((r) => !r.ok);
     if (failed) {
-      result = { error: failed.error.message };
+      result = { error: failed.error };
     } else {
       const l0 = total(base.data.value);
       const [lp, lm, lp10, lm10] = [rp, rm, rp10, rm10].map((r) => total(r.data.value));
@@ -165,7 +166,7 @@ export function createProbePanel(card, host) {
       return table.tBodies[0].replaceChildren();
     }
     if (result.error) {
-      verdict.textContent = result.error;
+      verdict.textContent = errorText(result.error);
       return;
     }
     const r = result;

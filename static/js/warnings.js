@@ -1,6 +1,7 @@
 // The warnings card: what the API noticed about the last analysis (e.g. a value that
 // overflowed). A panel (panels.js).
 import { el } from "./el.js";
+import { warningTexts } from "./errors.js";
 
 /**
  * @param {HTMLElement|null} card  #warnings-card, holding the list #warnings
@@ -11,7 +12,7 @@ export function createWarnings(card) {
   return {
     update(analysis) {
       if (!analysis.data) return;
-      const list = analysis.data.warnings ?? [];
+      const list = warningTexts(analysis.data);
       card.hidden = list.length === 0;
       card.querySelector("#warnings").replaceChildren(...list.map((w) => el("li", null, w)));
     },

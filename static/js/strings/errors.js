@@ -1,5 +1,7 @@
 // Error messages, built from an error's code and params (errors.js), in English and Vietnamese.
 // Data only: i18n.js registers it (registerStrings). Keys are "feature.name"; {name} is a parameter.
+// Warnings (warn.<code>) and the plain shape error are Vietnamese only: the English page shows
+// the server's own text, whose templates are the one English source.
 
 export default {
   "en": {
@@ -60,7 +62,10 @@ export default {
     "err.invalid_request.unknown_key": "{field}: unknown key '{key}'; known: {known}.",
     "err.invalid_request.not_a_number": "{field}: a number is needed here.",
     "err.invalid_request.not_allowed": "{field}: {got} is not allowed; choose one of {allowed}.",
-    "err.invalid_request.out_of_range": "{field}: {got} is outside the range {min} … {max}."
+    "err.invalid_request.out_of_range": "{field}: {got} is outside the range {min} … {max}.",
+    "err.shape_mismatch.matmul_inner": "Cannot multiply {left} @ {right}: the columns of the left side ({k}) must equal the rows of the right side ({m}).",
+    "err.shape_mismatch.matmul_scalar": "{op} needs tensors of at least 1 dimension, but one side is a scalar ({shapes}); multiply a scalar with *.",
+    "err.shape_mismatch.broadcast": "{op} cannot combine the shapes {shapes}: compared from the last dimension, each pair of sizes must be equal or one of them 1."
   },
   "vi": {
     "error.syntax_error": "lỗi cú pháp",
@@ -120,6 +125,30 @@ export default {
     "err.invalid_request.unknown_key": "{field}: khóa '{key}' không xác định; các khóa đã biết: {known}.",
     "err.invalid_request.not_a_number": "{field}: ở đây cần một số.",
     "err.invalid_request.not_allowed": "{field}: {got} không được phép; hãy chọn một trong {allowed}.",
-    "err.invalid_request.out_of_range": "{field}: {got} nằm ngoài khoảng {min} … {max}."
+    "err.invalid_request.out_of_range": "{field}: {got} nằm ngoài khoảng {min} … {max}.",
+    "err.shape_mismatch.matmul_inner": "Không nhân được ma trận {left} @ {right}: số cột của vế trái ({k}) phải bằng số hàng của vế phải ({m}).",
+    "err.shape_mismatch.matmul_scalar": "Phép {op} cần tensor có ít nhất 1 chiều, nhưng một vế là số vô hướng ({shapes}); nhân với số vô hướng thì dùng *.",
+    "err.shape_mismatch.broadcast": "Phép {op} không ghép được các kích thước {shapes}: so từ chiều cuối trở lên, mỗi cặp chiều phải bằng nhau hoặc có một chiều bằng 1.",
+    "err.shape_mismatch": "Phép {op} không nhận các tensor có kích thước {shapes}.",
+    "warn.input_not_finite": "Đầu vào '{name}' không phải số hữu hạn (vô cực hoặc NaN).",
+    "warn.value_not_finite": "Giá trị của '{label}' ({op}, node {node}) không hữu hạn (vô cực hoặc NaN).",
+    "warn.gradient_not_finite": "Gradient của '{label}' ({op}, node {node}) không hữu hạn (vô cực hoặc NaN).",
+    "warn.more_values_not_finite": "… và {count} node khác cũng có giá trị không hữu hạn.",
+    "warn.more_gradients_not_finite": "… và {count} node khác cũng có gradient không hữu hạn.",
+    "warn.output_not_scalar": "Đầu ra '{label}' có kích thước {shape}, không phải số vô hướng: gradient được tính cho sum({label}).",
+    "warn.unused_values": "Có giá trị cho những tên mà biểu thức không dùng đến: {names}.",
+    "warn.unused_value": "Biểu thức không dùng đến giá trị '{name}'.",
+    "warn.unused_column": "Biểu thức không dùng đến cột dữ liệu '{name}'.",
+    "warn.diagnostics_cut": "Có {count} cảnh báo về gradient; chỉ liệt kê {limit} cảnh báo đầu (thiết lập {setting}).",
+    "warn.optimizer_ignored": "Bộ tối ưu '{optimizer}' không có siêu tham số {names}, nên giá trị đó bị bỏ qua.",
+    "warn.diverged_loss_not_finite": "Quá trình huấn luyện phân kỳ ở bước {step}: loss bằng {loss}. Hãy thử tốc độ học nhỏ hơn.",
+    "warn.diverged_loss_grew": "Quá trình huấn luyện phân kỳ ở bước {step}: loss tăng lên {loss}, gấp hơn {factor} lần lúc đầu. Hãy thử tốc độ học nhỏ hơn.",
+    "warn.diverged_gradient_not_finite": "Quá trình huấn luyện phân kỳ ở bước {step}: gradient của {names} không hữu hạn.",
+    "warn.diverged_after_loss_not_finite": "Quá trình huấn luyện phân kỳ sau lần cập nhật cuối: loss bằng {loss}. Hãy thử tốc độ học nhỏ hơn.",
+    "warn.diverged_after_value_not_finite": "Quá trình huấn luyện phân kỳ sau lần cập nhật cuối: giá trị của {names} không hữu hạn.",
+    "warn.budget_ran_out": "Dừng sau {done}/{steps} bước: đã hết {seconds} giây tính toán dành cho một yêu cầu.",
+    "warn.explained_cut": "Phép tính cập nhật chỉ được viết ra cho {steps} bước đầu ({params} tham số; thiết lập {setting}).",
+    "warn.no_accuracy": "Dự đoán không phải một bảng (hàng, lớp) nên không tính được độ chính xác.",
+    "warn.surface_not_finite": "Loss không hữu hạn tại {count} điểm của lưới."
   }
 };

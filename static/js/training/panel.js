@@ -5,6 +5,7 @@
 import { fetchDataset, fetchDatasets, lossSurface, trainModel } from "../api.js";
 import { fmtNumber, fmtValue } from "../format.js";
 import { el } from "../el.js";
+import { errorText, warningText } from "../errors.js";
 import { getLanguage, t } from "../i18n.js";
 import { META } from "../meta.js";
 import { LINK_LIMITS } from "../state.js";
@@ -23,8 +24,16 @@ const MAX_BATCH = META.limits.max_dataset_rows;
 /** Grid points per axis of the loss surface: the server's cap for a curve, fewer for a contour. */
 const surfacePoints = (params) => (params === 1 ? META.limits.max_grid : Math.min(41, META.limits.max_grid));
 
-/** A session note as text: its i18n key, or the server's own words. */
-const noteText = (note) => (note ? (note.key ? t(note.key, note.params) : note.message ?? "") : "");
+/** A session note as text: its i18n key, the API's error or warnings in the page's language, or plain words. */
+function noteText(note) {
+  if (!note) return "";
+  if (note.key) return t(note.key, note.params);
+  if (note.apiError) return errorText(note.apiError);
+  if (note.warnings) return note.warnings.map(warningText).join(" ");
+  return note.message ?? "";
+}
+/** A formula's note (what it leaves unsaid) in the page's language; English is the server's. */
+const formulaNote = (n) => translated(`train.note.${n.code}`, n.message);
 /** A translation when there is one, else the server's text. */
 const translated = (key, fallback) => (t(key) === key ? fallback : t(key));
 
@@ -229,6 +238,7 @@ export function createTrainingPanel(root, host) {
     formula.replaceChildren(
       el("p", { class: "formula-head" }, t("train.formulaHead", { torch: spec?.torch ?? opt.name })),
       ...opt.formula.map((f) => el("code", null, f)),
+      ...(opt.formula_notes ?? []).map((n) => el("p", { class: "formula-note", dataset: { note: n.code } }, formulaNote(n))),
     );
   }
 

@@ -15,11 +15,24 @@ export const PLAY_MS = 350;
 export const SETUP_PROPERTIES = ["expression", "values", "output", "trainParams", "optimizer", "trainData", "csv", "batchSize", "trainSteps", "compare"];
 
 /**
- * @typedef {{key?: string, params?: Record<string, any>, message?: string, error?: boolean}} Note
- *   something to tell the student: an i18n key (with params) or the server's own message
+ * @typedef {{code: string, params?: Record<string, any>, message: string}} Detail  an API warning or error
+ * @typedef {{key?: string, params?: Record<string, any>, message?: string, apiError?: Detail,
+ *            warnings?: Detail[], error?: boolean}} Note
+ *   something to tell the student: an i18n key (with params), an API error or warnings (the
+ *   panel says them in the page's language), or plain words
  * @typedef {{trainModel: Function, lossSurface: Function, fetchDataset: Function}} TrainApi
  *   the api.js calls the session makes (each resolves to {ok, data} or {ok: false, error})
  */
+
+/**
+ * A response's warnings with their codes (older servers: the plain texts, code "other").
+ * @param {{warnings?: string[], warning_details?: Detail[]}} data
+ * @returns {Detail[]}
+ */
+export function warningDetails(data) {
+  if (data.warning_details?.length) return data.warning_details;
+  return (data.warnings ?? []).map((message) => ({ code: "other", params: {}, message }));
+}
 
 /**
  * @param {{store: ReturnType<typeof import("../state.js").createStore>,
@@ -147,12 +160,13 @@ export function createTrainingSession(host) {
     const results = await Promise.all(opts.map((opt) => api.trainModel(trainRequest(su, opt))));
     if (keyOf(setup(upTo)) !== key) return false; // the setup changed meanwhile: these runs are not its
     const bad = results.find((r) => !r.ok);
-    if (bad) return fail({ message: bad.error.message });
+    if (bad) return fail({ apiError: bad.error });
     runs = results.map((r, i) => ({ optimizer: opts[i], result: r.data }));
     runsKey = key;
     runsUpTo = upTo;
-    const warnings = results.flatMap((r) => r.data.warnings ?? []);
-    setStatus(warnings.length ? { message: warnings.join(" ") } : null);
+    // each run says the setup's warnings (an unused value, ...) again: say each once
+    const said = new Map(results.flatMap((r) => warningDetails(r.data)).map((w) => [w.message, w]));
+    setStatus(said.size ? { warnings: [...said.values()] } : null);
     loadSurface(su);
     return true;
   }
@@ -195,7 +209,7 @@ export function createTrainingSession(host) {
     const r = await api.lossSurface(body);
     if (key !== runsKey) return;
     if (r.ok) surface = r.data;
-    else surfaceNote = { message: r.error.message };
+    else surfaceNote = { apiError: r.error };
     emit();
   }
 

@@ -176,6 +176,8 @@ export default {
     "train.updateHead": "Bước {k} áp dụng cập nhật này, dùng gradient mà đồ thị phía trên tính trên batch của bước này (loss {loss}):",
     "train.updateTensor": "Với tham số là tensor, phép tính được hiển thị cho phần tử đầu tiên; mọi phần tử được cập nhật theo cùng cách.",
     "train.formulaHead": "Quy tắc cập nhật của {torch}:",
+    "train.note.momentum_first_step": "Ở bước đầu tiên, v bắt đầu bằng chính gradient: v ← g.",
+    "train.note.adagrad_start": "G bắt đầu từ giá trị initial_accumulator_value.",
     "train.runsCaption": "Loss và tham số của từng bộ tối ưu ở bước này",
     "train.runOptimizer": "bộ tối ưu",
     "train.runLoss": "loss",
