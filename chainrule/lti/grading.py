@@ -32,7 +32,7 @@ POLICY = "unlimited attempts; the best score counts"
 
 
 def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[str, Any],
-                    rtol: float) -> dict[str, Any]:
+                    rtol: float | None) -> dict[str, Any]:
     if launch.target_kind != "exercise" or not launch.target:
         result = _graded(sent, answers, rtol)
         if launch.lineitem_url:

@@ -27,8 +27,12 @@ from chainrule.languages import checked_language
 
 KINDS = ("local", "grad", "value")
 DEFAULT_ASK = ("local", "grad")
-DEFAULT_RTOL = 1e-3
-#: An absolute tolerance beside ``rtol``, so that a true 0 accepts a float rounding of it.
+#: The significant digits the page writes a number with (static/js/format.js, fmtNumber). An
+#: answer typed from them is right; a wrong derivative that agrees to 1e-3 (1 − 0.1² for
+#: 1 − tanh²(0.1), 0.99 against 0.99007) is not, so the default tolerance is half a unit in
+#: the last shown digit, not a fixed relative one.
+SHOWN_DIGITS = 4
+#: An absolute tolerance beside it, so that a true 0 accepts a float rounding of it.
 ATOL = 1e-9
 #: Signs a student copies from the lessons' text, read as the grammar's: − × · ÷.
 _TYPOGRAPHY = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u00f7": "/"})
@@ -76,10 +80,12 @@ def exercise(expression: str, values: Mapping[str, Any], output: str | None = No
 
 
 def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
-          rtol: float = DEFAULT_RTOL) -> dict[str, Any]:
+          rtol: float | None = None) -> dict[str, Any]:
     """Grade ``answers`` (question id -> number, nested list or arithmetic text).
 
-    Every question counts; an unanswered one is wrong. A wrong answer gets a hint.
+    Every question counts; an unanswered one is wrong. A wrong answer gets a hint. An answer
+    is right within :func:`shown_tolerance` of the true value, or within ``rtol`` (relative)
+    when it is given.
     """
     questions = _questions_of(exercise)
     by_id = {q["id"]: q for q in questions}
@@ -88,7 +94,7 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
         raise bad_value(f"answers.{unknown[0]}", "unknown_key",
                         f"unknown question {unknown[0]!r}: this exercise has "
                         f"{_id_range(questions)}", key=unknown[0], known=list(by_id))
-    if not (rtol >= 0 and rtol < 1):
+    if rtol is not None and not (rtol >= 0 and rtol < 1):
         raise bad_value("rtol", "out_of_range", f"must be in [0, 1), got {rtol}", min=0, max=1)
     analysis = analyze(exercise["expression"], exercise.get("values") or {}, exercise.get("output"))
     view = GraphView(analysis)
@@ -99,7 +105,7 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
         expected = view.expected(question)
         raw = answers.get(question["id"])
         given = None if raw is None else read_answer(question["id"], raw, np.shape(expected))
-        correct = given is not None and bool(np.allclose(given, expected, rtol=rtol, atol=ATOL))
+        correct = given is not None and is_close(given, expected, rtol)
         result: dict[str, Any] = {"correct": correct, "expected": expected,
                                   "given": None if given is None else given.tolist()}
         if not correct:
@@ -114,6 +120,24 @@ def grade(exercise: Mapping[str, Any], answers: Mapping[str, Any],
 
 
 # ------------------------------------------------------------------------ answers
+
+
+def shown_tolerance(expected: np.ndarray) -> np.ndarray:
+    """Half a unit in the last of the SHOWN_DIGITS significant digits of each value (0.5e-4
+    for 0.990066, shown 0.9901), with room for float rounding."""
+    size = np.abs(expected)
+    exponent = np.floor(np.log10(np.where((size > 0) & np.isfinite(size), size, 1.0)))
+    return 0.5 * 10.0 ** (exponent - (SHOWN_DIGITS - 1)) * (1 + 1e-9) + ATOL
+
+
+def is_close(given: np.ndarray, expected: Any, rtol: float | None) -> bool:
+    """Is every element of ``given`` the expected one, as shown (or within ``rtol``)?"""
+    if rtol is not None:
+        return bool(np.allclose(given, expected, rtol=rtol, atol=ATOL))
+    want = np.asarray(expected, dtype=float)
+    with np.errstate(invalid="ignore"):  # inf − inf: an infinity is right only as itself
+        return bool(np.all((given == want) | (np.abs(given - want) <= shown_tolerance(want))))
+
 
 
 def read_answer(qid: str, raw: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -210,3 +210,48 @@ def test_random_programs_grade_truth_right_and_perturbations_wrong(seed: int) ->
     results = grade(ex, {qid: perturbed(v) for qid, v in truth.items()})["results"]
     assert [qid for qid in changed if results[qid]["correct"]] == [], case.expression
     assert all(results[qid]["hint"] for qid in changed)
+
+
+def shown(value: Any) -> Any:
+    """A value as the page writes it (format.js fmtNumber: 4 significant digits) and a student
+    types it back."""
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return f"{value:.4g}" if isinstance(value, float) and np.isfinite(value) else value
+
+
+def one_shown_digit_off(value: Any) -> Any:
+    """The value as shown, wrong by one unit in its last shown digit (not a value within the
+    absolute tolerance of 0, rounding noise such as 1e-17)."""
+    if isinstance(value, list):
+        return [one_shown_digit_off(v) for v in value]
+    if not (isinstance(value, float) and np.isfinite(value)) or abs(value) < 1e-6:
+        return value
+    return float(shown(value)) + 10.0 ** (np.floor(np.log10(abs(value))) - 3)
+
+
+def test_a_wrong_derivative_that_agrees_to_1e_3_is_refused() -> None:
+    """d tanh(x)/dx at 0.1 is 1 − tanh²(0.1) = 0.990066 (shown 0.9901); 1 − 0.1² = 0.99 forgets
+    the tanh and is only 6.7e-5 off, within a relative 1e-3: it must be wrong."""
+    ex = exercise("y = tanh(x)", {"x": 0.1}, ask=["local"])["exercise"]
+    qid = ex["questions"][0]["id"]
+    answer = lambda text: grade(ex, {qid: text})["results"][qid]["correct"]
+    assert not answer("1 - 0.1**2")
+    assert not answer("0.99")
+    assert answer("0.9901")  # as the page shows it
+    assert answer("1 - tanh(0.1)**2")  # the exact expression
+    assert answer(1 - np.tanh(0.1) ** 2)
+    # a client may still ask for a relative tolerance of its own
+    assert grade(ex, {qid: "0.99"}, rtol=1e-3)["results"][qid]["correct"]
+
+
+@pytest.mark.parametrize("seed", range(0, RANDOM_PROGRAMS, 3))
+def test_every_answer_typed_as_the_page_shows_it_is_right_and_one_digit_off_is_not(seed: int) -> None:
+    ex, case = askable_random_exercise(seed)
+    truth = true_answers(ex)
+    typed = grade(ex, {qid: shown(v) for qid, v in truth.items()})
+    assert typed["score"] == 1.0, (case.expression, typed["results"])
+    off = grade(ex, {qid: one_shown_digit_off(v) for qid, v in truth.items()})["results"]
+    moved = [qid for qid, v in truth.items() if one_shown_digit_off(v) != v]
+    assert moved, case.expression
+    assert [qid for qid in moved if off[qid]["correct"]] == [], case.expression
