@@ -165,3 +165,52 @@ def test_a_typo_of_a_given_name_is_pointed_out_beside_its_field(page: Page, lang
     note = page.locator("#value-y_ture-note")
     expect(note).to_contain_text("'y_true'", timeout=10_000)
     assert english_lines(note.inner_text()) == [] or lang == "en"
+
+
+def test_the_training_panel_and_a_shape_error_read_in_vietnamese(page: Page, console_errors: list[str],
+                                                                 artifacts: Path) -> None:
+    """In vi: a training run's warning (a diverging run), momentum's formula and its note, the
+    moons example (no warning about its own data), and a shape error typed in the main box."""
+    examples = {ex["id"]: ex for ex in page.request.get("/api/datasets").json()["examples"]}
+    page.goto("/?lang=vi")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    training, status = page.locator("#training"), page.locator("#train-status")
+
+    def choose(example_id: str) -> None:
+        page.locator("#train-example").select_option(value=str(list(examples).index(example_id)))
+        expect(training).to_have_attribute("data-state", "running", timeout=20_000)
+
+    assert "large-lr-exploding" in examples and "local-minimum-momentum" in examples
+    choose("large-lr-exploding")
+    expect(status).to_contain_text("phân kỳ", timeout=20_000)  # the run's warning, in Vietnamese
+    page.locator("#train-end").click()
+    training.scroll_into_view_if_needed()
+    training.screenshot(path=str(artifacts / "training-vi-diverged.png"))
+    found = [f"diverged: {line}" for line in english_lines(training.inner_text())]
+
+    choose("local-minimum-momentum")
+    note = page.locator("#train-formula .formula-note[data-note='momentum_first_step']")
+    expect(note).to_be_visible(timeout=15_000)
+    expect(note).to_contain_text("v ← g")
+    page.locator("#train-step").click()
+    page.locator("#train-step").click()
+    training.screenshot(path=str(artifacts / "training-vi-momentum.png"))
+    found += [f"momentum: {line}" for line in english_lines(training.inner_text())]
+
+    choose("mlp-moons")
+    expect(page.locator("#svg-forward g.node").first).to_be_visible(timeout=20_000)
+    expect(page.locator("#warnings-card")).to_be_hidden(timeout=15_000)
+    expect(status).not_to_contain_text("Y")
+
+    page.locator("#source").fill("y = A @ B")
+    page.locator("#value-A").fill("[[1, 2, 3], [4, 5, 6]]")
+    page.locator("#value-B").fill("[[1, 2, 3], [4, 5, 6]]")
+    box = page.locator("#editor-error")
+    expect(box).to_be_visible(timeout=10_000)
+    expect(box).to_contain_text("[2, 3] @ [2, 3]")
+    expect(box).to_contain_text("số cột")
+    page.screenshot(path=str(artifacts / "shape-error-vi.png"), clip={"x": 0, "y": 0, "width": 700, "height": 420})
+    found += [f"shape error: {line}" for line in english_lines(box.inner_text())]
+    assert not found, "\n".join(found)
+    # the shape error is the API's 400 answer; nothing else went wrong
+    assert [e for e in console_errors if "400 (Bad Request)" not in e] == []

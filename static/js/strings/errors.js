@@ -142,7 +142,7 @@ export default {
     "warn.diagnostics_cut": "Có {count} cảnh báo về gradient; chỉ liệt kê {limit} cảnh báo đầu (thiết lập {setting}).",
     "warn.optimizer_ignored": "Bộ tối ưu '{optimizer}' không có siêu tham số {names}, nên giá trị đó bị bỏ qua.",
     "warn.diverged_loss_not_finite": "Quá trình huấn luyện phân kỳ ở bước {step}: loss bằng {loss}. Hãy thử tốc độ học nhỏ hơn.",
-    "warn.diverged_loss_grew": "Quá trình huấn luyện phân kỳ ở bước {step}: loss tăng lên {loss}, gấp hơn {factor} lần lúc đầu. Hãy thử tốc độ học nhỏ hơn.",
+    "warn.diverged_loss_grew": "Quá trình huấn luyện phân kỳ ở bước {step}: loss tăng lên {loss}, gấp hơn {factor} lần giá trị ban đầu. Hãy thử tốc độ học nhỏ hơn.",
     "warn.diverged_gradient_not_finite": "Quá trình huấn luyện phân kỳ ở bước {step}: gradient của {names} không hữu hạn.",
     "warn.diverged_after_loss_not_finite": "Quá trình huấn luyện phân kỳ sau lần cập nhật cuối: loss bằng {loss}. Hãy thử tốc độ học nhỏ hơn.",
     "warn.diverged_after_value_not_finite": "Quá trình huấn luyện phân kỳ sau lần cập nhật cuối: giá trị của {names} không hữu hạn.",

@@ -238,7 +238,7 @@ export function createTrainingPanel(root, host) {
     formula.replaceChildren(
       el("p", { class: "formula-head" }, t("train.formulaHead", { torch: spec?.torch ?? opt.name })),
       ...opt.formula.map((f) => el("code", null, f)),
-      ...(opt.formula_notes ?? []).map((n) => el("p", { class: "formula-note", dataset: { note: n.code } }, formulaNote(n))),
+      ...(opt.formula_notes ?? []).map((n) => el("p", { class: "help formula-note", dataset: { note: n.code } }, formulaNote(n))),
     );
   }
 
