@@ -55,7 +55,7 @@ def grade_in_launch(launch: LaunchSession, sent: dict[str, Any], answers: dict[s
     return result
 
 
-def _graded(exercise: dict[str, Any], answers: dict[str, Any], rtol: float) -> dict[str, Any]:
+def _graded(exercise: dict[str, Any], answers: dict[str, Any], rtol: float | None) -> dict[str, Any]:
     with compute_budget(LIMITS.request_budget_seconds):
         return grade(exercise, answers, rtol)
 
