@@ -166,7 +166,7 @@ class Program:
                         f"(set {env_name('max_total_elements')})",
                     )
         except OpError as exc:
-            raise self._error_at(index, exc.code, exc.message, vals, exc.reason) from None
+            raise self._error_at(index, exc.code, exc.message, vals, exc.reason, exc.params) from None
         except ValueError as exc:  # numpy's broadcasting errors
             raise self._error_at(index, "shape_mismatch", _numpy_message(exc), vals, "broadcast") from None
         except MemoryError:
@@ -174,16 +174,17 @@ class Program:
         return vals
 
     def _error_at(self, index: int, code: str, message: str, vals: list[Any] | None = None,
-                  reason: str | None = None) -> ChainruleError:
+                  reason: str | None = None, said: dict[str, Any] | None = None) -> ChainruleError:
         """The error of node ``index`` at its place in the source; a shape error's params name
-        the operation and its arguments' shapes (``vals``: the forward values so far)."""
+        the operation and its arguments' shapes (``vals``: the forward values so far), and
+        ``reason`` with what the op ``said`` about it (OpError.params)."""
         node = self.graph.nodes[index]
         line, col = self.graph.position(index)
         params: dict[str, Any] | None = None
         if code == "shape_mismatch" and vals is not None:
             params = {"op": node.op_name, "shapes": [list(np.shape(vals[a])) for a in node.args]}
             if reason is not None:
-                params["reason"] = reason
+                params.update(said or {}, reason=reason)
         return ChainruleError(code, f"{node.op_name}: {message} (line {line}, column {col})", line, col,
                               params=params)
 

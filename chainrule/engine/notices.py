@@ -10,11 +10,12 @@ string tables, keyed ``warn.<code>``.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 #: code -> English template. ``!q`` joins a list of names quoted ('a', 'b'), ``!j`` plainly.
-TEMPLATES: Final[dict[str, str]] = {
+TEMPLATES: Final[Mapping[str, str]] = MappingProxyType({
     "input_not_finite": "the input {name!r} is not finite",
     "value_not_finite": "the value of {label!r} ({op}, node {node}) is not finite",
     "gradient_not_finite": "the gradient of {label!r} ({op}, node {node}) is not finite",
@@ -39,7 +40,7 @@ TEMPLATES: Final[dict[str, str]] = {
                      "({params} params; set {setting})",
     "no_accuracy": "the prediction is not a (rows, classes) table: no accuracy",
     "surface_not_finite": "the loss is not finite at {count} grid points",
-}
+})
 
 
 class _Formatter(string.Formatter):

@@ -55,11 +55,12 @@ from chainrule.engine.spelling import Torch
 class OpError(Exception):
     """An operation rejected its arguments; the evaluator adds the source position."""
 
-    def __init__(self, code: str, message: str, reason: str | None = None) -> None:
+    def __init__(self, code: str, message: str, reason: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.reason = reason  # the error's params.reason, for a message in the user's language
+        self.params = params  # and what that message names
 
 
 # --------------------------------------------------------------------------- namespaces
@@ -156,7 +157,8 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
         if not isinstance(a, int) or isinstance(a, bool):
             raise OpError("bad_value", f"axis must be an integer or a tuple of integers, got {a!r}")
         if not -ndim <= a < max(ndim, 1):
-            raise OpError("shape_mismatch", f"axis {a} is out of range for a {ndim}-d tensor")
+            raise OpError("shape_mismatch", f"axis {a} is out of range for a {ndim}-d tensor", "axis",
+                          axis=a, ndim=ndim)
         out.append(a % ndim if ndim else 0)
     return tuple(sorted(set(out)))
 

@@ -68,7 +68,8 @@ def _pair(name: str, value: Any, low: int) -> tuple[int, int]:
 def _axis(axis: Any, ndim: int, what: str = "axis") -> int:
     a = _integer(what, axis)
     if not -ndim <= a < ndim:
-        raise OpError("shape_mismatch", f"{what} {a} is out of range for a {ndim}-d tensor")
+        raise OpError("shape_mismatch", f"{what} {a} is out of range for a {ndim}-d tensor", "axis",
+                      axis=a, ndim=ndim)
     return a % ndim
 
 
@@ -95,7 +96,8 @@ def _reshape(m: Any, x: Any, shape: Any = None) -> Any:
     known = math.prod(n for n in items if n != -1)
     if (-1 in items and (known == 0 or size % known)) or (-1 not in items and known != size):
         raise OpError("shape_mismatch", f"cannot reshape a tensor of shape {list(np.shape(x))} "
-                                        f"({size} elements) to {list(items)}")
+                                        f"({size} elements) to {list(items)}", "reshape",
+                      size=size, target=list(items))
     return np.reshape(x, items).copy()
 
 
@@ -145,13 +147,15 @@ def key_text(key: IndexKey) -> str:
 
 def _check_key(shape: tuple[int, ...], key: IndexKey) -> None:
     if not shape:
-        raise OpError("shape_mismatch", "a scalar cannot be indexed")
+        raise OpError("shape_mismatch", "a scalar cannot be indexed", "index_scalar")
     if len(key) > len(shape):
-        raise OpError("shape_mismatch", f"{len(key)} indices for a tensor of shape {list(shape)}")
+        raise OpError("shape_mismatch", f"{len(key)} indices for a tensor of shape {list(shape)}",
+                      "index_count", count=len(key), ndim=len(shape))
     for axis, item in enumerate(key):
         if isinstance(item, int) and not -shape[axis] <= item < shape[axis]:
             raise OpError("shape_mismatch", f"index {item} is out of range for axis {axis} "
-                                            f"of size {shape[axis]}")
+                                            f"of size {shape[axis]}", "index_range",
+                          index=item, axis=axis, size=shape[axis])
         if isinstance(item, slice) and item.step is not None and item.step <= 0:
             raise OpError("bad_value", f"a slice step must be positive (as in PyTorch), got {item.step}")
 

@@ -354,12 +354,13 @@ class _Parser:
                 ref = self.index(ref)
             else:
                 if toks[at + 1] != "T":
-                    raise self.fail("attribute access is not allowed (only .T, the transpose)", at)
+                    raise self.fail("attribute access is not allowed (only .T, the transpose)", at,
+                                    "attribute")
                 self.i = at + 2
                 ref = self.builder.apply(OPS[TRANSPOSE], (ref,), NO_KWARGS, at)
             token = toks[self.i]
         if token == "(":
-            raise self.fail("only a function name can be called")
+            raise self.fail("only a function name can be called", None, "not_callable")
         if token == "**":
             at = self.i
             self.i = at + 1
@@ -388,7 +389,8 @@ class _Parser:
                 if self.toks[self.i] != "]":
                     continue
             elif token != "]":
-                raise self.fail(f"expected ',', ':' or ']' in an index, found {self.describe(self.i)}")
+                raise self.fail(f"expected ',', ':' or ']' in an index, found {self.describe(self.i)}",
+                                None, "index_separator")
             break
         self.i += 1
         kwargs = {"key": tuple(key)}
@@ -405,7 +407,7 @@ class _Parser:
         if len(parts) == 1:
             if parts[0] is None:
                 raise self.fail(f"expected an integer or a slice in the index, found "
-                                f"{self.describe(self.i)}")
+                                f"{self.describe(self.i)}", None, "index_item")
             return parts[0]
         return slice(*parts)
 
@@ -415,7 +417,7 @@ class _Parser:
             return None
         if is_name(token) or token == "(" or (is_number(token) and not token.isdigit()):
             raise self.fail("an index is integers and slices written out (x[1], x[:, 0], x[1:3]); "
-                            "to pick rows by a tensor of indices use embedding(E, idx)")
+                            "to pick rows by a tensor of indices use embedding(E, idx)", None, "index_form")
         return self.integer()
 
     def unary(self, sign: str) -> Any:
@@ -494,13 +496,13 @@ class _Parser:
                 if key not in op.kwargs:
                     allowed = ", ".join(op.kwargs) or "none"
                     raise self.fail(f"{fname}() has no argument {key!r} (keyword arguments: {allowed})",
-                                    key_at)
+                                    key_at, "no_keyword", name=fname, key=key, known=list(op.kwargs))
                 if key in kwargs:
-                    raise self.fail(f"argument {key!r} given twice", key_at)
+                    raise self.fail(f"argument {key!r} given twice", key_at, "keyword_twice", key=key)
                 self.i += 2
                 kwargs[key] = self.literal(f"{fname}()'s {key}", isinstance(op.kwargs[key], float))
             elif len(kwargs) > literals:
-                raise self.fail("positional argument after a keyword argument")
+                raise self.fail("positional argument after a keyword argument", None, "keyword_order")
             elif (len(args) >= op.arity or op.tensor_tuple) and literals < len(op.positional):
                 key = op.positional[literals]
                 literals += 1
@@ -511,7 +513,7 @@ class _Parser:
                 self.i += 1
             elif toks[self.i] != ")":
                 raise self.fail(f"expected ',' or ')' in the call to {fname}(), "
-                                f"found {self.describe(self.i)}")
+                                f"found {self.describe(self.i)}", None, "call_separator", name=fname)
         self.i += 1
         self.depth -= 1
         if op.variant is not None:
@@ -523,6 +525,8 @@ class _Parser:
                 f"{fname}() takes {op.arity} positional argument{'s' if op.arity != 1 else ''}, "
                 f"got {len(args)}{hint}",
                 at,
+                {"reason": "arity_pairwise" if hint else "arity", "name": fname, "expected": op.arity,
+                 "got": len(args), **({"pair": f"{fname}imum"} if hint else {})},
             )
         return self.builder.apply(op, tuple(args), kwargs or NO_KWARGS, at)
 
@@ -530,7 +534,8 @@ class _Parser:
         """concat's and stack's first argument: ``(a, b, ...)``, a tuple of expressions."""
         at = self.i
         if self.toks[at] != "(":
-            raise self.fail(f"{fname}() takes a tuple of tensors first: {fname}((a, b), axis=0)")
+            raise self.fail(f"{fname}() takes a tuple of tensors first: {fname}((a, b), axis=0)", None,
+                            "tuple_first", name=fname)
         self.i = at + 1
         self.enter()
         items: list[Any] = []
@@ -542,12 +547,13 @@ class _Parser:
                 commas += 1
             elif self.toks[self.i] != ")":
                 raise self.fail(f"expected ',' or ')' in the tuple of tensors, found "
-                                f"{self.describe(self.i)}")
+                                f"{self.describe(self.i)}", None, "tuple_separator")
         self.i += 1
         self.depth -= 1
         if not commas:  # (a) is a parenthesized tensor, not a tuple
             raise self.fail(f"{fname}() takes a tuple of tensors first: {fname}((a, b), axis=0)"
-                            + (" (a tuple of one tensor is written (a,))" if items else ""), at)
+                            + (" (a tuple of one tensor is written (a,))" if items else ""), at,
+                            "tuple_first", name=fname)
         return items
 
     def literal(self, what: str, real: bool) -> Any:
@@ -565,7 +571,8 @@ class _Parser:
                 if self.toks[self.i] == ",":
                     self.i += 1
                 elif self.toks[self.i] != ")":
-                    raise self.fail(f"expected ',' or ')' in a tuple, found {self.describe(self.i)}")
+                    raise self.fail(f"expected ',' or ')' in a tuple, found {self.describe(self.i)}",
+                                    None, "tuple_separator")
             self.i += 1
             return tuple(items)
         sign = 1
@@ -585,7 +592,7 @@ class _Parser:
         if not (is_number(token) and token.isdigit()):
             found = self.describe(self.i)
             raise self.fail(f"{what} must be an integer or a tuple of integers, found {found}" if what
-                            else f"expected an integer, found {found}")
+                            else f"expected an integer, found {found}", None, "integer")
         self.i += 1
         return sign * int(token)
 
@@ -593,7 +600,8 @@ class _Parser:
         name = self.toks[index]
         if keyword.iskeyword(name):
             raise self.fail(f"{name!r} is not supported: statements are `name = expression`, "
-                            f"built from numbers, names, operators and functions", index)
+                            f"built from numbers, names, operators and functions", index, "keyword",
+                            name=name)
         if name.startswith("__"):
-            raise self.fail(f"names starting with '__' are not allowed: {name!r}", index)
+            raise self.fail(f"names starting with '__' are not allowed: {name!r}", index, "dunder", name=name)
         return name

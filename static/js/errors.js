@@ -48,6 +48,7 @@ export function errorText(err) {
     allowed: Array.isArray(p.allowed) ? p.allowed.join(", ") : p.allowed ?? "",
     got: typeof p.got === "string" ? p.got : JSON.stringify(p.got ?? ""),
     ...shapeParams(p.shapes),
+    ...(Array.isArray(p.target) ? { target: shapeText(p.target) } : {}),
   };
   const reasonKey = p.reason ? `err.${err.code}.${p.reason}` : null;
   let text = (reasonKey && known(reasonKey, params)) ?? (err.params ? known(`err.${err.code}`, params) : null);
