@@ -85,6 +85,7 @@ function shapeParams(shapes) {
 /** A warning's parameter as text: names quoted, shapes in brackets, numbers as the page writes them. */
 function warningParam(key, value) {
   if (key === "shape" && Array.isArray(value)) return shapeText(value);
+  if (key === "op" && (value === "input" || value === "const")) return t(`kind.${value}`); // a node kind, not an op
   if (Array.isArray(value)) return quoted(value);
   if (typeof value === "number" && !Number.isInteger(value)) return fmtNumber(value);
   return value;

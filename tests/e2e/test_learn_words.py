@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
+from tests.e2e.helpers import reanalysed
+
 pytestmark = pytest.mark.e2e
 
 #: English function words; a line with several of them is an English sentence.
@@ -214,3 +216,22 @@ def test_the_training_panel_and_a_shape_error_read_in_vietnamese(page: Page, con
     assert not found, "\n".join(found)
     # the shape error is the API's 400 answer; nothing else went wrong
     assert [e for e in console_errors if "400 (Bad Request)" not in e] == []
+
+
+def test_every_example_of_the_main_page_reads_in_vietnamese(page: Page, console_errors: list[str],
+                                                            artifacts: Path) -> None:
+    """/ in vi with each example of the menu loaded and its backward pass started: the page
+    (warnings such as a tensor output's, the steps, the panels) has no English sentence."""
+    examples = page.request.get("/api/examples").json()
+    page.goto("/?lang=vi")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+    found = []
+    for i, ex in enumerate(examples):
+        with reanalysed(page):
+            page.locator("#examples").select_option(str(i))
+        page.locator("#btn-backward").click()
+        found += [f"{ex['id']}: {line}" for line in english_lines(visible_text(page.main_frame))]
+        if ex["id"] in ("dense", "log-softmax-nan"):
+            page.screenshot(path=str(artifacts / f"example-vi-{ex['id']}.png"), full_page=True)
+    assert not found, "\n".join(found)
+    assert console_errors == []
