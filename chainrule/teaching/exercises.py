@@ -65,8 +65,8 @@ def exercise(expression: str, values: Mapping[str, Any], output: str | None = No
     if nodes is not None:
         questions = _about(analysis, questions, nodes)
     if not questions:
-        raise bad_value("expression", "invalid", "this expression has nothing to ask: it needs "
-                                                 "an operation on an input")
+        raise bad_value("expression", "nothing_to_ask", "this expression has nothing to ask: it "
+                                                        "needs an operation on an input")
     if count is not None:
         if count < 1:
             raise bad_value("count", "out_of_range", f"must be at least 1, got {count}", min=1)

@@ -81,3 +81,10 @@ def test_a_typed_mistake_has_a_reason_and_words_in_both_languages(client, expres
 
 #: What errors.js derives from a shape error's `shapes` (left, right, k, m) beside its params.
 SHAPE_PARAMS = {"left", "right", "k", "m", "shapes", "field"}
+
+
+def test_an_expression_with_nothing_to_ask_says_so_in_both_languages(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/api/exercise", json={"expression": "y = x", "values": {"x": 1}, "lang": "vi"})
+    assert r.status_code == 400 or r.status_code == 422, r.text
+    assert r.json()["error"]["params"]["reason"] == "nothing_to_ask"
+    assert all(strings_modules()[lang].get("err.bad_value.nothing_to_ask") for lang in ("en", "vi"))
