@@ -47,6 +47,7 @@ export function errorText(err) {
     known: Array.isArray(p.known) ? p.known.join(", ") : p.known ?? "",
     allowed: Array.isArray(p.allowed) ? p.allowed.join(", ") : p.allowed ?? "",
     got: typeof p.got === "string" ? p.got : JSON.stringify(p.got ?? ""),
+    detail: withoutPosition(err.message),
     ...shapeParams(p.shapes),
     ...(Array.isArray(p.target) ? { target: shapeText(p.target) } : {}),
   };
@@ -99,7 +100,7 @@ function warningParam(key, value) {
  */
 export function warningText(w) {
   const params = Object.fromEntries(Object.entries(w.params ?? {}).map(([k, v]) => [k, warningParam(k, v)]));
-  return known(`warn.${w.code}`, params) ?? w.message;
+  return known(`warn.${w.code}`, { ...params, message: w.message }) ?? w.message;
 }
 
 /**

@@ -189,11 +189,16 @@ def test_the_training_panel_and_a_shape_error_read_in_vietnamese(page: Page, con
     training.scroll_into_view_if_needed()
     training.screenshot(path=str(artifacts / "training-vi-diverged.png"))
     found = [f"diverged: {line}" for line in english_lines(training.inner_text())]
+    page.locator("#lang").select_option("en")  # the English page says the server's own words
+    expect(status).to_contain_text("diverged at step")
+    page.locator("#lang").select_option("vi")
+    expect(status).to_contain_text("phân kỳ")
 
     choose("local-minimum-momentum")
     note = page.locator("#train-formula .formula-note[data-note='momentum_first_step']")
     expect(note).to_be_visible(timeout=15_000)
     expect(note).to_contain_text("v ← g")
+    expect(note).to_contain_text("bước đầu tiên")
     page.locator("#train-step").click()
     page.locator("#train-step").click()
     training.screenshot(path=str(artifacts / "training-vi-momentum.png"))

@@ -1,7 +1,8 @@
 // Error messages, built from an error's code and params (errors.js), in English and Vietnamese.
 // Data only: i18n.js registers it (registerStrings). Keys are "feature.name"; {name} is a parameter.
-// Warnings (warn.<code>) and the plain shape error are Vietnamese only: the English page shows
-// the server's own text, whose templates are the one English source.
+// Warnings (warn.<code>) and a shape error without a reason are the server's own words in
+// English ({message}, {detail}): its templates (chainrule/engine/notices.py) are the one
+// English source; the other languages say them from the params.
 
 export default {
   "en": {
@@ -85,6 +86,27 @@ export default {
     "err.shape_mismatch.index_scalar": "A scalar has no elements to index.",
     "err.shape_mismatch.index_count": "{count} indices for a tensor of {ndim} dimensions (shape {shapes}).",
     "err.shape_mismatch.index_range": "Index {index} is outside axis {axis}, which has {size} elements.",
+    "err.shape_mismatch": "{detail}",
+    "warn.input_not_finite": "{message}",
+    "warn.value_not_finite": "{message}",
+    "warn.gradient_not_finite": "{message}",
+    "warn.more_values_not_finite": "{message}",
+    "warn.more_gradients_not_finite": "{message}",
+    "warn.output_not_scalar": "{message}",
+    "warn.unused_values": "{message}",
+    "warn.unused_value": "{message}",
+    "warn.unused_column": "{message}",
+    "warn.diagnostics_cut": "{message}",
+    "warn.optimizer_ignored": "{message}",
+    "warn.diverged_loss_not_finite": "{message}",
+    "warn.diverged_loss_grew": "{message}",
+    "warn.diverged_gradient_not_finite": "{message}",
+    "warn.diverged_after_loss_not_finite": "{message}",
+    "warn.diverged_after_value_not_finite": "{message}",
+    "warn.budget_ran_out": "{message}",
+    "warn.explained_cut": "{message}",
+    "warn.no_accuracy": "{message}",
+    "warn.surface_not_finite": "{message}",
     "err.shape_mismatch.matmul_inner": "Cannot multiply {left} @ {right}: the columns of the left side ({k}) must equal the rows of the right side ({m}).",
     "err.shape_mismatch.matmul_scalar": "{op} needs tensors of at least 1 dimension, but one side is a scalar ({shapes}); multiply a scalar with *.",
     "err.shape_mismatch.broadcast": "{op} cannot combine the shapes {shapes}: compared from the last dimension, each pair of sizes must be equal or one of them 1."

@@ -32,8 +32,11 @@ function noteText(note) {
   if (note.warnings) return note.warnings.map(warningText).join(" ");
   return note.message ?? "";
 }
-/** A formula's note (what it leaves unsaid) in the page's language; English is the server's. */
-const formulaNote = (n) => translated(`train.note.${n.code}`, n.message);
+/** A formula's note (what it leaves unsaid) in the page's language; the English is the server's ({message}). */
+function formulaNote(n) {
+  const key = `train.note.${n.code}`;
+  return t(key) === key ? n.message : t(key, { message: n.message });
+}
 /** A translation when there is one, else the server's text. */
 const translated = (key, fallback) => (t(key) === key ? fallback : t(key));
 

@@ -76,6 +76,8 @@ export default {
     "train.updateHead": "Step {k} applies this update, with the gradients of the graph above on its batch (loss {loss}):",
     "train.updateTensor": "For a tensor param the arithmetic is shown for its first element; every element is updated the same way.",
     "train.formulaHead": "{torch}'s update rule:",
+    "train.note.momentum_first_step": "{message}",
+    "train.note.adagrad_start": "{message}",
     "train.runsCaption": "Each optimizer's loss and params at this step",
     "train.runOptimizer": "optimizer",
     "train.runLoss": "loss",
