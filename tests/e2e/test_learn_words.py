@@ -190,9 +190,9 @@ def test_the_training_panel_and_a_shape_error_read_in_vietnamese(page: Page, con
     training.screenshot(path=str(artifacts / "training-vi-diverged.png"))
     found = [f"diverged: {line}" for line in english_lines(training.inner_text())]
     page.locator("#lang").select_option("en")  # the English page says the server's own words
-    expect(status).to_contain_text("diverged at step")
+    expect(status).to_contain_text("diverged at step", timeout=15_000)
     page.locator("#lang").select_option("vi")
-    expect(status).to_contain_text("phân kỳ")
+    expect(status).to_contain_text("phân kỳ", timeout=15_000)
 
     choose("local-minimum-momentum")
     note = page.locator("#train-formula .formula-note[data-note='momentum_first_step']")
