@@ -205,13 +205,16 @@ def test_the_training_panel_and_a_shape_error_read_in_vietnamese(page: Page, con
     found += [f"momentum: {line}" for line in english_lines(training.inner_text())]
 
     choose("mlp-moons")
-    expect(page.locator("#svg-forward g.node").first).to_be_visible(timeout=20_000)
-    expect(page.locator("#warnings-card")).to_be_hidden(timeout=15_000)
+    # its runs are in (Adam's rule under the formula) and its graph drawn with the data rows
+    expect(page.locator("#train-formula")).to_contain_text("torch.optim.Adam", timeout=60_000)
+    expect(page.locator("#svg-forward g.node[data-label='W1']")).to_be_visible(timeout=20_000)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=20_000)
+    expect(page.locator("#warnings-card")).to_be_hidden()
     expect(status).not_to_contain_text("Y")
 
-    page.locator("#source").fill("y = A @ B")
-    page.locator("#value-A").fill("[[1, 2, 3], [4, 5, 6]]")
-    page.locator("#value-B").fill("[[1, 2, 3], [4, 5, 6]]")
+    # the main box with a product of two 2×3 matrices (as a link opens it: no typing races)
+    matrix = [[1, 2, 3], [4, 5, 6]]
+    page.goto(f"/?e={quote('y = A @ B')}&v={quote(json.dumps({'A': matrix, 'B': matrix}))}&lang=vi")
     box = page.locator("#editor-error")
     expect(box).to_be_visible(timeout=10_000)
     expect(box).to_contain_text("[2, 3] @ [2, 3]")
