@@ -22,6 +22,7 @@ export function initEmbed({ store }) {
     store.subscribe(follow);
     follow();
   }
+  if (document.body.classList.contains("fill")) fillFrame();
   if (window.parent === window) return;
   const main = document.querySelector(".embed-main") ?? document.body;
   let last = -1;
@@ -35,4 +36,28 @@ export function initEmbed({ store }) {
   };
   new ResizeObserver(post).observe(main);
   post();
+}
+
+/**
+ * fill=1 (a frame of fixed height): size the graph so that the step's arithmetic above it
+ * and the graph fit the frame together, the frame scrolled to the arithmetic's top
+ * (learn/view.js): the graph takes what the arithmetic and the panel's heading leave.
+ */
+function fillFrame() {
+  const measure = () => {
+    const graph = [...document.querySelectorAll("svg.graph")].find((svg) => svg.getClientRects().length > 0);
+    if (!graph) return;
+    const top = fillTop()?.getBoundingClientRect().top ?? graph.getBoundingClientRect().top;
+    const above = Math.max(0, Math.ceil(graph.getBoundingClientRect().top - top));
+    document.body.style.setProperty("--fill-above", `${above + 8}px`);
+  };
+  measure();
+  window.addEventListener("resize", measure);
+  new ResizeObserver(measure).observe(document.querySelector(".stepper") ?? document.body);
+}
+
+/** What a filled frame shows at its top: the step's arithmetic where the steps are shown. */
+function fillTop() {
+  const explain = document.getElementById("explain");
+  return explain && explain.getClientRects().length > 0 ? explain : null;
 }

@@ -323,11 +323,17 @@ async function relayout() {
   document.dispatchEvent(new CustomEvent("chainrule:drawn", { detail: { nodes: vis.nodes.length } }));
 }
 
+/** A filled frame (a lesson's view) below the step's arithmetic is a little wider than tall,
+ * and its graph is read bottom to top there as in the rest of the lesson. */
+const TALL_PANEL = 0.75;
+const TALL_FILLED_PANEL = 0.55;
+
 /** Layers bottom-to-top in tall panels (side by side, phones), left-to-right in wide ones. */
 function layoutDirection() {
   const svg = [$("svg-forward"), $("svg-backward")].find((el) => el && el.clientWidth > 0);
   if (!svg) return "LR";
-  return svg.clientHeight / svg.clientWidth > 0.75 ? "BT" : "LR";
+  const tall = document.body.classList.contains("fill") ? TALL_FILLED_PANEL : TALL_PANEL;
+  return svg.clientHeight / svg.clientWidth > tall ? "BT" : "LR";
 }
 
 function statusText() {

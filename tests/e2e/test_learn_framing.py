@@ -1,10 +1,12 @@
 """Framing as a rule: every step of every lesson, at a laptop's 1366×768 and a phone's
 390×844, shows every node its text names (view.frame) inside the visible graph (and, for a
 graph step, the graph inside the lesson's frame); a screenshot of each step is kept for a
-person to look at. The step's formula fits its box (scaled down, never cut)."""
+person to look at. The step's formula fits its box (scaled down, never cut) and, with the
+graph, is wholly in the frame's view."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,19 @@ def test_every_step_frames_the_nodes_it_names(browser: Browser, live_server: str
             missed = outside_nodes(page, names, view["page"] == "embed" and not view.get("focus"))
             if missed:
                 failures.append(f"{item['id']} step {k}: {missed}")
+            # with the graph, the step's arithmetic above it is wholly in the frame's view
+            if view["page"] == "embed" and not view.get("focus"):
+                expect(frame.locator("body")).to_have_attribute("data-focused", re.compile("."), timeout=10_000)
+                cut = frame.locator("#explain-math").evaluate("""el => {
+                    if (!el.getClientRects().length || !el.textContent.trim()) return 0;
+                    const r = el.getBoundingClientRect();
+                    return Math.max(0, -r.top) + Math.max(0, r.bottom - innerHeight);
+                }""")
+                if cut > 1:
+                    failures.append(f"{item['id']} step {k}: {cut:.0f} px of the step's arithmetic out of view")
+                missed = outside_nodes(page, names, True)
+                if missed:
+                    failures.append(f"{item['id']} step {k}, with the arithmetic in view: {missed}")
             # a panel the step brings into view is not under the sticky step bar
             focus = view.get("focus") or ("train-loss-chart" if view["state"].get("trainParams") else None)
             if focus:

@@ -96,8 +96,11 @@ function framedElsewhere() {
 document.getElementById("learn-frame").addEventListener("load", () => {
   const frame = document.getElementById("learn-frame");
   const doc = frame.contentDocument;
-  const target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
-  // the graph with as much as fits above it (the step's arithmetic) in view; a panel at the top
+  let target = frame.dataset.focus ? doc?.getElementById(frame.dataset.focus) : null;
+  // the graph and the step's arithmetic above it: a filled frame sizes its graph to fit below
+  // the arithmetic (embed.js), so it shows from the arithmetic's top; else a panel at the top
+  const arithmetic = doc?.body.classList.contains("fill") ? doc.getElementById("explain") : null;
+  if (target?.id === "graphs" && arithmetic?.getClientRects().length) target = arithmetic;
   const block = target?.id === "graphs" ? "nearest" : "start";
   const wait = () => {
     if (!doc.defaultView) return; // the frame moved on to another page
