@@ -46,13 +46,13 @@ class IdleCollector:
         self.in_flight -= 1
 
     def due(self) -> bool:
-        """A full collection has something new to walk, and now is a good time for it."""
-        if gc.get_count()[2] == 0 and gc.get_count()[1] == 0:
-            return False
+        """Now is a good time for a full collection."""
         return self.in_flight == 0 or time.monotonic() - self.last_full >= self.longest_wait
 
     def collect_if_due(self) -> bool:
-        if not self.due():
+        """A full collection, if due and if objects have outlived a young collection since."""
+        nothing_new = gc.get_count()[1] == 0 and gc.get_count()[2] == 0
+        if nothing_new or not self.due():
             return False
         gc.collect()
         self.last_full = time.monotonic()

@@ -167,8 +167,8 @@ class Program:
                     )
         except OpError as exc:
             raise self._error_at(index, exc.code, exc.message, vals, exc.reason, exc.params) from None
-        except ValueError as exc:  # numpy's broadcasting errors
-            raise self._error_at(index, "shape_mismatch", _numpy_message(exc), vals, "broadcast") from None
+        except ValueError as broken:  # broadcasting (a name of its own: mypyc types `exc` once)
+            raise self._error_at(index, "shape_mismatch", _numpy_message(broken), vals, "broadcast") from None
         except MemoryError:
             raise self._error_at(index, "limit_exceeded", "not enough memory for this value") from None
         return vals

@@ -18,6 +18,7 @@ from chainrule import ChainruleError, analyze
 from chainrule.engine import ENGINE_KIND, native
 from chainrule.examples import EXAMPLES
 from tests.engine.test_parser import random_expression
+from tests.teaching.test_warning_words import BAD as TYPED_MISTAKES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +98,27 @@ def cases() -> list[tuple[str, dict[str, object]]]:
         out.append((random_expression(rng, 4), {"a": rng.uniform(-3, 3), "b": rng.uniform(-3, 3),
                                                "c": rng.uniform(0.1, 3)}))
     out += [("y = w*x +", {}), ("loss = abs(", {}), ("x @ y", {"x": [1.0, 2.0], "y": [1.0]})]
+    out += [(expression, values) for expression, values, _, _ in TYPED_MISTAKES]  # every error path
     return out
+
+
+def test_no_compiled_function_binds_one_name_to_two_exception_types() -> None:
+    """mypyc gives a local one type: `except OpError as exc` then `except ValueError as exc`
+    in one function made the compiled engine raise TypeError (a 500) on a broadcasting error."""
+    import ast
+
+    found = []
+    for name in native.COMPILED:
+        tree = ast.parse((ROOT / "chainrule" / "engine" / f"{name}.py").read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            types: dict[str, set[str]] = {}
+            for node in ast.walk(function):
+                if isinstance(node, ast.ExceptHandler) and node.name and node.type is not None:
+                    types.setdefault(node.name, set()).add(ast.unparse(node.type))
+            found += [f"{name}.{function.name}: {var} as {sorted(t)}" for var, t in types.items() if len(t) > 1]
+    assert found == []
 
 
 @pytest.mark.skipif(ENGINE_KIND != "compiled", reason="the engine under test is not compiled")
