@@ -6,6 +6,7 @@
 // enough to be drawn on a canvas get an SVG built from the layout and a PNG drawn by the
 // canvas renderer, since they have no SVG nodes to copy.
 import { exportFile } from "./api.js";
+import { errorText } from "./errors.js";
 import { edgeGeometry, parallelOffsets, svgPath } from "./edges.js";
 import { gradLogRange, gradMagnitude } from "./format.js";
 import { getLanguage, t } from "./i18n.js";
@@ -372,7 +373,7 @@ export function initExport({ graph, requestBody }) {
       // the standalone page speaks the page's language
       const extra = format === "dot" ? { direction } : format === "html" ? { lang: getLanguage() } : {};
       const r = await exportFile(format, { ...requestBody(), ...extra });
-      if (!r.ok) return say(t("export.failed", { message: r.error.message }));
+      if (!r.ok) return say(t("export.failed", { message: errorText(r.error) }));
       download(r.blob, r.filename);
       say(t("export.done", { name: r.filename }));
     } catch (err) {

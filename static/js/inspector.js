@@ -5,6 +5,7 @@
 // values" asks the server again for that one node in full (`full: [id]`).
 import { analyzeGraph } from "./api.js";
 import { el } from "./el.js";
+import { errorText } from "./errors.js";
 import { fmtFull, fmtShape, fmtValue, isSummary, isTensor } from "./format.js";
 import { t } from "./i18n.js";
 
@@ -66,7 +67,7 @@ export function createInspector(panel) {
       button.disabled = false;
       const nd = r.ok ? r.data.nodes.find((n) => n.id === id) : null;
       if (!nd) {
-        note.textContent = t("inspector.fullError", { message: r.ok ? id : r.error.message });
+        note.textContent = t("inspector.fullError", { message: r.ok ? id : errorText(r.error) });
         return;
       }
       complete.set(id, { value: nd.value, grad: nd.grad });

@@ -4,6 +4,7 @@
 // (lesson, step, language) is the URL: every step is a link, `embed=1` an embeddable one.
 import { fetchLesson, fetchLessons } from "../api.js";
 import { el } from "../el.js";
+import { errorText } from "../errors.js";
 import { applyTranslations, setLanguage, t } from "../i18n.js";
 import { forgetProgress, markDone, markSeen, readProgress } from "./progress.js";
 import { createQuiz } from "./quiz.js";
@@ -60,7 +61,7 @@ async function load() {
   lesson = null;
   if (r) {
     if (!r.ok) {
-      $("learn-body").replaceChildren(el("p", { class: "error" }, t("learn.failed", { message: r.error.message })));
+      $("learn-body").replaceChildren(el("p", { class: "error" }, t("learn.failed", { message: errorText(r.error) })));
       return;
     }
     lesson = r.data;
