@@ -20,3 +20,10 @@ def checked_language(lang: object) -> str:
         raise bad_value("lang", "not_allowed", f"must be one of {', '.join(LANGUAGES)}, got {lang!r}",
                         allowed=list(LANGUAGES))
     return str(lang)
+
+
+def language_of_locale(locale: object) -> str:
+    """The language chainrule speaks for a locale or an Accept-Language header ("vi-VN",
+    "vi,en;q=0.8"): the first of ours it starts with, else English."""
+    text = locale.strip().lower() if isinstance(locale, str) else ""
+    return next((lang for lang in LANGUAGES if text.startswith(lang)), LANGUAGES[0])

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from chainrule.config import LIMITS
 from chainrule.db.models import Launch, LoginState, LtiUser
 from chainrule.db.session import session_scope, utcnow
+from chainrule.languages import language_of_locale
 from chainrule.lti import claims as c
 from chainrule.lti.http import PlatformError
 from chainrule.lti.keys import platform_key_set
@@ -226,6 +227,6 @@ def _object(claims: dict[str, Any], name: str) -> dict[str, Any]:
 def locale_of(claims: dict[str, Any]) -> str:
     presentation = claims.get(c.LAUNCH_PRESENTATION)
     locale = presentation.get("locale") if isinstance(presentation, dict) else None
-    return "vi" if isinstance(locale, str) and locale.lower().startswith("vi") else "en"
+    return language_of_locale(locale)
 
 

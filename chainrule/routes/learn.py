@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter
 
-from chainrule.languages import LANGUAGES, Language
+from chainrule.languages import LANGUAGES, Language, language_of_locale
 from chainrule.routes.graph import ERRORS
 from chainrule.routes.pages import module_preloads, templates
 from chainrule.schemas import Lesson, LessonSummary
@@ -70,8 +70,7 @@ def _language(request: Request) -> str:
     asked = request.query_params.get("lang", "")
     if asked in LANGUAGES:
         return asked
-    accept = request.headers.get("accept-language", "").strip().lower()
-    return "vi" if accept.startswith("vi") else "en"
+    return language_of_locale(request.headers.get("accept-language", ""))
 
 
 def _embed(request: Request) -> bool:
